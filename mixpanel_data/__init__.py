@@ -1,0 +1,1 @@
+"""mixpanel-data: Mixpanel analytics data, loaded once with dlt, asked with SQL."""

@@ -1,0 +1,1 @@
+"""Mixpanel dlt sources."""
