@@ -1,0 +1,382 @@
+"""``MixpanelClient``: one authenticated httpx client for the Query, App and Export APIs.
+
+Every request goes through the same path: take a slot from the shared rate budget of its family
+(``limiter``), send it, map a failure to the library's exceptions (``errors``), and retry what is
+worth retrying (``retry``). Credentials only ever travel through httpx ``auth=``: never as a raw
+header, never in a log line (logs carry method, path, status, attempt and duration only).
+
+    MixpanelDataError
+    ├── AuthenticationError     401, 403, 400 "Unable to authenticate request"
+    ├── NotFoundError           404
+    ├── RateLimitError          429 after every retry, or the local budget is used up
+    ├── QueryError              400 / other 4xx, 200 with {"error": ...}
+    │   └── PlanRestrictedError 402
+    └── TransientError          5xx, resets, timeouts after every retry
+        └── IncompleteExportError  export ended early, dropped or truncated
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
+from types import TracebackType
+from typing import Any, BinaryIO
+
+import httpx
+import orjson
+
+from mixpanel_data.api.errors import body_error, error_for_response
+from mixpanel_data.api.export import ExportStats, LineTail, StreamDecoder, iter_line_batches
+from mixpanel_data.api.hosts import Family, resolve_hosts
+from mixpanel_data.api.limiter import ApiLimits, Budget, budget_key, shared_budget
+from mixpanel_data.api.retry import RETRYABLE_TRANSPORT_ERRORS, RetryPolicy, call_with_retries
+from mixpanel_data.credentials import Credentials
+from mixpanel_data.exceptions import (
+    ConfigError,
+    IncompleteExportError,
+    InvalidArgumentError,
+    QueryError,
+    register_secret,
+)
+
+__all__ = ["DEFAULT_TIMEOUT", "MixpanelClient"]
+
+logger = logging.getLogger("mixpanel_data.api")
+#: Export can take minutes before its first byte (API reference §6.1, item 5).
+DEFAULT_TIMEOUT = 300.0
+_ERROR_BODY_LIMIT = 64 * 1024
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class MixpanelClient:
+    """Authenticated access to one Mixpanel project; use as a context manager or ``close()``.
+
+    Thread-safe: the dlt source shares one client between worker threads.
+    """
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        limits: ApiLimits | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        credentials.warn_if_legacy()
+        self.credentials = credentials
+        self.hosts = resolve_hosts(credentials.region, base_url)
+        self.retry = retry or RetryPolicy()
+        self.limits = limits or ApiLimits()
+        self._timeout = timeout
+        user, password = credentials.basic_auth()
+        # The encoded header value is a secret too: make sure no message can ever echo it.
+        register_secret(base64.b64encode(f"{user}:{password}".encode()).decode("ascii"))
+        self._http = httpx.Client(
+            auth=httpx.BasicAuth(user, password),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            transport=transport,
+            headers={"User-Agent": "mixpanel-data"},
+        )
+
+    def __enter__(self) -> MixpanelClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        project = self.credentials.project_id
+        return f"MixpanelClient(project_id={project!r}, query={self.hosts.query!r})"
+
+    def close(self) -> None:
+        """Close the connection pool; the client cannot be used afterwards."""
+        self._http.close()
+
+    # -- Query API -------------------------------------------------------------------------------
+
+    def query(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        method: str = "GET",
+    ) -> Any:
+        """The JSON body of Query API endpoint ``path`` ("segmentation", "funnels/list", "jql").
+
+        List and dict values are sent as JSON text, as Mixpanel expects (``event=["a","b"]``);
+        POST sends them form-urlencoded. A 200 body carrying ``{"error": ...}`` raises.
+        """
+        method = method.upper()
+        fields = encode_params(params)
+        query, form = (fields, None) if method == "GET" else ({}, fields)
+        url = f"{self.hosts.query}/{path.strip('/')}"
+        response = self._send("query", method, url, params=query, data=form)
+        payload = _json_body(response, what=f"{method} {response.request.url.path}")
+        error = body_error(payload, what=f"{method} {response.request.url.path}")
+        if error is not None:
+            raise error
+        return payload
+
+    def engage_page(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """One page of ``/engage`` (profiles), POSTed form-encoded; pass ``session_id``/``page``."""
+        payload = self.query("engage", params, method="POST")
+        if not isinstance(payload, dict):
+            raise QueryError(
+                f"Mixpanel /engage answered a {type(payload).__name__}, not an object: "
+                "check MP_BASE_URL points at Mixpanel."
+            )
+        return payload
+
+    # -- App API ---------------------------------------------------------------------------------
+
+    def app(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        method: str = "GET",
+        json: Any = None,
+    ) -> Any:
+        """The JSON body of App API ``/api/app/projects/{project_id}/{path}`` (None if empty).
+
+        Writes (POST, PATCH, DELETE) are only retried when they surely did not reach Mixpanel.
+        """
+        if not self.credentials.project_id:
+            raise ConfigError(
+                "The App API needs a service account with a project id: run `mp auth add`."
+            )
+        method = method.upper()
+        url = f"{self.hosts.app}/projects/{self.credentials.project_id}/{path.strip('/')}"
+        response = self._send(
+            "app", method, url, params=encode_params(params), json=json,
+            idempotent=method in _IDEMPOTENT,
+        )  # fmt: skip
+        if not response.content.strip():
+            return None
+        return _json_body(response, what=f"{method} {response.request.url.path}")
+
+    # -- Raw export ------------------------------------------------------------------------------
+
+    def export_batches(
+        self,
+        from_date: date,
+        to_date: date,
+        *,
+        events: Sequence[str] | None = None,
+        where: str | None = None,
+        batch_bytes: int = 16 * 2**20,
+        spool_dir: str | os.PathLike[str] | None = None,
+        stats: ExportStats | None = None,
+    ) -> Iterator[bytes]:
+        """Raw events of ``from_date``..``to_date`` (inclusive) as batches of whole JSON lines.
+
+        Nothing is yielded until the WHOLE window downloaded and verified; a window that failed
+        (``terminated early``, dropped, truncated) is retried from scratch, so a batch is never
+        followed by a retry. Each batch is ``bytes`` of complete ``\\n``-terminated lines, about
+        ``batch_bytes`` long. The body is spooled to a temporary file (deleted when the
+        generator ends or is closed), so memory does not grow with the export. An empty window
+        yields nothing. Pass ``stats`` to read attempts, bytes and lines afterwards.
+        """
+        if from_date > to_date:
+            raise InvalidArgumentError(
+                f"from_date {from_date} is after to_date {to_date}: swap them (both inclusive)."
+            )
+        if batch_bytes < 1:
+            raise InvalidArgumentError(f"batch_bytes must be positive, not {batch_bytes}.")
+        params: dict[str, Any] = {"from_date": from_date, "to_date": to_date}
+        if events:
+            params["event"] = list(events)
+        if where:
+            params["where"] = where
+        return self._export(encode_params(params), batch_bytes, spool_dir, stats or ExportStats())
+
+    def _export(
+        self,
+        params: dict[str, str],
+        batch_bytes: int,
+        spool_dir: str | os.PathLike[str] | None,
+        stats: ExportStats,
+    ) -> Iterator[bytes]:
+        fd, spool_path = tempfile.mkstemp(prefix="mixpanel-export-", suffix=".jsonl", dir=spool_dir)
+        try:
+            with os.fdopen(fd, "w+b") as spool:
+                call_with_retries(
+                    self.retry,
+                    lambda attempt: self._download_export(params, spool, stats, attempt),
+                    what="GET /api/2.0/export",
+                )
+                spool.seek(0)
+                for batch in iter_line_batches(spool, batch_bytes):
+                    stats.batches += 1
+                    yield batch
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(spool_path)
+
+    def _download_export(
+        self, params: dict[str, str], spool: BinaryIO, stats: ExportStats, attempt: int
+    ) -> None:
+        """One attempt at the whole window: stream, decode and verify into ``spool``."""
+        spool.seek(0)
+        spool.truncate()
+        stats.start_attempt()
+        url = f"{self.hosts.export}/export"
+        headers = {"Accept-Encoding": "gzip"}
+        with self._attempt("export", "GET", url, attempt) as log:
+            request = self._http.build_request(
+                "GET", url, params=self._with_project(params), headers=headers
+            )
+            response = self._http.send(request, stream=True)
+            try:
+                log["status"] = response.status_code
+                if response.status_code != 200:
+                    raise self._error(response, _read_limited(response))
+                self._spool_body(response, spool, stats)
+            finally:
+                response.close()
+
+    def _spool_body(self, response: httpx.Response, spool: BinaryIO, stats: ExportStats) -> None:
+        decoder = StreamDecoder(response.headers.get("content-encoding"))
+        tail = LineTail()
+        try:
+            for raw in response.iter_raw():
+                stats.wire_bytes += len(raw)
+                data = decoder.feed(raw)
+                spool.write(data)
+                tail.feed(data)
+        except RETRYABLE_TRANSPORT_ERRORS as exc:
+            raise IncompleteExportError(
+                f"Export connection dropped after {stats.wire_bytes} bytes "
+                f"({type(exc).__name__}): retrying the window."
+            ) from exc
+        data = decoder.finish()
+        spool.write(data)
+        tail.feed(data)
+        if tail.check():
+            spool.write(b"\n")
+        spool.flush()
+        stats.bytes = spool.tell()
+        stats.lines = tail.newlines + (1 if tail.partial.strip() else 0)
+
+    # -- shared request path ---------------------------------------------------------------------
+
+    def _send(
+        self,
+        family: Family,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str],
+        data: Mapping[str, str] | None = None,
+        json: Any = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """Send one buffered request with budget, retries and error mapping; 2xx response."""
+
+        def attempt_once(attempt: int) -> httpx.Response:
+            with self._attempt(family, method, url, attempt) as log:
+                response = self._http.request(
+                    method, url, params=self._with_project(params), data=data, json=json
+                )
+                log["status"] = response.status_code
+            if not response.is_success:
+                raise self._error(response, response.content)
+            return response
+
+        what = f"{method} {httpx.URL(url).path}"
+        return call_with_retries(self.retry, attempt_once, what=what, idempotent=idempotent)
+
+    @contextlib.contextmanager
+    def _attempt(
+        self, family: Family, method: str, url: str, attempt: int
+    ) -> Iterator[dict[str, Any]]:
+        """Hold a budget slot around one HTTP attempt and log it (never headers or bodies)."""
+        budget = self._budget(family)
+        path = httpx.URL(url).path
+        log: dict[str, Any] = {"status": None}
+        started = time.monotonic()
+        with budget.slot() if budget else contextlib.nullcontext():
+            try:
+                yield log
+            finally:
+                logger.debug(
+                    "%s %s -> %s (attempt %d, %.3fs)",
+                    method, path, log["status"] or "no response", attempt,
+                    time.monotonic() - started,
+                )  # fmt: skip
+
+    def _budget(self, family: Family) -> Budget | None:
+        project = budget_key(self.credentials)
+        return shared_budget(family, self.hosts.origin(family), project, self.limits)
+
+    def _with_project(self, params: Mapping[str, str]) -> dict[str, str]:
+        """A copy of ``params`` with the service account's ``project_id`` (never mutates)."""
+        merged = dict(params)
+        if self.credentials.project_id:
+            merged["project_id"] = str(self.credentials.project_id)
+        return merged
+
+    def _error(self, response: httpx.Response, body: bytes) -> Exception:
+        return error_for_response(
+            response.status_code,
+            body,
+            what=f"{response.request.method} {response.request.url.path}",
+            project_id=self.credentials.project_id,
+            headers=response.headers,
+        )
+
+
+def encode_params(params: Mapping[str, Any] | None) -> dict[str, str]:
+    """Query/form values as Mixpanel wants them: JSON text for lists, dicts and booleans.
+
+    ``None`` values are dropped and dates become ``YYYY-MM-DD``; the caller's mapping is left
+    untouched.
+    """
+    encoded: dict[str, str] = {}
+    for key, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, date):
+            encoded[key] = value.isoformat()
+        elif isinstance(value, list | tuple | dict | bool):
+            encoded[key] = orjson.dumps(value).decode("utf-8")
+        else:
+            encoded[key] = str(value)
+    return encoded
+
+
+def _json_body(response: httpx.Response, *, what: str) -> Any:
+    """The decoded JSON body; a 200 that is not JSON is a rejected query, not a crash."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        snippet = " ".join(response.text[:120].split())
+        raise QueryError(
+            f"Mixpanel answered {what} with a body that is not JSON ({snippet!r}): check "
+            "MP_BASE_URL and the endpoint name.",
+            status_code=response.status_code,
+        ) from None
+
+
+def _read_limited(response: httpx.Response) -> bytes:
+    """At most ``_ERROR_BODY_LIMIT`` bytes of a (decoded) error body: enough for a message."""
+    body = bytearray()
+    with contextlib.suppress(httpx.HTTPError):
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) >= _ERROR_BODY_LIMIT:
+                break
+    return bytes(body)

@@ -1,0 +1,157 @@
+"""Raw event export: download one window to a spool file, verify it, then hand out line batches.
+
+The export endpoint streams JSON Lines with no cursor or offset, and a stream can fail in ways
+that still look like a successful 200 (API reference §6.1):
+
+    a final line ``terminated early`` / ``export terminated early``
+    a dropped connection (httpx RemoteProtocolError / ReadError) mid-line
+    a gzip stream cut short (only ``decompressobj.eof`` tells)
+    a last line that is not complete JSON
+
+So the body is decompressed here with zlib (not by httpx) and written to disk; only a window that
+downloaded completely is ever read back, as batches that end on ``\\n`` (never on ``\\r`` or
+U+2028, which string values may hold). Any failure raises ``IncompleteExportError`` and the
+caller retries the whole window. Memory stays bounded by one chunk, one line and one batch.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import orjson
+
+from mixpanel_data.exceptions import IncompleteExportError
+
+__all__ = ["ExportStats", "LineTail", "StreamDecoder", "iter_line_batches"]
+
+_TERMINATED = (b"terminated early", b"export terminated early")
+
+
+@dataclass
+class ExportStats:
+    """Counters of one ``export_batches`` call, filled in as it runs (read them afterwards)."""
+
+    attempts: int = 0
+    wire_bytes: int = 0
+    bytes: int = 0
+    lines: int = 0
+    batches: int = 0
+
+    def start_attempt(self) -> None:
+        """Count a new attempt; per-attempt counters restart because the spool restarts."""
+        self.attempts += 1
+        self.wire_bytes = self.bytes = self.lines = self.batches = 0
+
+
+class StreamDecoder:
+    """Incremental decoding of the raw body by ``Content-Encoding`` (gzip, deflate or none)."""
+
+    def __init__(self, content_encoding: str | None) -> None:
+        encoding = (content_encoding or "identity").strip().lower()
+        if encoding not in ("gzip", "x-gzip", "deflate", "identity", ""):
+            raise IncompleteExportError(
+                f"Export answered with Content-Encoding {encoding!r}, which this client cannot "
+                "decode: retrying with Accept-Encoding: gzip."
+            )
+        self.compressed = encoding not in ("identity", "")
+        self._wbits = 16 + zlib.MAX_WBITS if encoding.endswith("gzip") else zlib.MAX_WBITS
+        self._inflater = zlib.decompressobj(self._wbits) if self.compressed else None
+
+    def feed(self, raw: bytes) -> bytes:
+        """Decompressed bytes of ``raw``; concatenated gzip members are followed."""
+        if self._inflater is None:
+            return raw
+        out = []
+        data = raw
+        while data:
+            try:
+                out.append(self._inflater.decompress(data))
+            except zlib.error as exc:
+                raise IncompleteExportError(
+                    f"Export body is not valid compressed data ({exc}): retrying the window."
+                ) from exc
+            if not self._inflater.eof:
+                break
+            data = self._inflater.unused_data
+            if data:
+                self._inflater = zlib.decompressobj(self._wbits)
+        return b"".join(out)
+
+    def finish(self) -> bytes:
+        """Flush the decoder; a compressed stream that never reached its end is truncated."""
+        if self._inflater is None:
+            return b""
+        tail = self._inflater.flush()
+        if not self._inflater.eof:
+            raise IncompleteExportError(
+                "Export gzip stream was truncated (no end-of-stream marker): retrying the window."
+            )
+        return tail
+
+
+class LineTail:
+    """Tracks the last line of a stream in bounded memory, to judge whether it ended cleanly."""
+
+    def __init__(self) -> None:
+        self.last_line = b""
+        self.partial = bytearray()
+        self.newlines = 0
+
+    def feed(self, data: bytes) -> None:
+        """Account for the next decompressed chunk."""
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            self.partial += data
+            return
+        self.newlines += data.count(b"\n")
+        complete = (bytes(self.partial) + data[:cut]).rstrip(b"\r\n\t ")
+        if complete:
+            self.last_line = complete[complete.rfind(b"\n") + 1 :]
+        self.partial = bytearray(data[cut + 1 :])
+
+    def check(self) -> bool:
+        """Raise if the stream ended badly; True if the final line still needs its ``\\n``."""
+        unterminated = bool(bytes(self.partial).strip())
+        final = bytes(self.partial).strip() if unterminated else self.last_line.strip()
+        if final.lower() in _TERMINATED:
+            raise IncompleteExportError(
+                f"Export ended with {final.decode()!r} instead of data: retrying the window."
+            )
+        if final:
+            try:
+                orjson.loads(final)
+            except orjson.JSONDecodeError:
+                raise IncompleteExportError(
+                    "Export ended in an incomplete JSON line (stream cut short): "
+                    "retrying the window."
+                ) from None
+        return unterminated
+
+
+def iter_line_batches(spool: BinaryIO, batch_bytes: int) -> Iterator[bytes]:
+    """Yield ``spool`` from its current position as batches of whole ``\\n``-terminated lines.
+
+    A batch is at most ``batch_bytes`` long unless one line alone is longer; that line then
+    forms its own batch. Memory is bounded by about two batches.
+    """
+    pending = bytearray()
+    read_size = max(batch_bytes, 1 << 16)
+    while True:
+        chunk = spool.read(read_size)
+        if chunk:
+            pending += chunk
+        while len(pending) > batch_bytes or (not chunk and pending):
+            cut = pending.rfind(b"\n", 0, batch_bytes)
+            if cut < 0:
+                cut = pending.find(b"\n", batch_bytes)
+            if cut < 0:
+                if chunk:
+                    break  # one line longer than batch_bytes: read on until its newline
+                cut = len(pending) - 1
+            yield bytes(pending[: cut + 1])
+            del pending[: cut + 1]
+        if not chunk:
+            return
