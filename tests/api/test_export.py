@@ -1,0 +1,257 @@
+"""Raw export against a wire server that fails the way Mixpanel's export stream does."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import orjson
+import pytest
+
+from mixpanel_data.api import ExportStats, MixpanelClient
+from mixpanel_data.exceptions import (
+    IncompleteExportError,
+    InvalidArgumentError,
+    PlanRestrictedError,
+    RateLimitError,
+    TransientError,
+)
+
+from .conftest import PROJECT_ID
+from .wire import WireServer, export, hang_up, jsonl, reply, slow
+
+EXPORT = "/api/2.0/export"
+DAY = date(2024, 3, 1)
+
+
+def events(n: int, *, pad: int = 0) -> list[dict[str, object]]:
+    return [
+        {
+            "event": "Signed up" if i % 2 else "Purchase",
+            "properties": {
+                "time": 1709251200 + i,
+                "distinct_id": f"u-{i}",
+                "$insert_id": f"id-{i:08d}",
+                "note": "x" * (pad + i % 7),
+            },
+        }
+        for i in range(n)
+    ]
+
+
+GOOD = jsonl(events(40))
+
+
+def run(client: MixpanelClient, **kwargs: object) -> tuple[bytes, ExportStats]:
+    stats = ExportStats()
+    batches = list(client.export_batches(DAY, DAY, stats=stats, **kwargs))  # type: ignore[arg-type]
+    return b"".join(batches), stats
+
+
+@pytest.mark.parametrize("compressed", [False, True], ids=["identity", "gzip"])
+def test_export_streams_whole_window(wire: WireServer, client: MixpanelClient, compressed: bool):
+    wire.script(EXPORT, export(GOOD, gzip=compressed, chunk=333))
+    body, stats = run(client, events=["Signed up", "Purchase"], where='properties["x"]==1')
+    assert body == GOOD
+    assert (stats.attempts, stats.lines, stats.bytes) == (1, 40, len(GOOD))
+    seen = wire.seen[0]
+    assert seen.params == {
+        "from_date": "2024-03-01",
+        "to_date": "2024-03-01",
+        "event": '["Signed up","Purchase"]',
+        "where": 'properties["x"]==1',
+        "project_id": PROJECT_ID,
+    }
+    assert seen.headers["accept-encoding"] == "gzip"
+
+
+FAULTS = {
+    "terminated_early": export(GOOD + b"terminated early\n"),
+    "export_terminated_early": export(GOOD + b"export terminated early", gzip=True),
+    "dropped_mid_line": export(GOOD, drop_after=len(GOOD) // 2 + 7, chunk=100),
+    "dropped_mid_gzip": export(GOOD, gzip=True, drop_after=300, chunk=100),
+    "truncated_gzip": export(GOOD, gzip=True, cut_gzip=12),
+    "incomplete_last_line": export(GOOD + b'{"event":"Purchase","properties":{"ti'),
+    "hang_up_before_response": hang_up(),
+    "5xx": reply(503, "upstream unavailable"),
+    "429_no_retry_after": reply(429, {"error": "too many export requests in progress"}),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS), ids=list(FAULTS))
+def test_export_retries_whole_window_after_fault(
+    wire: WireServer, client: MixpanelClient, sleeps: list[float], fault: str
+):
+    wire.script(EXPORT, FAULTS[fault], export(GOOD, gzip=True))
+    body, stats = run(client)
+    assert body == GOOD  # nothing from the failed attempt leaks into the result
+    assert wire.count(EXPORT) == 2
+    assert stats.attempts == 2
+    assert sleeps == [0.5]
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("terminated_early", "instead of data"),
+        ("truncated_gzip", "gzip stream was truncated"),
+        ("dropped_mid_line", "connection dropped"),
+        ("incomplete_last_line", "incomplete JSON line"),
+    ],
+    ids=["terminated_early", "truncated_gzip", "dropped", "incomplete_json"],
+)
+def test_export_gives_up_with_incomplete_export_error(
+    wire: WireServer, client: MixpanelClient, tmp_path: Path, fault: str, message: str
+):
+    wire.script(EXPORT, FAULTS[fault])
+    with pytest.raises(IncompleteExportError, match=message):
+        list(client.export_batches(DAY, DAY, spool_dir=tmp_path))
+    assert wire.count(EXPORT) == 3
+    assert os.listdir(tmp_path) == []
+
+
+def test_slow_first_byte_times_out_then_retries(
+    wire: WireServer, make_client: Callable[..., MixpanelClient]
+):
+    wire.script(EXPORT, slow(2.0, export(GOOD)), export(GOOD))
+    body, stats = run(make_client(timeout=0.3))
+    assert body == GOOD
+    assert stats.attempts == 2
+
+
+def test_slow_first_byte_every_time_raises_transient(
+    wire: WireServer, make_client: Callable[..., MixpanelClient]
+):
+    wire.script(EXPORT, slow(2.0, export(GOOD)))
+    with pytest.raises(TransientError, match=r"timed out after 3 attempts \(ReadTimeout"):
+        run(make_client(timeout=0.2))
+
+
+def test_429_with_retry_after_is_honoured(
+    wire: WireServer, client: MixpanelClient, sleeps: list[float]
+):
+    wire.script(EXPORT, reply(429, {"error": "busy"}, {"Retry-After": "7"}), export(GOOD))
+    assert run(client)[0] == GOOD
+    assert sleeps == [7.0]
+
+
+def test_429_every_time_raises_rate_limit_with_wait(
+    wire: WireServer, client: MixpanelClient, sleeps: list[float]
+):
+    wire.script(EXPORT, reply(429, {"error": "too many export requests"}, {"Retry-After": "9"}))
+    with pytest.raises(RateLimitError, match=r"wait 9s") as caught:
+        run(client)
+    assert caught.value.retry_after == 9.0
+    assert wire.count(EXPORT) == 3
+    assert sleeps == [9.0, 9.0]
+
+
+def test_402_is_not_retried(wire: WireServer, client: MixpanelClient):
+    wire.script(EXPORT, reply(402, {"request": "/api/2.0/export", "error": "Upgrade plan"}))
+    with pytest.raises(PlanRestrictedError, match="Upgrade plan"):
+        run(client)
+    assert wire.count(EXPORT) == 1
+
+
+def test_empty_body_yields_nothing(wire: WireServer, client: MixpanelClient):
+    wire.script(EXPORT, export(b""))
+    body, stats = run(client)
+    assert body == b""
+    assert (stats.lines, stats.batches, stats.attempts) == (0, 0, 1)
+
+
+def test_split_only_on_newline_never_on_cr_or_u2028(wire: WireServer, client: MixpanelClient):
+    tricky = [
+        {"event": "a", "properties": {"s": "line\u2028sep\u2029para\u0085nel", "n": 1}},
+        {"event": "b", "properties": {"s": "carriage\rreturn\r\n", "ü": "ßé漢字"}},
+        {"event": "c", "properties": {"s": "\x0b\x0c\x1c\x1d\x1e", "n": None}},
+    ]
+    raw = b"".join(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE) for row in tricky * 50)
+    assert "\u2028".encode() in raw and b"\\r" in raw
+    wire.script(EXPORT, export(raw, gzip=True, chunk=97))
+    batches = list(client.export_batches(DAY, DAY, batch_bytes=1000))
+    assert b"".join(batches) == raw
+    rows = [orjson.loads(line) for batch in batches for line in batch.split(b"\n") if line]
+    assert rows == tricky * 50
+
+
+def test_last_line_without_newline_is_completed(wire: WireServer, client: MixpanelClient):
+    wire.script(EXPORT, export(GOOD.rstrip(b"\n")))
+    body, stats = run(client)
+    assert body == GOOD
+    assert stats.lines == 40
+
+
+def test_large_body_is_split_into_bounded_batches(
+    wire: WireServer, client: MixpanelClient, tmp_path: Path
+):
+    raw = jsonl(events(3000, pad=40))
+    long_line = orjson.dumps({"event": "big", "properties": {"blob": "y" * 9000}}) + b"\n"
+    middle = raw.index(b"\n", len(raw) // 2) + 1
+    raw = raw[:middle] + long_line + raw[middle:]
+    wire.script(EXPORT, export(raw, gzip=True, chunk=8192))
+    batches = list(client.export_batches(DAY, DAY, batch_bytes=4096, spool_dir=tmp_path))
+    assert b"".join(batches) == raw
+    assert len(batches) > len(raw) // 4096
+    for batch in batches:
+        assert batch.endswith(b"\n")
+        assert len(batch) <= 4096 or batch == long_line
+        for line in batch.splitlines():
+            orjson.loads(line)
+    assert os.listdir(tmp_path) == []
+
+
+def test_spool_file_lives_until_generator_closes(
+    wire: WireServer, client: MixpanelClient, tmp_path: Path
+):
+    wire.script(EXPORT, export(jsonl(events(500)), gzip=True))
+    batches = client.export_batches(DAY, DAY, batch_bytes=2048, spool_dir=tmp_path)
+    assert os.listdir(tmp_path) == []  # lazy: nothing happens before the first next()
+    first = next(batches)
+    assert first.endswith(b"\n")
+    [spool] = os.listdir(tmp_path)
+    assert spool.startswith("mixpanel-export-")
+    batches.close()
+    assert os.listdir(tmp_path) == []
+
+
+def test_nothing_is_yielded_before_the_window_is_complete(
+    wire: WireServer, client: MixpanelClient
+):
+    """A consumer never sees rows of an attempt that later fails (no duplicates downstream)."""
+    wire.script(EXPORT, export(GOOD + b"terminated early\n", gzip=True), export(GOOD))
+    batches = list(client.export_batches(DAY, DAY, batch_bytes=256))
+    assert b"".join(batches) == GOOD
+
+
+def test_gzip_with_several_members_is_read_to_the_end(wire: WireServer, client: MixpanelClient):
+    halves = gzip.compress(GOOD[:1000]) + gzip.compress(GOOD[1000:])
+
+    def act(h):  # type: ignore[no-untyped-def]
+        h.head(
+            200,
+            {"Content-Encoding": "gzip", "Content-Length": str(len(halves))},
+        )
+        h.wfile.write(halves)
+
+    wire.script(EXPORT, act)
+    assert run(client)[0] == GOOD
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"from_date": date(2024, 3, 2), "to_date": DAY}, "after to_date"),
+        ({"from_date": DAY, "to_date": DAY, "batch_bytes": 0}, "batch_bytes"),
+    ],
+    ids=["reversed_dates", "zero_batch"],
+)
+def test_bad_arguments_fail_before_any_request(
+    wire: WireServer, client: MixpanelClient, kwargs: dict[str, object], message: str
+):
+    with pytest.raises(InvalidArgumentError, match=message):
+        client.export_batches(**kwargs)  # type: ignore[arg-type]
+    assert wire.seen == []
