@@ -218,9 +218,7 @@ def test_spool_file_lives_until_generator_closes(
     assert os.listdir(tmp_path) == []
 
 
-def test_nothing_is_yielded_before_the_window_is_complete(
-    wire: WireServer, client: MixpanelClient
-):
+def test_nothing_is_yielded_before_the_window_is_complete(wire: WireServer, client: MixpanelClient):
     """A consumer never sees rows of an attempt that later fails (no duplicates downstream)."""
     wire.script(EXPORT, export(GOOD + b"terminated early\n", gzip=True), export(GOOD))
     batches = list(client.export_batches(DAY, DAY, batch_bytes=256))
