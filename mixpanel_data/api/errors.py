@@ -35,7 +35,7 @@ from mixpanel_data.exceptions import (
     redact,
 )
 
-__all__ = ["body_error", "error_detail", "error_for_response"]
+__all__ = ["ServerError", "body_error", "error_detail", "error_for_response"]
 
 MAX_DETAIL_CHARS = 200
 _UNABLE_TO_AUTH = "unable to authenticate request"
@@ -45,6 +45,14 @@ _HINTS_400: tuple[tuple[str, str], ...] = (
     ("exceeds 365 days", "ask for a window that starts less than 365 days ago"),
     ("session", "restart paging from page 0 without a session_id"),
 )
+
+
+class ServerError(TransientError):
+    """A 5xx answer; ``status_code`` lets retry logs name it without echoing the body."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
 
 
 def error_detail(body: bytes | str) -> str:
@@ -80,8 +88,9 @@ def error_for_response(
     if status == 429:
         return RateLimited(detail, parse_retry_after((headers or {}).get("retry-after")))
     if status >= 500:
-        return TransientError(
-            f"Mixpanel server error {status} on {what} ({detail}): retried; try again later."
+        return ServerError(
+            f"Mixpanel server error {status} on {what} ({detail}): retried; try again later.",
+            status,
         )
     if status == 401:
         return AuthenticationError(

@@ -27,7 +27,7 @@ from typing import TypeVar
 
 import httpx
 
-from mixpanel_data.exceptions import RateLimitError, TransientError
+from mixpanel_data.exceptions import IncompleteExportError, RateLimitError, TransientError
 
 __all__ = ["RateLimited", "RetryPolicy", "call_with_retries", "parse_retry_after"]
 
@@ -126,11 +126,11 @@ def call_with_retries(
             retry_after = exc.retry_after
             if last or (retry_after is not None and retry_after > policy.retry_after_cap):
                 raise _rate_limit_error(what, attempt, exc, policy) from None
-            reason = "429 rate limited"
+            reason = "HTTP 429"
         except TransientError as exc:
             if last or not idempotent:
                 raise
-            retry_after, reason = None, exc.message
+            retry_after, reason = None, _reason(exc)
         except RETRYABLE_TRANSPORT_ERRORS as exc:
             if last or not (idempotent or isinstance(exc, NOT_SENT_ERRORS)):
                 raise _transport_error(what, attempt, exc) from exc
@@ -142,6 +142,16 @@ def call_with_retries(
         )  # fmt: skip
         policy.sleep(wait)
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+def _reason(exc: TransientError) -> str:
+    """Why an attempt failed, for the log: a status or our own text, never a response body."""
+    status = getattr(exc, "status_code", None)
+    if status is not None:
+        return f"HTTP {status}"
+    if isinstance(exc, IncompleteExportError):
+        return exc.message
+    return type(exc).__name__
 
 
 def _rate_limit_error(

@@ -113,3 +113,14 @@ def test_cassettes_hold_no_credentials():
         _assert_clean(text)
         assert "authorization" not in text.lower()
         assert "Basic " not in text
+
+
+def test_retry_logs_name_the_status_not_the_body(
+    wire: WireServer, client: MixpanelClient, caplog: pytest.LogCaptureFixture
+):
+    wire.script(SEG, reply(503, "BODY-TEXT-user@example.com"), reply(200, {}))
+    caplog.set_level(logging.DEBUG, logger="mixpanel_data.api")
+    client.query("segmentation")
+    messages = [r.getMessage() for r in caplog.records if r.name == "mixpanel_data.api"]
+    assert any("after HTTP 503 (attempt 2 of 3)" in m for m in messages), messages
+    assert not any("BODY-TEXT" in m for m in messages)
