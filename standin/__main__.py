@@ -1,0 +1,7 @@
+"""``python -m mixpanel_data.standin``: run the stand-in as its own process (see cli.py)."""
+
+from __future__ import annotations
+
+from mixpanel_data.standin.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,135 @@
+"""``/engage``: profiles paged through a session (README §6.2, §7.5).
+
+Page 0 freezes the matching profiles into a session; any page of a live session can then be
+read in any order (mixpanel-utils fetches pages concurrently). ``total`` is on page 0 only
+unless ``Options.engage_total_on_every_page``.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import time
+from typing import Any
+
+from mixpanel_data.standin.expr import MISSING, ExprError
+from mixpanel_data.standin.exprparse import compile_expr
+from mixpanel_data.standin.state import EngageSession, ServerState
+from mixpanel_data.standin.wire import Exchange, HttpError, Request
+
+_RNG = random.SystemRandom()
+MAX_PAGE_SIZE = 10_000
+
+
+def new_session_id() -> str:
+    """Shaped like Mixpanel's, e.g. ``1715000000-AB12CD``."""
+    tail = "".join(_RNG.choice(string.ascii_uppercase + string.digits) for _ in range(6))
+    return f"{int(time.time())}-{tail}"
+
+
+def drop_session(state: ServerState, session_id: str | None) -> None:
+    """Forget a session (the ``expired_session`` fault and TTL expiry)."""
+    if session_id:
+        with state.lock:
+            state.sessions.pop(session_id, None)
+
+
+def _profile_getter(profile: dict[str, Any]) -> Any:
+    props = profile["$properties"]
+
+    def get(source: str, key: str) -> Any:
+        if key == "$distinct_id":
+            return profile["$distinct_id"]
+        return props.get(key, MISSING)
+
+    return get
+
+
+def select_profiles(state: ServerState, req: Request) -> list[dict[str, Any]]:
+    """Profiles matching distinct_id(s), where, filter_by_cohort; output_properties applied."""
+    profiles = state.project.profiles()
+    if req.params.get("data_group_id"):
+        return []
+    ids = req.get_json("distinct_ids")
+    if req.params.get("distinct_id"):
+        ids = [req.params["distinct_id"]]
+    if ids is not None:
+        wanted = {str(i) for i in ids}
+        profiles = [p for p in profiles if p["$distinct_id"] in wanted]
+    cohort = req.get_json("filter_by_cohort")
+    if cohort is not None:
+        profiles = _cohort_filter(state, req, profiles, cohort)
+    where = req.params.get("where")
+    if where:
+        try:
+            pred = compile_expr(where)
+        except ExprError as exc:
+            raise HttpError(400, f"invalid where expression: {exc}") from None
+        profiles = [p for p in profiles if pred(_profile_getter(p))]
+    keep = req.get_json("output_properties")
+    if keep is not None:
+        if not isinstance(keep, list):
+            raise HttpError(400, "output_properties must be a JSON array")
+        for p in profiles:
+            p["$properties"] = {k: v for k, v in p["$properties"].items() if k in keep}
+    return profiles
+
+
+def _cohort_filter(state: ServerState, req: Request, profiles: list[dict[str, Any]],
+                   cohort: Any) -> list[dict[str, Any]]:
+    if not isinstance(cohort, dict) or not isinstance(cohort.get("id"), int | str):
+        raise HttpError(400, 'filter_by_cohort must be a JSON object like {"id": 123}')
+    try:
+        members = state.project.cohort_members(int(cohort["id"]))
+    except (KeyError, ValueError):
+        raise HttpError(400, f"unknown cohort id {cohort['id']!r}") from None
+    by_id = {p["$distinct_id"]: p for p in profiles}
+    include_all = req.get_bool("include_all_users", default=True)
+    out = []
+    for uid in members:
+        if uid in by_id:
+            out.append(by_id[uid])
+        elif include_all:
+            out.append({"$distinct_id": uid, "$properties": {}})
+    return out
+
+
+def _session(state: ServerState, req: Request, page: int) -> EngageSession:
+    session_id = req.params.get("session_id") or None
+    ttl = state.options.engage_session_ttl
+    if session_id is None:
+        if page > 0:
+            raise HttpError(400, "session_id is required when page > 0")
+        session = EngageSession(new_session_id(), select_profiles(state, req), time.monotonic())
+        with state.lock:
+            state.sessions[session.session_id] = session
+        return session
+    with state.lock:
+        found = state.sessions.get(session_id)
+    if found is not None and ttl is not None and time.monotonic() - found.created > ttl:
+        drop_session(state, session_id)
+        found = None
+    if found is None:
+        raise HttpError(400, f"session_id {session_id!r} is unknown or has expired; "
+                             "start again from page 0")
+    return found
+
+
+def handle_engage(state: ServerState, ex: Exchange) -> None:
+    """Serve one engage page."""
+    req = ex.request
+    page = req.get_int("page", 0) or 0
+    size = req.get_int("page_size", state.options.engage_default_page_size)
+    assert size is not None
+    if page < 0:
+        raise HttpError(400, "page must be >= 0")
+    if not 0 < size <= MAX_PAGE_SIZE:
+        raise HttpError(400, f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+    session = _session(state, req, page)
+    results = session.profiles[page * size:(page + 1) * size]
+    body: dict[str, Any] = {"page": page, "page_size": size, "session_id": session.session_id,
+                            "status": "ok"}
+    if page == 0 or state.options.engage_total_on_every_page:
+        body["total"] = len(session.profiles)
+    body["results"] = results
+    ex.send_json(200, body)

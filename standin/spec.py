@@ -1,0 +1,56 @@
+"""The knobs of one generated stand-in project: frozen, so a seed always means one dataset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    """Everything that decides the generated data and the credentials the server accepts.
+
+    ``legacy_timezone`` mimics a project created before 2023-01-01: export ``time`` is the
+    "project-local epoch" (true UTC epoch + the zone's UTC offset at that instant) and export
+    days are project-local days. Otherwise ``time`` is true UTC and export days are UTC days.
+    """
+
+    seed: int = 1
+    start: date = date(2024, 3, 1)
+    days: int = 14
+    events_per_day: int = 500
+    profiles: int = 200
+    timezone: str = "America/Los_Angeles"
+    legacy_timezone: bool = False
+    duplicate_rate: float = 0.02
+    missing_insert_id_rate: float = 0.01
+    missing_distinct_id_rate: float = 0.01
+    fat_properties: bool = False
+    project_id: int = 2526451
+    sa_username: str = "standin-sa.3f2a1c.mp-service-account"
+    sa_secret: str = field(default="standin-sa-secret-0123456789abcdef", repr=False)
+    api_secret: str = field(default="standinlegacyapisecret0123456789", repr=False)
+    created: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.days < 0 or self.events_per_day < 0 or self.profiles < 0:
+            raise ValueError("days, events_per_day and profiles must be >= 0")
+        if not 0 <= self.duplicate_rate < 1 or not 0 <= self.missing_insert_id_rate < 1:
+            raise ValueError("rates must be in [0, 1)")
+
+    @property
+    def created_date(self) -> date:
+        """When the project was created: before 2023 for legacy-timezone projects."""
+        if self.created is not None:
+            return self.created
+        return date(2019, 6, 1) if self.legacy_timezone else date(2023, 6, 1)
+
+    @property
+    def end(self) -> date:
+        """The last generated day (inclusive); equals ``start - 1 day`` when ``days == 0``."""
+        return date.fromordinal(self.start.toordinal() + self.days - 1)
+
+    def with_(self, **changes: Any) -> ProjectSpec:
+        """A copy with some fields changed (``dataclasses.replace`` under a readable name)."""
+        return replace(self, **changes)
