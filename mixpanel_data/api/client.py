@@ -31,15 +31,14 @@ from typing import Any, BinaryIO
 import httpx
 import orjson
 
-from mixpanel_data.api.errors import body_error, error_for_response
-from mixpanel_data.api.export import ExportStats, LineTail, StreamDecoder, iter_line_batches
+from mixpanel_data.api.errors import body_error, error_for_response, read_error_body
+from mixpanel_data.api.export import ExportStats, iter_line_batches, spool_body
 from mixpanel_data.api.hosts import Family, resolve_hosts
 from mixpanel_data.api.limiter import ApiLimits, Budget, budget_key, shared_budget
-from mixpanel_data.api.retry import RETRYABLE_TRANSPORT_ERRORS, RetryPolicy, call_with_retries
+from mixpanel_data.api.retry import RetryPolicy, call_with_retries
 from mixpanel_data.credentials import Credentials
 from mixpanel_data.exceptions import (
     ConfigError,
-    IncompleteExportError,
     InvalidArgumentError,
     QueryError,
     register_secret,
@@ -50,7 +49,6 @@ __all__ = ["DEFAULT_TIMEOUT", "MixpanelClient"]
 logger = logging.getLogger("mixpanel_data.api")
 #: Export can take minutes before its first byte (API reference §6.1, item 5).
 DEFAULT_TIMEOUT = 300.0
-_ERROR_BODY_LIMIT = 64 * 1024
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -243,33 +241,10 @@ class MixpanelClient:
             try:
                 log["status"] = response.status_code
                 if response.status_code != 200:
-                    raise self._error(response, _read_limited(response))
-                self._spool_body(response, spool, stats)
+                    raise self._error(response, read_error_body(response))
+                spool_body(response, spool, stats)
             finally:
                 response.close()
-
-    def _spool_body(self, response: httpx.Response, spool: BinaryIO, stats: ExportStats) -> None:
-        decoder = StreamDecoder(response.headers.get("content-encoding"))
-        tail = LineTail()
-        try:
-            for raw in response.iter_raw():
-                stats.wire_bytes += len(raw)
-                data = decoder.feed(raw)
-                spool.write(data)
-                tail.feed(data)
-        except RETRYABLE_TRANSPORT_ERRORS as exc:
-            raise IncompleteExportError(
-                f"Export connection dropped after {stats.wire_bytes} bytes "
-                f"({type(exc).__name__}): retrying the window."
-            ) from exc
-        data = decoder.finish()
-        spool.write(data)
-        tail.feed(data)
-        if tail.check():
-            spool.write(b"\n")
-        spool.flush()
-        stats.bytes = spool.tell()
-        stats.lines = tail.newlines + (1 if tail.partial.strip() else 0)
 
     # -- shared request path ---------------------------------------------------------------------
 
@@ -369,14 +344,3 @@ def _json_body(response: httpx.Response, *, what: str) -> Any:
             "MP_BASE_URL and the endpoint name.",
             status_code=response.status_code,
         ) from None
-
-
-def _read_limited(response: httpx.Response) -> bytes:
-    """At most ``_ERROR_BODY_LIMIT`` bytes of a (decoded) error body: enough for a message."""
-    body = bytearray()
-    with contextlib.suppress(httpx.HTTPError):
-        for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) >= _ERROR_BODY_LIMIT:
-                break
-    return bytes(body)

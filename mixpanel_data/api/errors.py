@@ -19,9 +19,11 @@ Every message is one line that names the fix; ``MixpanelDataError`` redacts regi
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
 import orjson
 
 from mixpanel_data.api.retry import RateLimited, parse_retry_after
@@ -35,9 +37,16 @@ from mixpanel_data.exceptions import (
     redact,
 )
 
-__all__ = ["ServerError", "body_error", "error_detail", "error_for_response"]
+__all__ = [
+    "ServerError",
+    "body_error",
+    "error_detail",
+    "error_for_response",
+    "read_error_body",
+]
 
 MAX_DETAIL_CHARS = 200
+ERROR_BODY_LIMIT = 64 * 1024
 _UNABLE_TO_AUTH = "unable to authenticate request"
 #: Known 400 texts (lower-case substring) and the fix to name for each.
 _HINTS_400: tuple[tuple[str, str], ...] = (
@@ -138,3 +147,14 @@ def _rejected(status: int, detail: str, what: str) -> MixpanelDataError:
     fix = next((hint for needle, hint in _HINTS_400 if needle in lowered), None)
     fix = fix or "fix the parameters and try again"
     return QueryError(f"Mixpanel rejected {what} ({status}: {detail}): {fix}.", status_code=status)
+
+
+def read_error_body(response: httpx.Response) -> bytes:
+    """At most ``ERROR_BODY_LIMIT`` bytes of a (decoded) error body: enough for a message."""
+    body = bytearray()
+    with contextlib.suppress(httpx.HTTPError):
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) >= ERROR_BODY_LIMIT:
+                break
+    return bytes(body)

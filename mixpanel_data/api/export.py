@@ -21,11 +21,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import httpx
 import orjson
 
+from mixpanel_data.api.retry import RETRYABLE_TRANSPORT_ERRORS
 from mixpanel_data.exceptions import IncompleteExportError
 
-__all__ = ["ExportStats", "LineTail", "StreamDecoder", "iter_line_batches"]
+__all__ = ["ExportStats", "LineTail", "StreamDecoder", "iter_line_batches", "spool_body"]
 
 _TERMINATED = (b"terminated early", b"export terminated early")
 
@@ -155,3 +157,28 @@ def iter_line_batches(spool: BinaryIO, batch_bytes: int) -> Iterator[bytes]:
             del pending[: cut + 1]
         if not chunk:
             return
+
+
+def spool_body(response: httpx.Response, spool: BinaryIO, stats: ExportStats) -> None:
+    """Stream ``response`` decoded into ``spool``; ``IncompleteExportError`` if it ended badly."""
+    decoder = StreamDecoder(response.headers.get("content-encoding"))
+    tail = LineTail()
+    try:
+        for raw in response.iter_raw():
+            stats.wire_bytes += len(raw)
+            data = decoder.feed(raw)
+            spool.write(data)
+            tail.feed(data)
+    except RETRYABLE_TRANSPORT_ERRORS as exc:
+        raise IncompleteExportError(
+            f"Export connection dropped after {stats.wire_bytes} bytes "
+            f"({type(exc).__name__}): retrying the window."
+        ) from exc
+    data = decoder.finish()
+    spool.write(data)
+    tail.feed(data)
+    if tail.check():
+        spool.write(b"\n")
+    spool.flush()
+    stats.bytes = spool.tell()
+    stats.lines = tail.newlines + (1 if tail.partial.strip() else 0)
