@@ -214,7 +214,7 @@ class MixpanelClient:
                 call_with_retries(
                     self.retry,
                     lambda attempt: self._download_export(params, spool, stats, attempt),
-                    what="GET /api/2.0/export",
+                    what=f"GET {httpx.URL(self.hosts.export).path}/export",
                 )
                 spool.seek(0)
                 for batch in iter_line_batches(spool, batch_bytes):

@@ -30,6 +30,9 @@ from mixpanel_data.exceptions import IncompleteExportError
 __all__ = ["ExportStats", "LineTail", "StreamDecoder", "iter_line_batches", "spool_body"]
 
 _TERMINATED = (b"terminated early", b"export terminated early")
+_BLANK = b"\r\n\t "
+#: Largest piece of decompressed data handled at once (bounds memory per chunk).
+PIECE_BYTES = 256 * 1024
 
 
 @dataclass
@@ -62,25 +65,31 @@ class StreamDecoder:
         self._wbits = 16 + zlib.MAX_WBITS if encoding.endswith("gzip") else zlib.MAX_WBITS
         self._inflater = zlib.decompressobj(self._wbits) if self.compressed else None
 
-    def feed(self, raw: bytes) -> bytes:
-        """Decompressed bytes of ``raw``; concatenated gzip members are followed."""
+    def feed(self, raw: bytes) -> Iterator[bytes]:
+        """Decompressed pieces of ``raw``, each at most ``PIECE_BYTES`` long.
+
+        Bounding each piece keeps a highly compressed chunk (JSON compresses 20-100x) from
+        inflating into one huge buffer; concatenated gzip members are followed.
+        """
         if self._inflater is None:
-            return raw
-        out = []
+            yield raw
+            return
         data = raw
         while data:
             try:
-                out.append(self._inflater.decompress(data))
+                piece = self._inflater.decompress(data, PIECE_BYTES)
             except zlib.error as exc:
                 raise IncompleteExportError(
                     f"Export body is not valid compressed data ({exc}): retrying the window."
                 ) from exc
-            if not self._inflater.eof:
-                break
-            data = self._inflater.unused_data
-            if data:
-                self._inflater = zlib.decompressobj(self._wbits)
-        return b"".join(out)
+            if piece:
+                yield piece
+            if self._inflater.eof:
+                data = self._inflater.unused_data
+                if data:
+                    self._inflater = zlib.decompressobj(self._wbits)
+            else:
+                data = self._inflater.unconsumed_tail
 
     def finish(self) -> bytes:
         """Flush the decoder; a compressed stream that never reached its end is truncated."""
@@ -103,15 +112,19 @@ class LineTail:
         self.newlines = 0
 
     def feed(self, data: bytes) -> None:
-        """Account for the next decompressed chunk."""
+        """Account for the next decompressed piece (copies at most one piece)."""
         cut = data.rfind(b"\n")
         if cut < 0:
             self.partial += data
             return
         self.newlines += data.count(b"\n")
-        complete = (bytes(self.partial) + data[:cut]).rstrip(b"\r\n\t ")
-        if complete:
-            self.last_line = complete[complete.rfind(b"\n") + 1 :]
+        head = data[:cut].rstrip(_BLANK)
+        if head:
+            start = head.rfind(b"\n") + 1
+            line = head[start:] if start else bytes(self.partial) + head
+            self.last_line = line
+        elif self.partial.strip(_BLANK):
+            self.last_line = bytes(self.partial).rstrip(_BLANK)
         self.partial = bytearray(data[cut + 1 :])
 
     def check(self) -> bool:
@@ -166,9 +179,9 @@ def spool_body(response: httpx.Response, spool: BinaryIO, stats: ExportStats) ->
     try:
         for raw in response.iter_raw():
             stats.wire_bytes += len(raw)
-            data = decoder.feed(raw)
-            spool.write(data)
-            tail.feed(data)
+            for data in decoder.feed(raw):
+                spool.write(data)
+                tail.feed(data)
     except RETRYABLE_TRANSPORT_ERRORS as exc:
         raise IncompleteExportError(
             f"Export connection dropped after {stats.wire_bytes} bytes "

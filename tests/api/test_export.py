@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import tracemalloc
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,7 @@ import orjson
 import pytest
 
 from mixpanel_data.api import ExportStats, MixpanelClient
+from mixpanel_data.api.export import PIECE_BYTES, LineTail, StreamDecoder
 from mixpanel_data.exceptions import (
     IncompleteExportError,
     InvalidArgumentError,
@@ -253,3 +255,60 @@ def test_bad_arguments_fail_before_any_request(
     with pytest.raises(InvalidArgumentError, match=message):
         client.export_batches(**kwargs)  # type: ignore[arg-type]
     assert wire.seen == []
+
+
+def test_memory_does_not_grow_with_the_export(
+    wire: WireServer, client: MixpanelClient, tmp_path: Path
+):
+    line = orjson.dumps({"event": "e", "properties": {"time": 1, "pad": "z" * 200}}) + b"\n"
+    raw_size = 24 * 2**20
+    raw = line * (raw_size // len(line))
+    wire.script(EXPORT, export(raw, gzip=True, chunk=65536))  # keeps only the gzip bytes
+    del raw
+    tracemalloc.start()
+    try:
+        stats = ExportStats()
+        total = 0
+        for batch in client.export_batches(
+            DAY, DAY, batch_bytes=256 * 1024, spool_dir=tmp_path, stats=stats
+        ):
+            total += len(batch)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert total == stats.bytes >= raw_size - len(line)
+    assert peak < 4 * 2**20, f"peak {peak / 2**20:.1f} MiB for a {total / 2**20:.0f} MiB export"
+
+
+TAILS = {
+    "clean": (b'{"a":1}\n{"b":2}\n', None),
+    "clean_blank_lines_after": (b'{"a":1}\n{"b":2}\n\n \n', None),
+    "no_final_newline": (b'{"a":1}\n{"b":2}', None),
+    "terminated": (b'{"a":1}\nterminated early\n', "instead of data"),
+    "terminated_no_newline": (b'{"a":1}\nexport terminated early', "instead of data"),
+    "terminated_then_blank": (b'{"a":1}\nterminated early\n\n', "instead of data"),
+    "cut_mid_line": (b'{"a":1}\n{"b":', "incomplete JSON"),
+    "cut_mid_string_with_u2028": ('{"a":1}\n{"b":"x\u2028'.encode(), "incomplete JSON"),
+}
+
+
+@pytest.mark.parametrize("step", [1, 3, 1000], ids=["bytewise", "3_bytes", "whole"])
+@pytest.mark.parametrize("case", list(TAILS), ids=list(TAILS))
+def test_line_tail_judges_the_end_whatever_the_chunking(case: str, step: int):
+    body, problem = TAILS[case]
+    tail = LineTail()
+    for start in range(0, len(body), step):
+        tail.feed(body[start : start + step])
+    if problem is None:
+        assert tail.check() is (not body.endswith(b"\n"))
+    else:
+        with pytest.raises(IncompleteExportError, match=problem):
+            tail.check()
+
+
+def test_decoder_pieces_are_bounded_and_complete():
+    raw = b'{"event":"e"}\n' * 200_000
+    decoder = StreamDecoder("gzip")
+    pieces = list(decoder.feed(gzip.compress(raw)))
+    assert b"".join(pieces) + decoder.finish() == raw
+    assert max(len(piece) for piece in pieces) <= PIECE_BYTES
