@@ -42,6 +42,15 @@ class _Server(ThreadingHTTPServer):
         self.state = state
 
 
+def _log_exchange(ex: Exchange) -> None:
+    """Append the request log record when the response starts (before any byte is sent)."""
+    req = ex.request
+    log = ex.handler.server.state.log
+    log.append(RequestRecord(
+        req.method, req.path, dict(req.params), ex.status, ex.family, ex.endpoint,
+        ex.fault.kind if ex.fault else None, ex.auth, ex.started, time.time() - ex.started))
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
@@ -65,16 +74,13 @@ class _Handler(BaseHTTPRequestHandler):
         if route is not None and route.family == "control":
             self._guard(ex, lambda: handle_control(state, ex, route.endpoint))
             return
+        ex.on_start = _log_exchange
         if route is not None:
             ex.endpoint = route.endpoint
             req.path_args = route.args
             self._guard(ex, lambda: run(state, ex, route))
         else:
             self._guard(ex, lambda: ex.error(404, f"unknown endpoint {req.path}"))
-        started = ex.started
-        state.log.append(RequestRecord(
-            req.method, req.path, dict(req.params), ex.status, ex.family, ex.endpoint,
-            ex.fault.kind if ex.fault else None, ex.auth, started, time.time() - started))
 
     def _guard(self, ex: Exchange, action: Any) -> None:
         """Run a handler; map HttpError to the family's error body; survive dead sockets."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import gzip
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler
@@ -124,11 +124,14 @@ class Exchange:
         self.fault: Fault | None = None
         self.auth: str | None = None
         self.started = time.time()
+        self.on_start: Callable[[Exchange], None] | None = None
 
     # ----- low level -----------------------------------------------------------------------
     def start(self, status: int, headers: Iterable[tuple[str, str]]) -> None:
-        """Write the status line and headers."""
+        """Write the status line and headers (logging first, so tests see it at once)."""
         self.status = status
+        if self.on_start is not None:
+            self.on_start(self)
         lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}",
                  "Server: mixpanel-standin", f"Date: {self.handler.date_time_string()}"]
         lines.extend(f"{k}: {v}" for k, v in headers)
