@@ -1,9 +1,12 @@
 """vcrpy set-up for the recorded wire interactions under ``tests/api/cassettes/``.
 
 Replay is the default (record mode ``none``: a request that is not in the cassette fails).
-To re-record against a local server, run::
+To re-record against the stand-in server, run::
 
     MP_RECORD_CASSETTES=1 .venv/bin/pytest tests/api/test_cassettes.py
+
+(``MP_RECORD_CASSETTES=wire`` records against the scripted wire server instead, for endpoints
+a stand-in build does not serve yet; add ``-k`` to re-record only some cassettes.)
 
 Cassettes live at ``cassettes/<test_module>/<test>.yaml``. The ``authorization`` header is
 filtered, compressed bodies are stored decoded, and JSON bodies are stored as YAML structures so
@@ -24,7 +27,9 @@ import vcr
 from vcr.request import Request
 from vcr.serializers import yamlserializer
 
-RECORDING = os.environ.get("MP_RECORD_CASSETTES") == "1"
+#: "1": record against the stand-in; "wire": against the scripted wire server; unset: replay.
+RECORD_MODE = os.environ.get("MP_RECORD_CASSETTES") or None
+RECORDING = RECORD_MODE is not None
 CASSETTES = Path(__file__).parent / "cassettes"
 #: Any URL works for replay: record mode "none" never lets a request out.
 REPLAY_BASE_URL = "http://127.0.0.1:9"

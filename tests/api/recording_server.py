@@ -1,13 +1,17 @@
-"""The server that cassettes are recorded against: the stand-in when present, else a wire server.
+"""The server that cassettes are recorded against.
 
-The wire server answers with bodies shaped like the examples of the Mixpanel API reference
-(§6.1 export, §6.2 engage, §6.3 segmentation, §6.4 funnels/list).
+``MP_RECORD_CASSETTES=1`` records against the stand-in (``mixpanel_data.standin``), a small
+generated project that accepts the test credentials. ``MP_RECORD_CASSETTES=wire`` records
+against the scripted wire server instead, whose bodies copy the examples of the Mixpanel API
+reference (§6.1 export, §6.2 engage, §6.3 segmentation, §6.4 funnels/list); use it for
+endpoints a stand-in build does not serve yet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 from mixpanel_data.credentials import Credentials
 
@@ -57,16 +61,41 @@ EVENTS = [
 
 
 @contextmanager
-def recording_target(
-    credentials: Credentials, *, enabled: bool
-) -> Iterator[tuple[str | None, Credentials]]:
-    """(base_url, credentials) to record against; (None, credentials) when only replaying."""
-    if not enabled:
-        yield None, credentials
-        return
+def recording_target(credentials: Credentials, *, mode: str | None) -> Iterator[str | None]:
+    """The base URL to record against for ``mode`` ("1" or "wire"); None when only replaying."""
+    if not mode:
+        yield None
+    elif mode == "wire":
+        with _wire_server() as base_url:
+            yield base_url
+    else:
+        with _standin(credentials) as base_url:
+            yield base_url
+
+
+@contextmanager
+def _standin(credentials: Credentials) -> Iterator[str]:
+    from mixpanel_data.standin import ProjectSpec, StandIn
+
+    spec = ProjectSpec(
+        seed=3,
+        start=date(2024, 3, 1),
+        days=3,
+        events_per_day=25,
+        profiles=12,
+        project_id=int(credentials.project_id or 0),
+        sa_username=credentials.username or "",
+        sa_secret=credentials.secret,
+    )
+    with StandIn(spec) as mp:
+        yield mp.base_url
+
+
+@contextmanager
+def _wire_server() -> Iterator[str]:
     with WireServer() as wire:
         wire.script("/api/query/segmentation", reply(200, SEGMENTATION))
         wire.script("/api/query/funnels/list", reply(200, FUNNELS))
         wire.script("/api/query/engage", reply(200, ENGAGE))
         wire.script("/api/2.0/export", export(jsonl(EVENTS), gzip=True))
-        yield wire.base_url, credentials
+        yield wire.base_url

@@ -17,7 +17,7 @@ import pytest
 from mixpanel_data.api import ExportStats, MixpanelClient, RetryPolicy
 from mixpanel_data.credentials import Credentials
 
-from .cassette import RECORDING, REPLAY_BASE_URL, recorder
+from .cassette import RECORD_MODE, RECORDING, REPLAY_BASE_URL, recorder
 from .recording_server import recording_target
 
 DAY = date(2024, 3, 1)
@@ -28,13 +28,13 @@ VCR = recorder("test_cassettes")
 def recorded(request: pytest.FixtureRequest, credentials: Credentials) -> Iterator[MixpanelClient]:
     """A client whose HTTP traffic goes to (or comes from) ``cassettes/test_cassettes/<test>``."""
     name = f"{request.node.name}.yaml"
-    with recording_target(credentials, enabled=RECORDING) as (base_url, creds):
+    with recording_target(credentials, mode=RECORD_MODE) as base_url:
         if RECORDING:  # start from an empty cassette, never append to an old one
             (Path(VCR.cassette_library_dir) / name).unlink(missing_ok=True)
         with (
             VCR.use_cassette(name),
             MixpanelClient(
-                creds,
+                credentials,
                 base_url=base_url or REPLAY_BASE_URL,
                 retry=RetryPolicy(max_attempts=1),
             ) as client,
