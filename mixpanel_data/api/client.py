@@ -73,7 +73,6 @@ class MixpanelClient:
         self.hosts = resolve_hosts(credentials.region, base_url)
         self.retry = retry or RetryPolicy()
         self.limits = limits or ApiLimits()
-        self._timeout = timeout
         user, password = credentials.basic_auth()
         # The encoded header value is a secret too: make sure no message can ever echo it.
         register_secret(base64.b64encode(f"{user}:{password}".encode()).decode("ascii"))

@@ -94,6 +94,10 @@ def _checked_override(url: str) -> str:
         raise ConfigError(
             f"Base URL {url!r} is not an http(s) URL: set MP_BASE_URL to e.g. http://127.0.0.1:8080."
         )
+    if "@" in parts.netloc:
+        raise ConfigError(
+            "Base URL must not carry credentials (user:pass@): store them with `mp auth add`."
+        )
     if parts.query or parts.fragment:
         raise ConfigError(f"Base URL {url!r} must not have a query or fragment: drop '?…' / '#…'.")
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"

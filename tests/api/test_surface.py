@@ -81,11 +81,14 @@ def test_base_url_override_keeps_family_paths():
 
 
 @pytest.mark.parametrize(
-    "url", ["127.0.0.1:8080", "ftp://host", "http://host/?q=1"], ids=["no_scheme", "ftp", "query"]
+    "url",
+    ["127.0.0.1:8080", "ftp://host", "http://host/?q=1", "http://u:pw@host"],
+    ids=["no_scheme", "ftp", "query", "userinfo"],
 )
 def test_bad_base_url_is_a_config_error(url: str):
-    with pytest.raises(ConfigError, match=r"MP_BASE_URL|query"):
+    with pytest.raises(ConfigError, match=r"MP_BASE_URL|query|credentials") as caught:
         resolve_hosts("us", url)
+    assert "pw" not in caught.value.message
 
 
 def test_unknown_region_is_a_config_error():
