@@ -10,6 +10,7 @@ from mixpanel_data.standin.appapi import (
 from mixpanel_data.standin.engage import handle_engage
 from mixpanel_data.standin.export import handle_export
 from mixpanel_data.standin.lexicon import handle_schemas
+from mixpanel_data.standin.queries import register_queries
 from mixpanel_data.standin.routes import Router
 from mixpanel_data.standin.state import ServerState
 from mixpanel_data.standin.wire import Exchange
@@ -34,9 +35,5 @@ def build_router() -> Router:
     router.add(app + r"/schemas(?:/([^/]+)(?:/(.+))?)?", "app", "schemas", handle_schemas)
     for name in CONTROL_NAMES:
         router.add(rf"/_standin/{name}", "control", name, _noop)
-    try:
-        from mixpanel_data.standin.queries import register_queries
-    except ImportError:  # query endpoints not built yet
-        return router
     register_queries(router)
     return router

@@ -109,7 +109,8 @@ def test_post_form_body_is_accepted(client: httpx.Client, mp: StandIn) -> None:
     [
         ({"from_date": "2024/03/08", "to_date": "2024-03-08"}, "YYYY-MM-DD"),
         ({"from_date": "2024-03-09", "to_date": "2024-03-08"}, "from_date"),
-        ({"from_date": "2024-03-08", "to_date": "2024-03-12"}, "to_date cannot be later than today"),
+        ({"from_date": "2024-03-08", "to_date": "2024-03-12"},
+         "to_date cannot be later than today"),
         ({"to_date": "2024-03-08"}, "from_date is a required parameter"),
         ({"from_date": "2024-03-08", "to_date": "2024-03-08", "where": "properties[1]"}, "where"),
         ({"from_date": "2024-03-08", "to_date": "2024-03-08", "limit": "0"}, "limit"),
