@@ -15,6 +15,8 @@ from mixpanel_data.standin.wire import Exchange, HttpError
 PAYMENT_MESSAGE = ("Your plan does not include API access. Upgrade to a Growth or Enterprise "
                    "plan to use the Query API.")
 PLAIN_TEXT_BODY = b"Bad Gateway: the upstream server returned an invalid response. Try again.\n"
+DEFAULT_SLOW_SECONDS = 2.0
+RESPONSE_FAULTS = ("429", "5xx", "402", "401", "auth_400", "plain_text_error", "expired_session")
 PLAIN_TEXT_400 = b"Bad Request: could not process the query (upstream timeout)\n"
 
 
@@ -25,7 +27,10 @@ def run(state: ServerState, ex: Exchange, route: Route) -> None:
     ex.auth = authenticate(req, state.project.spec, route.family, path_project)
     fault = state.faults.take(route.family, route.endpoint, req.path)
     ex.fault = fault
-    if fault is not None and _apply_fault(state, ex, fault):
+    if fault is not None and fault.kind in RESPONSE_FAULTS:
+        if fault.delay:
+            time.sleep(fault.delay)
+        _apply_fault(state, ex, fault)
         return
     if state.options.free_plan and route.family == "query":
         raise HttpError(402, PAYMENT_MESSAGE)
@@ -36,6 +41,9 @@ def run(state: ServerState, ex: Exchange, route: Route) -> None:
         _send_429(ex, message, headers)
         return
     try:
+        if fault is not None:  # slow and body faults: the request counts as running
+            time.sleep(fault.delay if fault.delay else
+                       DEFAULT_SLOW_SECONDS if fault.kind == "slow_first_byte" else 0)
         route.handler(state, ex)
     finally:
         state.limiter.release(route.family)
@@ -55,12 +63,8 @@ def _send_429(ex: Exchange, message: str, headers: dict[str, str]) -> None:
         ex.error(429, message, headers)
 
 
-def _apply_fault(state: ServerState, ex: Exchange, fault: Fault) -> bool:
-    """Perform a fault; True when the response is already sent (no handler runs)."""
-    if fault.delay:
-        time.sleep(fault.delay)
-    elif fault.kind == "slow_first_byte":
-        time.sleep(2.0)
+def _apply_fault(state: ServerState, ex: Exchange, fault: Fault) -> None:
+    """Send the response of a fault that replaces the handler."""
     kind = fault.kind
     if kind == "429":
         headers = {} if fault.retry_after is None else {"Retry-After": _retry_text(
@@ -86,6 +90,3 @@ def _apply_fault(state: ServerState, ex: Exchange, fault: Fault) -> bool:
     elif kind == "expired_session":
         drop_session(state, ex.request.params.get("session_id"))
         ex.error(400, "session_id is unknown or has expired; start again from page 0")
-    else:
-        return False  # body faults and slow_first_byte: the handler runs
-    return True

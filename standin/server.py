@@ -119,7 +119,7 @@ class StandIn:
         """Bind and serve in a background thread; returns the base URL."""
         if self._server is None:
             self._server = _Server((self.host, self.port), self.state)
-            self._thread = threading.Thread(target=self._server.serve_forever,
+            self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                             name="mixpanel-standin", daemon=True)
             self._thread.start()
         return self.base_url
