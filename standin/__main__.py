@@ -4,4 +4,5 @@ from __future__ import annotations
 
 from mixpanel_data.standin.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # guarded: spawned prepare workers import this module
+    raise SystemExit(main())

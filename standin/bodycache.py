@@ -6,20 +6,29 @@ generator. Entries are keyed by (day, late-data version, time_in_ms).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
 import orjson
-from mixpanel_data.standin.generator import DayBatch
+from mixpanel_data.standin.generator import DayBatch, generate_day
 from mixpanel_data.standin.gzipjoin import Segment, compress_segment
 from mixpanel_data.standin.project import Project
+from mixpanel_data.standin.spec import ProjectSpec
 
 READ_CHUNK = 1 << 20
+
+
+def build_segment(spec: ProjectSpec, day: date, time_in_ms: bool) -> Segment:
+    """One day's compressed body from the spec alone (runs in worker processes)."""
+    batch = generate_day(spec, day)
+    return compress_segment(encode_batch(batch, time_in_ms), len(batch.events))
 
 
 def encode_batch(batch: DayBatch, time_in_ms: bool = False) -> bytes:
@@ -86,9 +95,13 @@ class BodyCache:
         return hit
 
     def _build(self, day: date, time_in_ms: bool) -> Stored:
-        """Generate, encode and compress one day; spill to disk past the memory budget."""
+        """Generate, encode and compress one day."""
         batch = self.project.batch(day, cache=False)
         seg = compress_segment(encode_batch(batch, time_in_ms), len(batch.events))
+        return self._store(day, time_in_ms, seg)
+
+    def _store(self, day: date, time_in_ms: bool, seg: Segment) -> Stored:
+        """Keep a segment in memory, or on disk past the memory budget."""
         with self._guard:
             in_memory = self._mem_used + len(seg.deflate) <= self.memory_budget
             if in_memory:
@@ -104,8 +117,24 @@ class BodyCache:
         slim = Segment(b"", seg.crc, seg.size, seg.lines)
         return Stored(slim, len(seg.deflate), path)
 
-    def prepare(self, days: list[date], time_in_ms: bool = False) -> int:
-        """Build every listed day now; returns the number of rows cached."""
+    def prepare(self, days: list[date], time_in_ms: bool = False, workers: int = 1) -> int:
+        """Build every listed day now (in ``workers`` processes); returns the rows cached.
+
+        Worker processes regenerate days from the spec alone, so they are only used for days
+        without late data (the usual case: preparing at start-up).
+        """
+        todo = [d for d in days if self.project.version(d) == 0
+                and (d, 0, time_in_ms) not in self._entries]
+        if workers > 1 and len(todo) > 1:
+            spawn = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(min(workers, len(todo)), mp_context=spawn) as pool:
+                specs = [self.project.spec] * len(todo)
+                flags = [time_in_ms] * len(todo)
+                for day, seg in zip(todo, pool.map(build_segment, specs, todo, flags),
+                                    strict=True):
+                    stored = self._store(day, time_in_ms, seg)
+                    with self._guard:
+                        self._entries.setdefault((day, 0, time_in_ms), stored)
         return sum(self.get(day, time_in_ms).segment.lines for day in days)
 
     def clear(self) -> None:

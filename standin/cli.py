@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -36,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fat", action="store_true", help="pad events to ~1 KB")
     p.add_argument("--prepare", action="store_true",
                    help="pre-build every day's export body before printing the URL")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="processes used by --prepare (default: CPU count)")
     p.add_argument("--url-file", help="also write the base URL to this file")
     p.add_argument("--rate-limits", action="store_true",
                    help="enforce Mixpanel's documented rate limits")
@@ -60,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                       cache_memory=args.cache_memory_mb << 20)
     if args.prepare:
         began = time.perf_counter()
-        rows = standin.prepare()
+        rows = standin.prepare(workers=args.workers)
         took = time.perf_counter() - began
         print(f"prepared {rows} rows in {took:.1f}s ({rows / max(took, 1e-9):,.0f} rows/s)",
               file=sys.stderr, flush=True)

@@ -207,9 +207,9 @@ class StandIn:
         """Bump ``$last_seen`` of ``count`` profiles; returns their distinct ids."""
         return self.state.project.touch_profiles(count, when)
 
-    def prepare(self, time_in_ms: bool = False) -> int:
+    def prepare(self, time_in_ms: bool = False, workers: int = 1) -> int:
         """Pre-build every day's compressed export body; returns the rows cached."""
-        return self.state.cache.prepare(self.state.project.days, time_in_ms)
+        return self.state.cache.prepare(self.state.project.days, time_in_ms, workers)
 
     def reset(self) -> None:
         """Clear faults, the request log, engage sessions and rate-limit counters."""

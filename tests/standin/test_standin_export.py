@@ -154,3 +154,16 @@ def test_legacy_project_exports_local_days() -> None:
     assert all(midnight <= r["properties"]["time"] < midnight + 86_400 for r in rows)
     start, end = mp.project.day_span_utc(date(2024, 11, 3))
     assert end - start == 25 * 3600
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "identity"], ids=["gzip", "identity"])
+def test_large_filtered_export_streams_chunked(encoding: str) -> None:
+    spec = ProjectSpec(seed=8, start=date(2024, 5, 1), days=1, events_per_day=5_000)
+    with StandIn(spec) as mp, httpx.Client(base_url=mp.base_url, auth=mp.auth) as c:
+        resp = c.get(EXPORT, headers={"Accept-Encoding": encoding}, params=params(
+            mp, from_date="2024-05-01", to_date="2024-05-01",
+            where='defined(properties["mp_lib"])'))
+        expected = mp.project.raw_events(date(2024, 5, 1))
+    assert resp.headers["transfer-encoding"] == "chunked"
+    assert resp.headers.get("content-encoding") == (None if encoding == "identity" else "gzip")
+    assert [orjson.loads(x) for x in lines_of(resp.content)] == expected
