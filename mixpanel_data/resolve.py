@@ -1,0 +1,105 @@
+"""Credential resolution, in the documented order (the first level that yields a secret wins).
+
+1. Explicit arguments (``username``/``secret``/... or an account named with ``account=``).
+2. dlt's providers: ``SOURCES__MIXPANEL__CREDENTIALS__USERNAME`` (etc.) in the environment, or
+   ``[sources.mixpanel.credentials]`` in ``.dlt/secrets.toml``.
+3. ``MP_USERNAME``, ``MP_SECRET``, ``MP_PROJECT_ID``, ``MP_REGION``.
+4. The default account in ``~/.mp/config.toml`` (``MP_CONFIG_PATH``).
+
+An explicit ``project_id`` or ``region`` overrides that field of whichever level supplied the rest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from typing import Any
+
+from mixpanel_data.accounts import AccountStore
+from mixpanel_data.credentials import Credentials
+from mixpanel_data.exceptions import AuthenticationError
+
+_FIELDS = ("username", "secret", "project_id", "region")
+
+
+def resolve_credentials(
+    *,
+    username: str | None = None,
+    secret: str | None = None,
+    project_id: str | int | None = None,
+    region: str | None = None,
+    account: str | None = None,
+    store: AccountStore | None = None,
+) -> Credentials:
+    """Find credentials, or raise one AuthenticationError that lists every place looked in."""
+    store = store or AccountStore()
+    pid = None if project_id is None else str(project_id)
+    if secret:
+        found = _build({"username": username, "secret": secret}, "explicit arguments")
+    elif account:
+        found = store.credentials(account)
+    else:
+        found = _first_found(
+            [
+                lambda: _build(_from_dlt(), "dlt config (SOURCES__MIXPANEL__CREDENTIALS__*)"),
+                lambda: _build(_from_env(), "MP_* environment variables"),
+                store.credentials,
+            ]
+        )
+    if found is None:
+        raise AuthenticationError(
+            "No Mixpanel credentials found: set MP_USERNAME, MP_SECRET and MP_PROJECT_ID, "
+            "add [sources.mixpanel.credentials] to .dlt/secrets.toml, or run `mp auth add NAME`."
+        )
+    overrides: dict[str, Any] = {}
+    if pid is not None:
+        overrides["project_id"] = pid
+    if region:
+        overrides["region"] = region.lower()
+    if overrides or (secret and found.project_id is None):
+        overrides.setdefault("project_id", found.project_id or pid)
+        found = dataclasses.replace(found, **overrides)
+    found.warn_if_legacy()
+    return found
+
+
+def _first_found(levels: list[Callable[[], Credentials | None]]) -> Credentials | None:
+    for level in levels:
+        found = level()
+        if found is not None:
+            return found
+    return None
+
+
+def _build(values: dict[str, Any], source: str) -> Credentials | None:
+    if not values.get("secret"):
+        return None
+    return Credentials(
+        secret=str(values["secret"]),
+        username=_clean(values.get("username")),
+        project_id=_clean(values.get("project_id")),
+        region=(_clean(values.get("region")) or "us").lower(),  # type: ignore[arg-type]
+        source=source,
+    )
+
+
+def _clean(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _from_env() -> dict[str, Any]:
+    return {name: os.environ.get(f"MP_{name.upper()}") for name in _FIELDS}
+
+
+def _from_dlt() -> dict[str, Any]:
+    """Ask dlt's own providers (environment and .dlt/*.toml) for sources.mixpanel.credentials."""
+    import dlt
+
+    values: dict[str, Any] = {}
+    for name in _FIELDS:
+        try:
+            values[name] = dlt.secrets.get(f"sources.mixpanel.credentials.{name}")
+        except Exception:
+            values[name] = None
+    return values

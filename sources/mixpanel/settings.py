@@ -1,0 +1,27 @@
+"""Defaults of the Mixpanel source; every one can be overridden in pipelines.yaml or dlt config."""
+
+from __future__ import annotations
+
+DEFAULT_LOOKBACK_DAYS = 5
+"""Late data: offline mobile events land up to ~5 days late, so each run re-reads that window."""
+
+DEFAULT_START_DAYS_AGO = 30
+"""Where the very first incremental run starts when no ``--from`` or ``start_date`` is given."""
+
+MAX_WINDOWS_PER_RUN = 40
+"""Export allows 60 requests/hour: a long range is cut into at most this many whole-day windows."""
+
+DEFAULT_CONCURRENCY = 3
+"""Export windows downloaded at once (Mixpanel allows 100 concurrent, 3 new requests/second)."""
+
+DEFAULT_BATCH_BYTES = 32 * 2**20
+"""Raw JSON Lines parsed into one Arrow table; bounds memory per in-flight batch."""
+
+QUEUE_DEPTH = 4
+"""Parsed Arrow batches waiting for dlt; with the batch size this caps memory."""
+
+DEFAULT_PROFILE_PAGE_SIZE = 1000
+DEFAULT_PROFILE_CONCURRENCY = 4
+
+EVENTS_TABLE = "events"
+PROFILES_TABLE = "profiles"
