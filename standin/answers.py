@@ -1,7 +1,9 @@
 """Pure answers of the segmentation family and Insights, computed from the project data.
 
 Handlers call these; tests call them too, to check what a client fetched.
-Shapes follow README §6.3 and §6.6 exactly.
+Shapes follow README §6.3 and §6.6 exactly. The other answers live in ``funnels`` (funnels,
+retention, addiction) and ``discovery`` (events*, cohorts/funnels lists, stream) and are
+re-exported here so ``answers`` is the one place to look.
 """
 
 from __future__ import annotations
@@ -11,8 +13,21 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from mixpanel_data.standin.discovery import (
+    cohorts_list,
+    event_names,
+    event_properties,
+    event_properties_top,
+    event_property_values,
+    events,
+    events_top,
+    funnels_list,
+    stream,
+)
 from mixpanel_data.standin.expr import MISSING, Compiled
 from mixpanel_data.standin.exprparse import compile_expr
+from mixpanel_data.standin.funnels import addiction, funnel, retention
+from mixpanel_data.standin.jql import run_jql
 from mixpanel_data.standin.project import Project
 from mixpanel_data.standin.querydata import (
     Row,
@@ -165,3 +180,10 @@ def insights(project: Project, bookmark_id: int) -> dict[str, Any]:
 def _dated(project: Project, items: list[Row], unit: str) -> dict[str, int]:
     per = grouped(items, lambda r: bucket_key(r.local, unit))
     return {_iso_local(project, date.fromisoformat(k)): len(v) for k, v in sorted(per.items())}
+
+
+__all__ = [
+    "addiction", "cohorts_list", "event_names", "event_properties", "event_properties_top",
+    "event_property_values", "events", "events_top", "funnel", "funnels_list", "insights",
+    "retention", "run_jql", "segmentation", "segmentation_numeric", "segmentation_sum", "stream",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from mixpanel_data.standin.state import ServerState
 from mixpanel_data.standin.wire import Exchange, HttpError
@@ -17,8 +18,6 @@ def handle_schemas(state: ServerState, ex: Exchange) -> None:
     name = args[2] if len(args) > 2 and args[2] else None
     if entity is not None and entity not in ENTITY_TYPES:
         raise HttpError(400, f"entityType must be one of {ENTITY_TYPES}")
-    from urllib.parse import unquote
-
     name = unquote(name) if name else None
     with state.lock:
         if name is not None and entity is not None:

@@ -105,6 +105,10 @@ class Project:
                 total -= len(old.events)
         return batch
 
+    def has_data(self, day: date) -> bool:
+        """Whether an export day can hold rows (generated range, or late data landed)."""
+        return self.spec.start <= day <= self.spec.end or day in self._late
+
     def raw_events(self, day: date) -> list[Event]:
         """Exactly what export returns for ``day`` (duplicates and late rows included)."""
         return self.batch(day).events

@@ -158,6 +158,7 @@ class Exchange:
         """Send a whole body; gzip when asked and large; body faults apply to 200s."""
         fault = self.fault
         if apply_fault and status == 200 and fault is not None and fault.kind in BODY_FAULTS:
+            # imported here: bodyfaults needs this module (import cycle otherwise)
             from mixpanel_data.standin.bodyfaults import send_with_body_fault
 
             send_with_body_fault(self, fault, body, content_type, headers or {})
