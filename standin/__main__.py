@@ -4,5 +4,5 @@ from __future__ import annotations
 
 from mixpanel_data.standin.cli import main
 
-if __name__ == "__main__":  # guarded: spawned prepare workers import this module
+if __name__ == "__main__":
     raise SystemExit(main())

@@ -120,14 +120,15 @@ class BodyCache:
     def prepare(self, days: list[date], time_in_ms: bool = False, workers: int = 1) -> int:
         """Build every listed day now (in ``workers`` processes); returns the rows cached.
 
-        Worker processes regenerate days from the spec alone, so they are only used for days
-        without late data (the usual case: preparing at start-up).
+        Workers are forked (spawn would re-run the caller's ``__main__``), so they are used only
+        while this process has a single thread (e.g. before ``StandIn.start``) and only for
+        days without late data; otherwise days are built here, one by one.
         """
         todo = [d for d in days if self.project.version(d) == 0
                 and (d, 0, time_in_ms) not in self._entries]
-        if workers > 1 and len(todo) > 1:
-            spawn = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(min(workers, len(todo)), mp_context=spawn) as pool:
+        if workers > 1 and len(todo) > 1 and threading.active_count() == 1:
+            fork = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(min(workers, len(todo)), mp_context=fork) as pool:
                 specs = [self.project.spec] * len(todo)
                 flags = [time_in_ms] * len(todo)
                 for day, seg in zip(todo, pool.map(build_segment, specs, todo, flags),
