@@ -34,14 +34,3 @@ def client(mp: StandIn) -> Iterator[httpx.Client]:
     """A service-account client; add ``project_id`` per request."""
     with httpx.Client(base_url=mp.base_url, auth=mp.auth, timeout=30) as c:
         yield c
-
-
-def params(mp: StandIn, **extra: object) -> dict[str, object]:
-    """Query params with the project id."""
-    return {"project_id": mp.project_id, **extra}
-
-
-def lines_of(body: bytes) -> list[bytes]:
-    """JSONL lines, split on \\n only (never str.splitlines)."""
-    assert body == b"" or body.endswith(b"\n")
-    return body.split(b"\n")[:-1] if body else []

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import httpx
-from conftest import params
 from mixpanel_data.standin import ProjectSpec, StandIn
+from standin_helpers import params
 
 
 def _fresh() -> StandIn:

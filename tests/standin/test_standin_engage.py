@@ -8,8 +8,8 @@ from datetime import datetime
 
 import httpx
 import pytest
-from conftest import params
 from mixpanel_data.standin import StandIn
+from standin_helpers import params
 
 ENGAGE = "/api/2.0/engage"
 

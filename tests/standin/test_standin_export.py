@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import httpx
 import orjson
 import pytest
-from conftest import lines_of, params
 from mixpanel_data.standin import ProjectSpec, StandIn
+from standin_helpers import lines_of, params
 
 EXPORT = "/api/2.0/export"
 
@@ -167,3 +167,16 @@ def test_large_filtered_export_streams_chunked(encoding: str) -> None:
     assert resp.headers["transfer-encoding"] == "chunked"
     assert resp.headers.get("content-encoding") == (None if encoding == "identity" else "gzip")
     assert [orjson.loads(x) for x in lines_of(resp.content)] == expected
+
+
+@pytest.mark.parametrize("cache_memory", [0, 256 << 20], ids=["spilled-to-disk", "in-memory"])
+def test_prepared_bodies_equal_ground_truth(cache_memory: int) -> None:
+    spec = ProjectSpec(seed=12, start=date(2024, 6, 1), days=3, events_per_day=800)
+    mp = StandIn(spec, cache_memory=cache_memory)
+    assert mp.prepare(workers=2) == sum(mp.project.count(d) for d in mp.project.days)
+    with mp, httpx.Client(base_url=mp.base_url, auth=mp.auth) as c:
+        resp = c.get(EXPORT, params=params(mp, from_date="2024-06-01", to_date="2024-06-03"))
+        on_disk = [s.path is not None for s in mp.state.cache._entries.values()]
+    assert all(on_disk) is (cache_memory == 0)
+    assert [orjson.loads(x) for x in lines_of(resp.content)] == _expected(
+        mp, spec.start, spec.end)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from conftest import params
 from mixpanel_data.standin import RateLimits, StandIn
+from standin_helpers import params
 
 
 def _day(mp: StandIn) -> dict[str, object]:
