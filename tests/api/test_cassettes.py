@@ -45,7 +45,7 @@ def recorded(request: pytest.FixtureRequest, credentials: Credentials) -> Iterat
 def test_segmentation(recorded: MixpanelClient):
     result = recorded.query(
         "segmentation",
-        {"event": "Signed up", "from_date": DAY, "to_date": date(2024, 3, 3), "unit": "day"},
+        {"event": "Page View", "from_date": DAY, "to_date": date(2024, 3, 3), "unit": "day"},
     )
     series = result["data"]["series"]
     assert series and all(len(day) == 10 for day in series)
@@ -53,6 +53,7 @@ def test_segmentation(recorded: MixpanelClient):
     for per_day in result["data"]["values"].values():
         assert set(per_day) <= set(series)
         assert all(isinstance(count, int) for count in per_day.values())
+    assert sum(sum(per_day.values()) for per_day in result["data"]["values"].values()) > 0
 
 
 def test_funnels_list(recorded: MixpanelClient):
