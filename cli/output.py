@@ -1,0 +1,93 @@
+"""Data to stdout in json, jsonl, csv or table; status and progress to stderr.
+
+The default format is ``table`` on a terminal and ``json`` otherwise; ``MP_FORMAT`` overrides.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import io
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+FORMATS = ("json", "jsonl", "csv", "table")
+
+
+def default_format() -> str:
+    env = os.environ.get("MP_FORMAT")
+    if env:
+        return env
+    return "table" if sys.stdout.isatty() else "json"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def render_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> str:
+    """Rows as text in ``fmt`` (json: a list of objects)."""
+    records = [dict(zip(columns, row, strict=False)) for row in rows]
+    if fmt == "json":
+        return json.dumps(records, default=_json_default, ensure_ascii=False, indent=2)
+    if fmt == "jsonl":
+        return "\n".join(
+            json.dumps(r, default=_json_default, ensure_ascii=False) for r in records
+        )
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[_csv_cell(v) for v in row] for row in rows])
+        return buffer.getvalue().rstrip("\n")
+    return _table(columns, rows)
+
+
+def render_value(value: Any, fmt: str) -> str:
+    """A single document (an object or list) in ``fmt``; tables/csv of a list of dicts."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        columns = list(dict.fromkeys(k for v in value for k in v))
+        return render_rows(columns, [[v.get(c) for c in columns] for v in value], fmt)
+    if isinstance(value, dict) and fmt in ("csv", "table"):
+        return render_rows(["key", "value"], list(value.items()), fmt)
+    if fmt == "jsonl" and isinstance(value, list):
+        return "\n".join(json.dumps(v, default=_json_default, ensure_ascii=False) for v in value)
+    indent = None if fmt == "jsonl" else 2
+    return json.dumps(value, default=_json_default, ensure_ascii=False, indent=indent)
+
+
+def emit(text: str) -> None:
+    """Write data to stdout."""
+    if text:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=_json_default, ensure_ascii=False)
+    return value
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns, show_lines=False)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console = Console(file=io.StringIO(), width=200, no_color=True)
+    console.print(table)
+    return console.file.getvalue().rstrip("\n")  # type: ignore[attr-defined]

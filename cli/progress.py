@@ -1,0 +1,50 @@
+"""A rich progress bar over export windows on stderr (silent with --quiet or off a terminal)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+
+class WindowProgress:
+    """Implements the source's FetchObserver hooks; a context manager around the run."""
+
+    def __init__(self, enabled: bool, console: Console) -> None:
+        self.enabled = enabled
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rows]:,} rows"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+            disable=not enabled,
+        )
+        self._task: Any = None
+        self._rows = 0
+
+    def __enter__(self) -> WindowProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def windows_planned(self, windows: Sequence[Any]) -> None:
+        label = f"export {windows[0].start}..{windows[-1].end}" if windows else "export"
+        self._task = self._progress.add_task(label, total=len(windows), rows=0)
+
+    def window_done(self, window: Any, rows: int) -> None:
+        self._rows += rows
+        if self._task is not None:
+            self._progress.update(self._task, advance=1, rows=self._rows)

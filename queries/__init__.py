@@ -1,0 +1,1 @@
+"""Ready-made SQL files (package data); run one with `mp sql queries/NAME.sql`."""
