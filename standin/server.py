@@ -89,7 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
         except HttpError as err:
             if ex.status == 0:
                 ex.error(err.status, err.message, err.headers)
-        except (BrokenPipeError, ConnectionResetError):
+        except (ConnectionError, TimeoutError):  # the client went away mid-response
             self.close_connection = True
         except Exception as exc:  # a bug in the stand-in: say so loudly, answer 500
             traceback.print_exc(file=sys.stderr)
