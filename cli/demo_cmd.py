@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
 from mixpanel_data.cli.output import emit, render_rows
 from mixpanel_data.cli.state import OPTIONS
 
@@ -18,6 +17,7 @@ def demo(
 ) -> None:
     """Run the whole pipeline against a local Mixpanel stand-in; no credentials needed."""
     from mixpanel_data.cli.progress import WindowProgress
+
     from mixpanel_data.demo import run_demo
 
     directory = directory.resolve()
@@ -30,11 +30,23 @@ def demo(
         )
     fmt = OPTIONS.format
     emit("Top events:" if fmt == "table" else "")
-    emit(render_rows(["event_name", "events", "users"], [tuple(r.values()) for r in result.top_events], fmt))
+    emit(
+        render_rows(
+            ["event_name", "events", "users"], [tuple(r.values()) for r in result.top_events], fmt
+        )
+    )
     emit("Daily active users:" if fmt == "table" else "")
-    emit(render_rows(["day", "active_users", "events"], [tuple(r.values()) for r in result.daily_active_users], fmt))
-    OPTIONS.status(f"Database: {result.database}/mixpanel_data.duckdb "
-                   f"(try: MP_DATA_DIR={result.database} mp sql 'SELECT count(*) FROM events')")
+    emit(
+        render_rows(
+            ["day", "active_users", "events"],
+            [tuple(r.values()) for r in result.daily_active_users],
+            fmt,
+        )
+    )
+    OPTIONS.status(
+        f"Database: {result.database}/mixpanel_data.duckdb "
+        f"(try: MP_DATA_DIR={result.database} mp sql 'SELECT count(*) FROM events')"
+    )
 
 
 def register(app: typer.Typer) -> None:

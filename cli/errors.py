@@ -16,6 +16,7 @@ import click
 
 from mixpanel_data.exceptions import MixpanelDataError, redact
 
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_AUTH = 2
@@ -25,13 +26,34 @@ EXIT_RATE_LIMIT = 5
 EXIT_INTERRUPTED = 130
 
 
+def _classes(name: str) -> tuple[type[BaseException], ...]:
+    """``name`` from Click and from Typer (newer Typer vendors its own Click), where present."""
+    import typer
+
+    modules: list[Any] = [typer, click.exceptions]
+    try:
+        from typer._click import exceptions as vendored
+
+        modules.append(vendored)
+    except ImportError:
+        pass
+    found = {getattr(m, name) for m in modules if isinstance(getattr(m, name, None), type)}
+    return tuple(found)
+
+
+USAGE_ERRORS = _classes("UsageError")
+CLICK_ERRORS = _classes("ClickException")
+EXITS = _classes("Exit")
+ABORTS = _classes("Abort")
+
+
 def exit_code_for(exc: BaseException) -> int:
     """The documented exit code of an exception (table in the module docstring)."""
     if isinstance(exc, MixpanelDataError):
         return exc.exit_code
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED
-    if isinstance(exc, click.exceptions.UsageError | click.BadParameter):
+    if isinstance(exc, USAGE_ERRORS):
         return EXIT_INVALID
     return EXIT_ERROR
 
@@ -40,10 +62,13 @@ def message_for(exc: BaseException) -> str:
     """One line, secrets removed; unknown exceptions keep their type name for bug reports."""
     if isinstance(exc, KeyboardInterrupt):
         return "Interrupted."
-    if isinstance(exc, click.exceptions.UsageError):
-        text = exc.format_message()
-        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+    if isinstance(exc, USAGE_ERRORS):
+        text = exc.format_message()  # type: ignore[attr-defined]
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
         return f"{text}{hint}"
+    if isinstance(exc, CLICK_ERRORS):
+        return str(exc.format_message())  # type: ignore[attr-defined]
     if isinstance(exc, MixpanelDataError):
         return exc.message
     text = " ".join(str(exc).split()) or type(exc).__name__
@@ -55,9 +80,9 @@ def guarded(main: Callable[[], Any]) -> int:
     try:
         main()
         return EXIT_OK
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except EXITS as exc:
+        return int(exc.exit_code)  # type: ignore[attr-defined]
+    except ABORTS:
         print("Error: aborted.", file=sys.stderr)
         return EXIT_INTERRUPTED
     except SystemExit as exc:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-
 from mixpanel_data.cli.output import emit, render_rows, render_value
 from mixpanel_data.cli.state import OPTIONS
+
 from mixpanel_data.exceptions import QueryError, QueryFileNotFoundError
 
 
@@ -46,25 +46,22 @@ def _query_text(query: str) -> str:
     if query.strip().lower().endswith(".sql") and "\n" not in query:
         path = Path(query)
         if not path.is_file():
-            raise QueryFileNotFoundError(f"No SQL file at {path}: check the path (try `ls queries/`).")
+            raise QueryFileNotFoundError(
+                f"No SQL file at {path}: check the path (try `ls queries/`)."
+            )
         return path.read_text(encoding="utf-8")
     return query
 
 
 def tables() -> None:
     """List local tables with row counts."""
-    from mixpanel_data.storage import open_database
+    from mixpanel_data.storage import open_database, user_tables
 
     con = open_database()
     try:
-        rows = con.execute(
-            "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() "
-            "WHERE database_name = current_database() AND table_name NOT LIKE '\\_dlt\\_%' ESCAPE '\\' "
-            "AND schema_name NOT LIKE '%staging%' ORDER BY 1, 2"
-        ).fetchall()
         out = [
             (t, s, con.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0])
-            for s, t, _ in rows
+            for s, t in user_tables(con)
         ]
     finally:
         con.close()
@@ -92,17 +89,17 @@ def info() -> None:
     emit(render_value(result, OPTIONS.format))
 
 
-def _table_summaries(con: object) -> list[dict[str, object]]:
-    rows = con.execute(  # type: ignore[attr-defined]
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND table_name NOT LIKE '\\_dlt\\_%' ESCAPE '\\' AND schema_name NOT LIKE '%staging%'"
-    ).fetchall()
+def _table_summaries(con: Any) -> list[dict[str, object]]:
+    from mixpanel_data.storage import user_tables
+
     out = []
-    for schema, table in rows:
+    for schema, table in user_tables(con):
         entry: dict[str, object] = {"table": table, "dataset": schema}
-        entry["rows"] = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]  # type: ignore[attr-defined]
+        entry["rows"] = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
         if table == "events":
-            lo, hi = con.execute(f'SELECT min(export_date), max(export_date) FROM "{schema}"."events"').fetchone()  # type: ignore[attr-defined]
+            lo, hi = con.execute(
+                f'SELECT min(export_date), max(export_date) FROM "{schema}"."events"'
+            ).fetchone()
             entry["date_range"] = [str(lo), str(hi)] if lo else None
         out.append(entry)
     return out
@@ -113,10 +110,20 @@ def pipelines() -> None:
     from mixpanel_data.pipelines import load_pipelines
 
     rows = [
-        (s.name, ",".join(s.resources), s.destination, s.dataset, s.schedule.cron if s.schedule else None)
+        (
+            s.name,
+            ",".join(s.resources),
+            s.destination,
+            s.dataset,
+            s.schedule.cron if s.schedule else None,
+        )
         for s in load_pipelines().values()
     ]
-    emit(render_rows(["name", "resources", "destination", "dataset", "schedule"], rows, OPTIONS.format))
+    emit(
+        render_rows(
+            ["name", "resources", "destination", "dataset", "schedule"], rows, OPTIONS.format
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:

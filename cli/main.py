@@ -10,7 +10,6 @@ from typing import Annotated
 
 import click
 import typer
-
 from mixpanel_data.cli import demo_cmd, errors, local_cmd, run_cmd
 from mixpanel_data.cli.output import FORMATS, default_format
 from mixpanel_data.cli.state import OPTIONS
@@ -43,10 +42,16 @@ def root(
     ] = None,
     format: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="json, jsonl, csv or table (default: table on a terminal, else json; MP_FORMAT)."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="json, jsonl, csv or table (default: table on a terminal, else json; MP_FORMAT).",
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or status.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail on stderr.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="More detail on stderr.")
+    ] = False,
 ) -> None:
     """Global options."""
     OPTIONS.account = account

@@ -43,9 +43,7 @@ def render_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str)
     if fmt == "json":
         return json.dumps(records, default=_json_default, ensure_ascii=False, indent=2)
     if fmt == "jsonl":
-        return "\n".join(
-            json.dumps(r, default=_json_default, ensure_ascii=False) for r in records
-        )
+        return "\n".join(json.dumps(r, default=_json_default, ensure_ascii=False) for r in records)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-
 from mixpanel_data.cli.output import emit, render_value
 from mixpanel_data.cli.state import OPTIONS
 
 
 def run(
-    name: Annotated[str, typer.Argument(help="Pipeline name from pipelines.yaml, or events / profiles.")],
+    name: Annotated[
+        str, typer.Argument(help="Pipeline name from pipelines.yaml, or events / profiles.")
+    ],
     from_date: Annotated[
         str | None, typer.Option("--from", help="First export day, YYYY-MM-DD (inclusive).")
     ] = None,
@@ -28,9 +29,10 @@ def run(
     older ones. A backfill never moves the stored cursor once one exists.
     """
     from mixpanel_data.cli.progress import WindowProgress
+    from mixpanel_data.sources.mixpanel.windows import parse_day
+
     from mixpanel_data.pipelines import get_pipeline
     from mixpanel_data.runner import run_pipeline
-    from mixpanel_data.sources.mixpanel.windows import parse_day
 
     first = parse_day(from_date, "--from") if from_date else None
     last = parse_day(to_date, "--to") if to_date else None

@@ -31,7 +31,9 @@ class DemoResult:
 
 
 @contextmanager
-def _pointed_at(base_url: str, auth: tuple[str, str], project_id: int, data_dir: Path) -> Iterator[None]:
+def _pointed_at(
+    base_url: str, auth: tuple[str, str], project_id: int, data_dir: Path
+) -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in _ENV}
     os.environ.update(
         MP_BASE_URL=base_url,
@@ -51,24 +53,46 @@ def _pointed_at(base_url: str, auth: tuple[str, str], project_id: int, data_dir:
                 os.environ[key] = value
 
 
-def run_demo(data_dir: Path, status: Callable[[str], None] = lambda _: None, observer: Any = None) -> DemoResult:
+def run_demo(
+    data_dir: Path, status: Callable[[str], None] = lambda _: None, observer: Any = None
+) -> DemoResult:
     """Load the stand-in project into ``data_dir`` and answer top events and DAU."""
     from mixpanel_data.pipelines import get_pipeline
     from mixpanel_data.runner import run_pipeline
     from mixpanel_data.standin import ProjectSpec, StandIn
 
     today = date.today()
-    spec = ProjectSpec(seed=42, start=today - timedelta(days=DEMO_DAYS - 1), days=DEMO_DAYS,
-                       events_per_day=DEMO_EVENTS_PER_DAY, profiles=500)
+    spec = ProjectSpec(
+        seed=42,
+        start=today - timedelta(days=DEMO_DAYS - 1),
+        days=DEMO_DAYS,
+        events_per_day=DEMO_EVENTS_PER_DAY,
+        profiles=500,
+    )
     options = {"project_timezone": spec.timezone}
-    with StandIn(spec) as server, _pointed_at(server.base_url, server.auth, server.project_id, data_dir):
-        status(f"Stand-in Mixpanel at {server.base_url} ({DEMO_DAYS} days, ~{DEMO_EVENTS_PER_DAY:,} events/day)")
+    with (
+        StandIn(spec) as server,
+        _pointed_at(server.base_url, server.auth, server.project_id, data_dir),
+    ):
+        status(
+            f"Stand-in Mixpanel at {server.base_url} "
+            f"({DEMO_DAYS} days, ~{DEMO_EVENTS_PER_DAY:,} events/day)"
+        )
         runs = []
-        for name, first, last in (("events", spec.start, spec.end), ("profiles", None, None), ("events", None, None)):
+        for name, first, last in (
+            ("events", spec.start, spec.end),
+            ("profiles", None, None),
+            ("events", None, None),
+        ):
             label = f"mp run {name}" + (f" --from {first} --to {last}" if first else "")
             status(label)
-            summary = run_pipeline(get_pipeline(name), from_date=first, to_date=last,
-                                   observer=observer, source_overrides=options)
+            summary = run_pipeline(
+                get_pipeline(name),
+                from_date=first,
+                to_date=last,
+                observer=observer,
+                source_overrides=options,
+            )
             runs.append({"command": label, **summary.to_dict()})
         top = _query(data_dir, "top_events.sql")
         dau = _query(data_dir, "daily_active_users.sql")

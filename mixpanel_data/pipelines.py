@@ -34,7 +34,7 @@ class PipelineSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = ""
     source: Literal["mixpanel"] = "mixpanel"
-    resources: list[Resource] = Field(default_factory=lambda: ["events"])
+    resources: list[Resource] = Field(default=["events"])
     destination: str = "duckdb"
     dataset: str = "mixpanel"
     options: dict[str, Any] = Field(default_factory=dict)
@@ -84,9 +84,7 @@ def load_pipelines(path: Path | None = None) -> dict[str, PipelineSpec]:
         except ValidationError as exc:
             error = exc.errors()[0]
             key = ".".join(str(p) for p in error["loc"])
-            raise PipelineConfigError(
-                f"{path}: pipelines.{name}.{key}: {error['msg']}"
-            ) from None
+            raise PipelineConfigError(f"{path}: pipelines.{name}.{key}: {error['msg']}") from None
         except TypeError:
             raise PipelineConfigError(f"{path}: pipelines.{name} must be a mapping.") from None
     return specs

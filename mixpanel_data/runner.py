@@ -9,12 +9,13 @@ idempotent, so running again after a crash ends with exactly the rows of a clean
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from mixpanel_data.pipelines import PipelineSpec
 from mixpanel_data.paths import pipelines_dir
+from mixpanel_data.pipelines import PipelineSpec
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def run_pipeline(
     )
 
 
-def table_counts(pipeline: Any, tables: list[str]) -> dict[str, int]:
+def table_counts(pipeline: Any, tables: Sequence[str]) -> dict[str, int]:
     """Row counts of the pipeline's tables (0 for a table not created yet)."""
     counts = {}
     for table in tables:

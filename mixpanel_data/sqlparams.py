@@ -36,7 +36,9 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise InvalidArgumentError(f"--param {item!r} is not name=value: write --param from_date=2024-01-01.")
+            raise InvalidArgumentError(
+                f"--param {item!r} is not name=value: write --param from_date=2024-01-01."
+            )
         out[name.strip()] = value
     return out
 

@@ -22,7 +22,8 @@ def open_database(path: Path | None = None, *, read_only: bool = True) -> Any:
     path = path or default_database_path()
     if read_only and not path.exists():
         raise NotFoundError(
-            f"No local database at {path}: load data first with `mp run events --from DATE --to DATE`."
+            f"No local database at {path}: load data first with "
+            "`mp run events --from DATE --to DATE`."
         )
     try:
         con = duckdb.connect(str(path), read_only=read_only)
@@ -44,3 +45,14 @@ def dataset_schemas(con: Any) -> list[str]:
     ).fetchall()
     names = sorted(r[0] for r in rows if r[0] not in _INTERNAL_SCHEMAS and "staging" not in r[0])
     return sorted(names, key=lambda n: n != "mixpanel")
+
+
+def user_tables(con: Any) -> list[tuple[str, str]]:
+    """(dataset, table) of loaded tables, without dlt's bookkeeping and staging tables."""
+    rows = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database() "
+        "AND table_name NOT LIKE '\\_dlt\\_%' ESCAPE '\\' "
+        "AND schema_name NOT LIKE '%staging%' ORDER BY 1, 2"
+    ).fetchall()
+    return [(schema, table) for schema, table in rows]

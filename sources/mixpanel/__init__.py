@@ -1,4 +1,4 @@
-"""dlt sources for Mixpanel. Every ``@dlt.source`` lives in this module (config section ``mixpanel``).
+"""dlt sources for Mixpanel; every ``@dlt.source`` lives here (config section ``mixpanel``).
 
 ``mixpanel_source`` has two resources:
 
@@ -21,9 +21,6 @@ from typing import Any
 
 import dlt
 from dlt.sources import DltResource
-
-from mixpanel_data.credentials import Credentials
-from mixpanel_data.exceptions import ConfigError
 from mixpanel_data.sources.mixpanel import settings
 from mixpanel_data.sources.mixpanel.events_arrow import EventParser, promoted_columns
 from mixpanel_data.sources.mixpanel.events_fetch import (
@@ -35,6 +32,9 @@ from mixpanel_data.sources.mixpanel.events_fetch import (
 from mixpanel_data.sources.mixpanel.profiles_fetch import engage_where, fetch_profile_tables
 from mixpanel_data.sources.mixpanel.timezones import LegacySwitch, zone
 from mixpanel_data.sources.mixpanel.windows import export_today, parse_day, split_windows
+
+from mixpanel_data.credentials import Credentials
+from mixpanel_data.exceptions import ConfigError
 
 __all__ = ["EVENT_COLUMNS", "PROFILE_COLUMNS", "FetchStats", "mixpanel_source"]
 
@@ -54,7 +54,7 @@ PROFILE_COLUMNS: dict[str, Any] = {
     "last_seen": {"data_type": "timestamp", "timezone": False},
     "properties": {"data_type": "json"},
 }
-_MERGE = {"disposition": "merge", "strategy": "delete-insert"}
+_MERGE: Any = {"disposition": "merge", "strategy": "delete-insert"}
 
 
 class _KnownHintNotice(logging.Filter):
@@ -134,7 +134,9 @@ def mixpanel_source(
         _events_resource(api, parser, request, last, window_days, concurrency, observer, stats)(
             export_date=cursor
         ),
-        _profiles_resource(api, profiles_where, cohort_id, profile_page_size, profile_concurrency),
+        _profiles_resource(
+            api, profiles_where, cohort_id, profile_page_size, profile_concurrency, stats
+        ),
     )
 
 
@@ -177,10 +179,18 @@ def _events_resource(
 
 
 def _profiles_resource(
-    api: Any, where: str | None, cohort_id: int | None, page_size: int, concurrency: int
+    api: Any,
+    where: str | None,
+    cohort_id: int | None,
+    page_size: int,
+    concurrency: int,
+    stats: FetchStats | None,
 ) -> DltResource:
     @dlt.resource(
-        name="profiles", primary_key="distinct_id", write_disposition=_MERGE, columns=PROFILE_COLUMNS
+        name="profiles",
+        primary_key="distinct_id",
+        write_disposition=_MERGE,
+        columns=PROFILE_COLUMNS,
     )
     def profiles(
         last_seen: dlt.sources.incremental[datetime] = dlt.sources.incremental(
@@ -188,13 +198,16 @@ def _profiles_resource(
         ),
     ) -> Any:
         since = last_seen.start_value if last_seen.last_value is not None else None
-        yield from fetch_profile_tables(
+        for table in fetch_profile_tables(
             api,
             where=engage_where(where, since),
             cohort_id=cohort_id,
             page_size=page_size,
             concurrency=concurrency,
-        )
+        ):
+            if stats is not None:
+                stats.add(table.num_rows)
+            yield table
 
     return profiles
 

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 import numpy as np
 import pyarrow as pa
+from mixpanel_data.sources.mixpanel import timezones as tz_
 
 from mixpanel_data.exceptions import MixpanelDataError
-from mixpanel_data.sources.mixpanel import timezones as tz_
 
 PROMOTE_TYPES = {
     "text": ("VARCHAR", pa.string()),
@@ -85,7 +85,7 @@ class EventParser:
         processing = parsed.column("mp_processing_time_ms").to_numpy(zero_copy_only=False)
         if self.legacy.decide(raw_us, processing, self.project_tz):
             local_us = raw_us
-            utc_us = tz_.local_to_utc_us(raw_us, self.project_tz)
+            utc_us = tz_.local_to_utc_us(raw_us, self.project_tz, processing)
             export_day = tz_.days_since_epoch(local_us)
         else:
             utc_us = raw_us
@@ -159,7 +159,7 @@ def _build_sql(promote: tuple[Promoted, ...]) -> str:
     ] + [_json_path(p.prop) for p in promote]
     path_list = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
     promoted = "".join(
-        f",\n  TRY_CAST(ex[{7 + i}] AS {PROMOTE_TYPES[p.type][0]}) AS \"{p.column}\""
+        f',\n  TRY_CAST(ex[{7 + i}] AS {PROMOTE_TYPES[p.type][0]}) AS "{p.column}"'
         for i, p in enumerate(promote)
     )
     sep = f"'{_SEPARATOR}'"

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
-
 from mixpanel_data.sources.mixpanel.events_arrow import EventParser
 from mixpanel_data.sources.mixpanel.settings import QUEUE_DEPTH
 from mixpanel_data.sources.mixpanel.windows import Window

@@ -66,9 +66,7 @@ def fetch_profile_tables(
                 raise
 
 
-def _all_pages(
-    client: EngageClient, base: dict[str, Any], concurrency: int
-) -> Iterator[pa.Table]:
+def _all_pages(client: EngageClient, base: dict[str, Any], concurrency: int) -> Iterator[pa.Table]:
     first = client.engage_page({**base, "page": 0})
     yield profiles_to_arrow(first.get("results") or [])
     size = int(first.get("page_size") or base["page_size"])
@@ -82,7 +80,9 @@ def _all_pages(
         return
     pages = list(range(1, math.ceil(int(total) / size)))
     step = max(1, concurrency) * 2  # bounded look-ahead: memory stays a few pages deep
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="mp-engage") as pool:
+    with ThreadPoolExecutor(
+        max_workers=max(1, concurrency), thread_name_prefix="mp-engage"
+    ) as pool:
         for start in range(0, len(pages), step):
             chunk = pages[start : start + step]
             fetched = pool.map(

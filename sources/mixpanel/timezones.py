@@ -10,11 +10,10 @@ Offsets are looked up once per distinct minute, so a batch of a million rows cos
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import threading
 
 import numpy as np
 
@@ -54,17 +53,35 @@ def _per_minute(values_us: np.ndarray, offset_of_minute: Callable[[int], int]) -
     return offsets[inverse.reshape(-1)]
 
 
-def local_to_utc_us(local_us: np.ndarray, tz: ZoneInfo) -> np.ndarray:
-    """Project-local epoch microseconds to true UTC microseconds (fold=0 rules above)."""
+def local_to_utc_us(
+    local_us: np.ndarray, tz: ZoneInfo, processing_ms: np.ndarray | None = None
+) -> np.ndarray:
+    """Project-local epoch microseconds to true UTC microseconds.
 
-    def offset(minute: int) -> int:
-        wall = (_EPOCH + timedelta(minutes=minute)).replace(tzinfo=tz, fold=0)
+    A wall time in a fall-back hour has two candidate instants: the later one is taken when the
+    event's ``mp_processing_time_ms`` is already past it (Mixpanel processes most events within
+    minutes), else the earlier. Gap times use the offset in force before the gap.
+    """
+    if len(local_us) == 0:
+        return local_us
+
+    def offset(minute: int, fold: int) -> int:
+        wall = (_EPOCH + timedelta(minutes=minute)).replace(tzinfo=tz, fold=fold)
         delta = wall.utcoffset() or timedelta(0)
         return int(delta.total_seconds()) * US_PER_SECOND
 
-    if len(local_us) == 0:
-        return local_us
-    return local_us - _per_minute(local_us, offset)
+    minutes, inverse = np.unique(local_us // US_PER_MINUTE, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    first = np.fromiter((offset(int(m), 0) for m in minutes), dtype=np.int64, count=len(minutes))
+    second = np.fromiter((offset(int(m), 1) for m in minutes), dtype=np.int64, count=len(minutes))
+    earlier = local_us - first[inverse]
+    ambiguous = (first != second)[inverse]
+    if not ambiguous.any() or processing_ms is None:
+        return earlier
+    later = local_us - second[inverse]
+    processed_us = np.nan_to_num(np.asarray(processing_ms, dtype=np.float64), nan=-1.0) * 1_000.0
+    take_later = ambiguous & (later > earlier) & (processed_us >= later)
+    return np.where(take_later, later, earlier)
 
 
 def utc_to_local_us(utc_us: np.ndarray, tz: ZoneInfo) -> np.ndarray:

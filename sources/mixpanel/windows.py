@@ -44,7 +44,9 @@ def export_today(tz: ZoneInfo | None) -> date:
     return datetime.now(tz or UTC).date()
 
 
-def split_windows(start: date, end: date, *, window_days: int | None, max_windows: int) -> list[Window]:
+def split_windows(
+    start: date, end: date, *, window_days: int | None, max_windows: int
+) -> list[Window]:
     """Cut [start, end] into consecutive whole-day windows that never share a day.
 
     ``window_days=None`` picks the smallest size that keeps the run within ``max_windows``

@@ -6,8 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from .conftest import ending_today
-
 KINDS = [pytest.param(False, id="utc-project"), pytest.param(True, id="legacy-tz-project")]
 
 
@@ -36,7 +34,8 @@ def test_event_time_is_true_utc_including_dst_change(standin_env, legacy):
         stored = {
             insert_id: when
             for insert_id, when in env.rows(
-                "SELECT insert_id, epoch(event_time) FROM mixpanel.events WHERE insert_id IS NOT NULL"
+                "SELECT insert_id, epoch(event_time) FROM mixpanel.events "
+                "WHERE insert_id IS NOT NULL"
             )
         }
         checked = 0
@@ -66,7 +65,9 @@ def test_event_date_is_project_local_day(standin_env, legacy):
     )
     assert mismatched == [(0,)]
     if legacy:  # export days of a legacy project are project-local days
-        assert env.rows("SELECT count(*) FROM mixpanel.events WHERE event_date <> export_date") == [(0,)]
+        assert env.rows("SELECT count(*) FROM mixpanel.events WHERE event_date <> export_date") == [
+            (0,)
+        ]
 
 
 def test_duplicates_keep_first_copy_by_processing_time(standin_env):
@@ -78,7 +79,12 @@ def test_duplicates_keep_first_copy_by_processing_time(standin_env):
         for e in env.project.unique_events(d)
         if "$insert_id" in e["properties"]
     }
-    got = dict(env.rows("SELECT insert_id, mp_processing_time_ms FROM mixpanel.events WHERE insert_id IS NOT NULL"))
+    got = dict(
+        env.rows(
+            "SELECT insert_id, mp_processing_time_ms FROM mixpanel.events "
+            "WHERE insert_id IS NOT NULL"
+        )
+    )
     assert got == want
 
 
@@ -134,7 +140,7 @@ def test_events_filter_is_passed_to_the_api(standin_env):
     assert env.rows("SELECT count(*) FROM mixpanel.events") == [(want,)]
 
 
-def test_incremental_run_adds_only_new_rows_and_picks_up_late_data(standin_env):
+def test_incremental_run_adds_only_new_rows_and_picks_up_late_data(standin_env, ending_today):
     env = standin_env(start=ending_today(8), days=8)
     days = env.project.days
     env.run(from_date=days[0], to_date=days[4])  # first load establishes the cursor
@@ -152,7 +158,7 @@ def test_incremental_run_adds_only_new_rows_and_picks_up_late_data(standin_env):
     assert env.counts_by_day() == env.truth_by_day()
 
 
-def test_backfill_leaves_the_stored_cursor_alone(standin_env):
+def test_backfill_leaves_the_stored_cursor_alone(standin_env, ending_today):
     env = standin_env(start=ending_today(10), days=10)
     days = env.project.days
     env.run(from_date=days[5], to_date=days[-1])
@@ -165,7 +171,7 @@ def test_backfill_leaves_the_stored_cursor_alone(standin_env):
     assert env.counts_by_day() == env.truth_by_day(days[:3] + days[5:])
 
 
-def test_rerun_with_nothing_new_stores_nothing_new(standin_env):
+def test_rerun_with_nothing_new_stores_nothing_new(standin_env, ending_today):
     env = standin_env(start=ending_today(4), days=4)
     env.run(from_date=env.project.days[0], to_date=env.project.days[-1])
     again = env.run()
@@ -183,5 +189,5 @@ def _cursor(env):
     return str(value)[:10]
 
 
-def test_utc_now_helper_is_sane():
+def test_utc_now_helper_is_sane(ending_today):
     assert ending_today(1) <= datetime.now(UTC).date() + timedelta(days=1)

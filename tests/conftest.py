@@ -1,20 +1,20 @@
-"""Fixtures for the dlt source tests: a stand-in project and an isolated data directory."""
+"""Shared fixtures: a running stand-in project and an isolated data directory pointed at it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from mixpanel_data.standin import ProjectSpec, StandIn
 
 from mixpanel_data.api import reset_budgets
 from mixpanel_data.pipelines import get_pipeline
 from mixpanel_data.runner import RunSummary, run_pipeline
-from mixpanel_data.standin import ProjectSpec, StandIn
 
 TZ = "America/Los_Angeles"
 
@@ -50,14 +50,14 @@ class Env:
 
 
 @pytest.fixture
-def standin_env(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[Callable[..., Env]]:
+def standin_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[..., Env]]:
     """Factory: ``standin_env(**spec_changes)`` starts a stand-in and points the library at it."""
     servers: list[StandIn] = []
 
     def start(**changes: Any) -> Env:
-        spec = ProjectSpec(**{"seed": 11, "days": 6, "events_per_day": 400, "timezone": TZ, **changes})
+        spec = ProjectSpec(
+            **{"seed": 11, "days": 6, "events_per_day": 400, "timezone": TZ, **changes}
+        )
         server = StandIn(spec)
         server.start()
         servers.append(server)
@@ -78,7 +78,13 @@ def standin_env(
     reset_budgets()
 
 
-def ending_today(days: int) -> date:
+@pytest.fixture
+def ending_today() -> Callable[[int], date]:
+    """``ending_today(n)``: the start date of an ``n``-day project that ends today."""
+    return _ending_today
+
+
+def _ending_today(days: int) -> date:
     """A start date such that a ``days``-long project ends on the last day export accepts.
 
     That is today in the project's zone (which is never ahead of UTC's today here).
