@@ -16,7 +16,6 @@ import click
 
 from mixpanel_data.exceptions import MixpanelDataError, redact
 
-
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_AUTH = 2
