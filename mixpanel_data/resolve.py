@@ -36,7 +36,8 @@ def resolve_credentials(
     store = store or AccountStore()
     pid = None if project_id is None else str(project_id)
     if secret:
-        found = _build({"username": username, "secret": secret}, "explicit arguments")
+        explicit = {"username": username, "secret": secret, "project_id": pid, "region": region}
+        found = _build(explicit, "explicit arguments")
     elif account:
         found = store.credentials(account)
     else:
