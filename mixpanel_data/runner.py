@@ -8,6 +8,7 @@ idempotent, so running again after a crash ends with exactly the rows of a clean
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from datetime import date
 from typing import Any
 
 from mixpanel_data.paths import pipelines_dir
+
+logger = logging.getLogger("mixpanel_data.runner")
 from mixpanel_data.pipelines import PipelineSpec
 
 
@@ -76,15 +79,13 @@ def run_pipeline(
 
     started = time.monotonic()
     pipeline = dlt_pipeline(spec)
+    pipeline = finish_pending(pipeline, spec)
     before = table_counts(pipeline, spec.resources)
     stats = FetchStats()
     options = {**spec.options, **(source_overrides or {})}
     source = mixpanel_source(
         from_date=from_date, to_date=to_date, observer=observer, stats=stats, **options
     ).with_resources(*spec.resources)
-    if pipeline.has_pending_data:
-        # A killed run left packages behind: finish them first, or dlt would skip this extract.
-        pipeline.run()
     pipeline.run(source, refresh="drop_resources" if full_refresh else None)
     after = table_counts(pipeline, spec.resources)
     in_range = _rows_in_range(pipeline, stats) if "events" in spec.resources else None
@@ -101,6 +102,32 @@ def run_pipeline(
         duration_seconds=time.monotonic() - started,
         table_rows=after,
     )
+
+
+def finish_pending(pipeline: Any, spec: PipelineSpec) -> Any:
+    """Complete what a killed run left behind, so this run's extract is not skipped.
+
+    Packages still in dlt's local normalize stage can be left half-moved by a SIGKILL, which dlt
+    cannot resume ("Directory not empty"). Nothing of them reached the destination, so the local
+    working directory is dropped instead: dlt then restores the cursor state from the
+    destination, where it is only ever committed together with the rows it describes.
+    """
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    if not pipeline.has_pending_data:
+        return pipeline
+    try:
+        pipeline.run()
+        return pipeline
+    except PipelineStepFailed as exc:
+        if exc.step != "normalize" and not isinstance(exc.exception, OSError):
+            raise
+    logger.warning(
+        "Dropping unfinishable local packages of %s; state comes from the destination",
+        pipeline.pipeline_name,
+    )
+    pipeline.drop()
+    return dlt_pipeline(spec)
 
 
 def table_counts(pipeline: Any, tables: Sequence[str]) -> dict[str, int]:

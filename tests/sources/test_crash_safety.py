@@ -33,15 +33,17 @@ def _wait_for(proc, predicate, limit=60.0):
     return False
 
 
-def _in_load_stage(data_dir: Path) -> bool:
-    load = data_dir / "pipelines" / "mp_mixpanel" / "load" / "normalized"
-    return load.exists() and any(load.iterdir())
+def _stage(data_dir: Path, *parts: str) -> bool:
+    folder = data_dir.joinpath("pipelines", "mp_mixpanel", *parts)
+    return folder.exists() and any(folder.iterdir())
 
 
 def _kill_points(data_dir: Path):
     yield "after-0.6s", lambda: False, 0.6
+    yield "during-extract", lambda: _stage(data_dir, "normalize", "extracted"), None
+    yield "during-normalize", lambda: _stage(data_dir, "load", "new"), None
+    yield "during-load", lambda: _stage(data_dir, "load", "normalized"), None
     yield "after-1.5s", lambda: False, 1.5
-    yield "during-load", lambda: _in_load_stage(data_dir), None
 
 
 @pytest.mark.slow
@@ -67,4 +69,29 @@ def test_sigkill_then_rerun_gives_exact_rows(standin_env):
         assert rerun.returncode == 0, err.decode()
         assert env.counts_by_day() == env.truth_by_day(), label
     print("killed at:", killed)
-    assert len(killed) >= 2, killed
+    assert len(killed) >= 3, killed
+
+
+@pytest.mark.slow
+def test_sigkill_during_incremental_run_keeps_the_cursor_consistent(standin_env, ending_today):
+    env = standin_env(start=ending_today(8), days=8, events_per_day=5000)
+    days = env.project.days
+    child_env = {**os.environ}
+    first = _start(child_env, days[0], days[2])  # establishes the cursor
+    assert first.wait(timeout=300) == 0
+    killed = []
+    for label, predicate in (
+        ("during-normalize", lambda: _stage(env.data_dir, "load", "new")),
+        ("during-load", lambda: _stage(env.data_dir, "load", "normalized")),
+    ):
+        proc = subprocess.Popen(
+            [*MP, "--quiet", "run", "events"], env=child_env, stdout=subprocess.DEVNULL
+        )
+        if _wait_for(proc, predicate):
+            proc.send_signal(signal.SIGKILL)
+            killed.append(label)
+        proc.wait(timeout=120)
+    rerun = subprocess.run([*MP, "--quiet", "run", "events"], env=child_env, capture_output=True)
+    assert rerun.returncode == 0, rerun.stderr.decode()
+    assert env.counts_by_day() == env.truth_by_day()
+    assert killed, "the kill never landed inside a load"
