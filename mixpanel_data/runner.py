@@ -16,9 +16,9 @@ from datetime import date
 from typing import Any
 
 from mixpanel_data.paths import pipelines_dir
+from mixpanel_data.pipelines import PipelineSpec
 
 logger = logging.getLogger("mixpanel_data.runner")
-from mixpanel_data.pipelines import PipelineSpec
 
 
 @dataclass(frozen=True)
