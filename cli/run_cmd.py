@@ -38,8 +38,12 @@ def run(
     last = parse_day(to_date, "--to") if to_date else None
     spec = get_pipeline(name)
     overrides: dict[str, object] = {}
-    if OPTIONS.account:
-        overrides["account"] = OPTIONS.account
+    if OPTIONS.account or OPTIONS.project:
+        from mixpanel_data.resolve import resolve_credentials
+
+        overrides["credentials"] = resolve_credentials(
+            account=OPTIONS.account, project_id=OPTIONS.project
+        )
     OPTIONS.status(f"Running pipeline {name!r} ({', '.join(spec.resources)} -> {spec.destination})")
     with WindowProgress(OPTIONS.show_progress, OPTIONS.stderr) as progress:
         summary = run_pipeline(
