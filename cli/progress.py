@@ -42,6 +42,7 @@ class WindowProgress:
 
     def windows_planned(self, windows: Sequence[Any]) -> None:
         label = f"export {windows[0].start}..{windows[-1].end}" if windows else "export"
+        self._rows = 0
         self._task = self._progress.add_task(label, total=len(windows), rows=0)
 
     def window_done(self, window: Any, rows: int) -> None:
