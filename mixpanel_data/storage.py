@@ -1,7 +1,8 @@
 """Open the local DuckDB database so that loaded tables answer to their plain names.
 
 dlt writes each dataset into a DuckDB schema (``mixpanel.events``); the search path puts those
-schemas first so ``SELECT count(*) FROM events`` just works.
+schemas first so ``SELECT count(*) FROM events`` just works. Only ``duckdb`` is imported here
+(lazily), never dlt or pandas, so ``mp sql`` starts fast.
 """
 
 from __future__ import annotations
@@ -9,14 +10,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mixpanel_data.exceptions import ConfigError, NotFoundError
+from mixpanel_data.exceptions import ConfigError, NotFoundError, TableNotFoundError
 from mixpanel_data.paths import default_database_path
 
 _INTERNAL_SCHEMAS = {"information_schema", "pg_catalog", "main"}
+#: Columns that tell what a table holds (``mp drop --type``), checked in this order.
+TABLE_TYPES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("events", frozenset({"event_key", "event_name", "event_time", "distinct_id"})),
+    ("profiles", frozenset({"distinct_id", "last_seen", "properties"})),
+)
 
 
 def open_database(path: Path | None = None, *, read_only: bool = True) -> Any:
-    """A DuckDB connection with dataset schemas on the search path."""
+    """A DuckDB connection with dataset schemas on the search path.
+
+    Read-only (the default) refuses a missing file with a hint to load data first, and lets
+    several readers share the file; a writer creates the file (and its folder) when needed.
+    """
     import duckdb
 
     path = path or default_database_path()
@@ -25,17 +35,24 @@ def open_database(path: Path | None = None, *, read_only: bool = True) -> Any:
             f"No local database at {path}: load data first with "
             "`mp run events --from DATE --to DATE`."
         )
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
+    except duckdb.Error as exc:
         raise ConfigError(
             f"Cannot open {path} ({str(exc).splitlines()[0]}): is a load still running? "
             "Wait for it, or set MP_DATA_DIR to another directory."
         ) from None
+    refresh_search_path(con)
+    return con
+
+
+def refresh_search_path(con: Any) -> None:
+    """Put every dataset schema on the search path (call again after a load adds one)."""
     schemas = dataset_schemas(con)
     search = ",".join([*schemas, "main"]).replace("'", "''")
     con.execute(f"SET search_path = '{search}'")
-    return con
 
 
 def dataset_schemas(con: Any) -> list[str]:
@@ -55,4 +72,64 @@ def user_tables(con: Any) -> list[tuple[str, str]]:
         "AND table_name NOT LIKE '\\_dlt\\_%' ESCAPE '\\' "
         "AND schema_name NOT LIKE '%staging%' ORDER BY 1, 2"
     ).fetchall()
-    return [(schema, table) for schema, table in rows]
+    ordered = sorted(rows, key=lambda r: (r[0] != "mixpanel", r[0], r[1]))
+    return [(schema, table) for schema, table in ordered]
+
+
+def resolve_table(con: Any, name: str) -> tuple[str, str]:
+    """``events`` or ``dataset.events`` -> (dataset, table), as the search path would pick it.
+
+    An unknown name raises ``TableNotFoundError`` listing the tables there are.
+    """
+    tables = user_tables(con)
+    dataset, _, table = name.rpartition(".")
+    for schema, candidate in tables:
+        if candidate == table and dataset in ("", schema):
+            return schema, candidate
+    known = ", ".join(qualified(s, t, tables) for s, t in tables) or "none yet"
+    raise TableNotFoundError(f"No table {name!r} (tables: {known}): see `mp tables`.")
+
+
+def qualified(schema: str, table: str, tables: list[tuple[str, str]] | None = None) -> str:
+    """The shortest name that finds a table: plain when its dataset is searched first."""
+    if tables is not None and next((s for s, t in tables if t == table), None) == schema:
+        return table
+    return f"{schema}.{table}"
+
+
+def quote(schema: str, table: str) -> str:
+    """A safely quoted ``"schema"."table"`` for SQL built from catalog names."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, table))
+
+
+def table_columns(con: Any, schema: str, table: str) -> list[tuple[str, str, bool]]:
+    """(column, type, nullable) in table order."""
+    rows = con.execute(
+        "SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = ? AND table_name = ? "
+        "ORDER BY column_index",
+        [schema, table],
+    ).fetchall()
+    return [(name, kind, bool(nullable)) for name, kind, nullable in rows]
+
+
+def table_type(columns: list[str] | set[str]) -> str:
+    """``events``, ``profiles`` or ``other``, from the columns a table has."""
+    have = set(columns)
+    return next((kind for kind, needed in TABLE_TYPES if needed <= have), "other")
+
+
+def count_rows(con: Any, schema: str, table: str) -> int:
+    """Row count of one table."""
+    row = con.execute(f"SELECT count(*) FROM {quote(schema, table)}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def is_dlt_dataset(con: Any, schema: str) -> bool:
+    """True when dlt loaded this schema (it holds dlt's ``_dlt_version`` table)."""
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = '_dlt_version'",
+        [schema],
+    ).fetchone()
+    return bool(row and row[0])

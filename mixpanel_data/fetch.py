@@ -1,0 +1,126 @@
+"""``Workspace.fetch_events`` / ``fetch_profiles``: the dlt resources, run by the one runner.
+
+Tables are dlt-managed and merged: a fetch adds to (and deduplicates into) ``events`` or
+``profiles``; it never replaces them. A table name other than the resource's is refused with
+the way out (a separate workspace path, or a pipeline with its own dataset in pipelines.yaml),
+because dlt keeps one incremental cursor per resource and a second table under the same
+cursor would silently miss data.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from mixpanel_data.credentials import Credentials
+from mixpanel_data.exceptions import InvalidArgumentError
+from mixpanel_data.results import FetchResult
+
+
+def check_table_name(name: str, resource: str) -> None:
+    """Refuse ``name`` unless it is the resource's own table (see the module docstring)."""
+    if name != resource:
+        raise InvalidArgumentError(
+            f"Cannot fetch into {name!r}: {resource} are merged into the dlt-managed table "
+            f"{resource!r}. For a separate copy use another Workspace(path=...) or "
+            "Workspace.ephemeral(), or a pipelines.yaml pipeline with its own dataset."
+        )
+
+
+def run_fetch(
+    resource: str,
+    data_dir: Path,
+    credentials: Credentials,
+    *,
+    from_date: str | date | None = None,
+    to_date: str | date | None = None,
+    options: dict[str, Any] | None = None,
+    progress: Any = True,
+) -> FetchResult:
+    """Load one resource into the database under ``data_dir``; the summary as a FetchResult.
+
+    The ``events``/``profiles`` pipeline definitions apply (built-in, or as pipelines.yaml
+    overrides them, so its options such as ``project_timezone`` hold), always into the
+    workspace's own DuckDB file; ``options`` add source settings for this call.
+    """
+    from mixpanel_data.datadir import using_data_dir
+    from mixpanel_data.pipelines import get_pipeline
+    from mixpanel_data.runner import run_pipeline
+
+    fetched_at = datetime.now(UTC)
+    overrides = {"credentials": credentials, **{k: v for k, v in (options or {}).items() if v}}
+    with using_data_dir(data_dir), _observer(progress) as observer:
+        summary = run_pipeline(
+            get_pipeline(resource).model_copy(update={"destination": "duckdb"}),
+            from_date=from_date,
+            to_date=to_date,
+            observer=observer,
+            source_overrides=overrides,
+        )
+    return FetchResult(
+        table=resource,
+        rows=summary.rows_fetched,
+        type=resource,
+        duration_seconds=summary.duration_seconds,
+        date_range=summary.date_range,
+        fetched_at=fetched_at,
+        rows_new=summary.rows_new,
+        duplicates_dropped=summary.duplicates_dropped,
+        table_rows=summary.table_rows.get(resource, 0),
+    )
+
+
+def _observer(progress: Any) -> Any:
+    """``True``: a bar on stderr when it is a terminal; ``False``: none; else the caller's hooks."""
+    if progress is True:
+        return _StderrBar() if sys.stderr.isatty() else _Quiet()
+    if not progress:
+        return _Quiet()
+    return _Given(progress)
+
+
+class _Quiet:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class _Given(_Quiet):
+    def __init__(self, observer: Any) -> None:
+        self.observer = observer
+
+    def __enter__(self) -> Any:
+        return self.observer
+
+
+class _StderrBar:
+    """A rich progress bar over export windows (the source's FetchObserver hooks)."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True
+        )
+        self._task: Any = None
+
+    def __enter__(self) -> _StderrBar:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._progress.stop()
+
+    def windows_planned(self, windows: Any) -> None:
+        self._task = self._progress.add_task("fetching", total=len(windows))
+
+    def window_done(self, window: Any, rows: int) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task)

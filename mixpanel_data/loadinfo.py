@@ -1,0 +1,119 @@
+"""Last run per pipeline, from what dlt itself keeps in the destination.
+
+dlt records every completed load in ``<dataset>._dlt_loads`` and commits the pipeline state
+(each resource's incremental cursor) to ``<dataset>._dlt_pipeline_state`` in the same
+transaction as the rows it describes. Those two tables replace the design's hand-made
+``_metadata``: they cannot disagree with the data.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from mixpanel_data.results import PipelineStatus
+from mixpanel_data.storage import is_dlt_dataset, quote
+
+logger = logging.getLogger("mixpanel_data.loadinfo")
+
+
+def pipeline_statuses(con: Any) -> list[PipelineStatus]:
+    """Every named pipeline (built-ins and pipelines.yaml), then any other dlt dataset found."""
+    from mixpanel_data.pipelines import load_pipelines
+    from mixpanel_data.storage import dataset_schemas
+
+    datasets = [s for s in dataset_schemas(con) if is_dlt_dataset(con, s)]
+    states = {d: latest_state(con, d) for d in datasets}
+    out = []
+    for spec in load_pipelines().values():
+        local = spec.destination == "duckdb" and spec.dataset in states
+        out.append(
+            _status(
+                con,
+                name=spec.name,
+                dataset=spec.dataset,
+                resources=tuple(spec.resources),
+                destination=spec.destination,
+                schedule=spec.schedule.cron if spec.schedule else None,
+                state=states.get(spec.dataset) if local else None,
+            )
+        )
+    named = {s.dataset for s in load_pipelines().values() if s.destination == "duckdb"}
+    for dataset in datasets:
+        if dataset not in named:
+            state = states[dataset] or {}
+            resources = tuple(_resource_states(state))
+            name = str(state.get("pipeline_name") or dataset)
+            out.append(_status(con, name, dataset, resources, "duckdb", None, state))
+    return out
+
+
+def _status(
+    con: Any,
+    name: str,
+    dataset: str,
+    resources: tuple[str, ...],
+    destination: str,
+    schedule: str | None,
+    state: dict[str, Any] | None,
+) -> PipelineStatus:
+    loads, last = load_summary(con, dataset) if state is not None else (0, None)
+    return PipelineStatus(
+        name=name,
+        dataset=dataset,
+        resources=resources,
+        destination=destination,
+        schedule=schedule,
+        last_loaded_at=last,
+        loads=loads,
+        cursors=cursors(state or {}, resources),
+    )
+
+
+def load_summary(con: Any, dataset: str) -> tuple[int, str | None]:
+    """(completed loads, when the last one finished) from ``_dlt_loads``."""
+    row = con.execute(
+        f"SELECT count(*), max(inserted_at) FROM {quote(dataset, '_dlt_loads')} WHERE status = 0"
+    ).fetchone()
+    count, last = row if row else (0, None)
+    return int(count or 0), (last.isoformat() if last is not None else None)
+
+
+def latest_state(con: Any, dataset: str) -> dict[str, Any] | None:
+    """The newest pipeline state dlt committed to ``dataset`` (None if unreadable)."""
+    try:
+        row = con.execute(
+            f"SELECT state FROM {quote(dataset, '_dlt_pipeline_state')} "
+            "ORDER BY version DESC, created_at DESC LIMIT 1"
+        ).fetchone()
+    except Exception:
+        return {}
+    if not row:
+        return {}
+    try:
+        from dlt.common.versioned_state import decompress_state
+
+        return dict(decompress_state(row[0]))
+    except Exception as exc:  # a state written by an incompatible dlt: show no cursor
+        logger.info("cannot decode the dlt state of %s: %s", dataset, type(exc).__name__)
+        return {}
+
+
+def _resource_states(state: dict[str, Any]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for source in (state.get("sources") or {}).values():
+        merged.update((source or {}).get("resources") or {})
+    return merged
+
+
+def cursors(state: dict[str, Any], resources: tuple[str, ...]) -> dict[str, Any]:
+    """``{resource: last cursor value}`` (the export day for events, ``last_seen`` for profiles)."""
+    by_resource = _resource_states(state)
+    out: dict[str, Any] = {}
+    for resource in resources:
+        incremental = (by_resource.get(resource) or {}).get("incremental") or {}
+        for values in incremental.values():
+            value = (values or {}).get("last_value")
+            out[resource] = None if value is None else str(value)
+            break
+    return out
