@@ -1,0 +1,109 @@
+"""Building the client live queries use, with the configurable Query API budget.
+
+Mixpanel allows 5 concurrent and 60 Query API requests per hour per project. Every
+``MixpanelClient`` in a process draws from ONE shared budget per project (see
+``mixpanel_data.api.limiter``), so library calls, dlt report resources and CLI commands never
+add up to more than that. ``MP_QUERY_CONCURRENT`` and ``MP_QUERY_PER_HOUR`` change the numbers
+(for a plan with other limits; ``0`` switches one off); the first client of a process fixes them.
+
+``LazyClient`` resolves credentials only when the first request is about to go out, so the CLI
+reports a bad date (exit 3) before it complains about missing credentials, and never builds a
+client for input it is going to refuse.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from mixpanel_data.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from mixpanel_data.api import ApiLimits, MixpanelClient
+    from mixpanel_data.credentials import Credentials
+
+__all__ = ["LIMIT_ENV", "LazyClient", "live_client", "query_limits"]
+
+#: Environment variable -> ``ApiLimits`` field.
+LIMIT_ENV = {"MP_QUERY_CONCURRENT": "query_concurrent", "MP_QUERY_PER_HOUR": "query_per_hour"}
+
+
+def query_limits(environ: Mapping[str, str] | None = None) -> ApiLimits:
+    """Mixpanel's documented limits, overridden by ``MP_QUERY_CONCURRENT``/``MP_QUERY_PER_HOUR``."""
+    from mixpanel_data.api import ApiLimits
+
+    env = os.environ if environ is None else environ
+    changes: dict[str, int | None] = {}
+    for var, field in LIMIT_ENV.items():
+        raw = env.get(var, "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit():
+            raise ConfigError(f"{var}={raw!r} is not a whole number: set it to e.g. 60 (0 = off).")
+        changes[field] = int(raw) or None
+    return ApiLimits(**changes)  # type: ignore[arg-type]
+
+
+def live_client(
+    *,
+    credentials: Credentials | None = None,
+    account: str | None = None,
+    project_id: str | int | None = None,
+    base_url: str | None = None,
+    limits: ApiLimits | None = None,
+) -> MixpanelClient:
+    """A ``MixpanelClient`` for live queries: credentials resolved in the documented order."""
+    from mixpanel_data.api import MixpanelClient
+    from mixpanel_data.resolve import resolve_credentials
+
+    creds = credentials or resolve_credentials(account=account, project_id=project_id)
+    return MixpanelClient(creds, base_url=base_url, limits=limits or query_limits())
+
+
+class LazyClient:
+    """A ``QueryClient`` that builds the real client on first use; close it when done."""
+
+    def __init__(self, build: Callable[[], MixpanelClient]) -> None:
+        self._build = build
+        self._client: MixpanelClient | None = None
+
+    @property
+    def client(self) -> MixpanelClient:
+        """The real client, built now if it was not yet."""
+        if self._client is None:
+            self._client = self._build()
+        return self._client
+
+    @property
+    def built(self) -> bool:
+        """True once a request needed the real client."""
+        return self._client is not None
+
+    def query(
+        self, path: str, params: Mapping[str, Any] | None = None, *, method: str = "GET"
+    ) -> Any:
+        return self.client.query(path, params, method=method)
+
+    def engage_page(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return self.client.engage_page(params)
+
+    def app(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        method: str = "GET",
+        json: Any = None,
+    ) -> Any:
+        return self.client.app(path, params, method=method, json=json)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def __enter__(self) -> LazyClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
