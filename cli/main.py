@@ -10,7 +10,7 @@ from typing import Annotated
 
 import click
 import typer
-from mixpanel_data.cli import demo_cmd, errors, local_cmd, run_cmd
+from mixpanel_data.cli import demo_cmd, discovery_cmd, errors, local_cmd, query_cmd, run_cmd
 from mixpanel_data.cli.output import FORMATS, default_format
 from mixpanel_data.cli.state import OPTIONS
 
@@ -64,6 +64,8 @@ def root(
 run_cmd.register(app)
 local_cmd.register(app)
 demo_cmd.register(app)
+query_cmd.register(app)
+discovery_cmd.register(app)
 
 
 def run() -> None:
