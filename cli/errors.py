@@ -1,8 +1,18 @@
-"""The one error boundary: exceptions become a one-line message on stderr and an exit code.
+"""The one error boundary: an exception becomes one line on stderr and a documented exit code.
 
-Exit codes: 0 success, 1 general error, 2 authentication, 3 invalid arguments or input (Click's
-usage errors included), 4 not found, 5 rate limit exhausted, 130 interrupted.
-``MP_DEBUG=1`` re-raises so the traceback shows.
+The mapping is the table ``RULES`` (first match wins; it has a unit test):
+
+    exception                                   exit  message
+    KeyboardInterrupt, click/typer Abort         130  "Interrupted."
+    click/typer UsageError (Typer's vendored)      3  Click's message + "see `mp CMD --help`"
+    MixpanelDataError                           .exit_code  its message (secrets redacted)
+                                                    (2 auth, 3 input, 4 not found, 5 rate limit)
+    other click/typer ClickException               1  Click's message
+    BrokenPipeError (``mp sql ... | head``)        0  nothing
+    anything else                                  1  "Type: text (set MP_DEBUG=1 ...)"
+
+``MP_DEBUG=1`` re-raises so the traceback shows. dlt wraps errors raised inside a source in
+``PipelineStepFailed``; the boundary reports the library error inside.
 """
 
 from __future__ import annotations
@@ -10,6 +20,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -46,32 +57,57 @@ EXITS = _classes("Exit")
 ABORTS = _classes("Abort")
 
 
+def _usage_message(exc: BaseException) -> str:
+    text = exc.format_message()  # type: ignore[attr-defined]
+    if not text.strip():  # no arguments at all: the help was already printed
+        return ""
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+    return f"{text}{hint}"
+
+
+def _unknown_message(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {redact(text)} (set MP_DEBUG=1 for the traceback)"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Exceptions of ``kinds`` exit with ``code`` (a number, or read from the exception)."""
+
+    kinds: tuple[type[BaseException], ...]
+    code: int | Callable[[BaseException], int]
+    message: Callable[[BaseException], str]
+
+    def exit_code(self, exc: BaseException) -> int:
+        return self.code if isinstance(self.code, int) else self.code(exc)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule((KeyboardInterrupt, *ABORTS), EXIT_INTERRUPTED, lambda e: "Interrupted."),
+    Rule(USAGE_ERRORS, EXIT_INVALID, _usage_message),
+    Rule((MixpanelDataError,), lambda e: e.exit_code, lambda e: e.message),  # type: ignore[attr-defined]
+    Rule(CLICK_ERRORS, EXIT_ERROR, lambda e: str(e.format_message())),  # type: ignore[attr-defined]
+    Rule((BrokenPipeError,), EXIT_OK, lambda e: ""),
+    Rule((BaseException,), EXIT_ERROR, _unknown_message),
+)
+
+
+def rule_for(exc: BaseException) -> Rule:
+    """The first rule whose kinds match ``exc`` (the last rule matches everything)."""
+    return next(rule for rule in RULES if isinstance(exc, rule.kinds))
+
+
 def exit_code_for(exc: BaseException) -> int:
-    """The documented exit code of an exception (table in the module docstring)."""
-    if isinstance(exc, MixpanelDataError):
-        return exc.exit_code
-    if isinstance(exc, KeyboardInterrupt):
-        return EXIT_INTERRUPTED
-    if isinstance(exc, USAGE_ERRORS):
-        return EXIT_INVALID
-    return EXIT_ERROR
+    """The documented exit code of an exception (after unwrapping dlt's wrappers)."""
+    inner = _unwrap(exc)
+    return rule_for(inner).exit_code(inner)
 
 
 def message_for(exc: BaseException) -> str:
     """One line, secrets removed; unknown exceptions keep their type name for bug reports."""
-    if isinstance(exc, KeyboardInterrupt):
-        return "Interrupted."
-    if isinstance(exc, USAGE_ERRORS):
-        text = exc.format_message()  # type: ignore[attr-defined]
-        ctx = getattr(exc, "ctx", None)
-        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-        return f"{text}{hint}"
-    if isinstance(exc, CLICK_ERRORS):
-        return str(exc.format_message())  # type: ignore[attr-defined]
-    if isinstance(exc, MixpanelDataError):
-        return exc.message
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return f"{type(exc).__name__}: {redact(text)} (set MP_DEBUG=1 for the traceback)"
+    inner = _unwrap(exc)
+    return rule_for(inner).message(inner)
 
 
 def guarded(main: Callable[[], Any]) -> int:
@@ -81,16 +117,23 @@ def guarded(main: Callable[[], Any]) -> int:
         return EXIT_OK
     except EXITS as exc:
         return int(exc.exit_code)  # type: ignore[attr-defined]
-    except ABORTS:
-        print("Error: aborted.", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     except BaseException as exc:
         if os.environ.get("MP_DEBUG") == "1":
             raise
-        print(f"Error: {_unwrap_message(exc)}", file=sys.stderr)
-        return exit_code_for(_unwrap(exc))
+        if isinstance(exc, BrokenPipeError):
+            _silence_stdout()
+        message = message_for(exc)
+        if message:
+            print(f"Error: {message}", file=sys.stderr, flush=True)
+        return exit_code_for(exc)
+
+
+def _silence_stdout() -> None:
+    """The reader went away: point stdout at /dev/null so the exit flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _unwrap(exc: BaseException) -> BaseException:
@@ -101,8 +144,4 @@ def _unwrap(exc: BaseException) -> BaseException:
     inner = getattr(seen, "exception", None)
     if not isinstance(seen, MixpanelDataError) and isinstance(inner, BaseException):
         return _unwrap(inner)
-    return seen if isinstance(seen, MixpanelDataError) else exc
-
-
-def _unwrap_message(exc: BaseException) -> str:
-    return message_for(_unwrap(exc))
+    return seen if isinstance(seen, MixpanelDataError | KeyboardInterrupt) else exc

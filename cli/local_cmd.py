@@ -1,134 +1,104 @@
-"""Commands on the local database: ``sql``, ``tables``, ``info``, ``pipelines``, ``demo``."""
+"""Introspect and manage the local database: ``mp tables``, ``mp schema``, ``mp info``, ``mp drop``.
+
+Each command is a few lines over ``mixpanel_data.localdb`` / ``tabledrop`` (the functions the
+``Workspace`` uses), so a destination option can be added in the library without touching the
+output code here.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from mixpanel_data.cli.output import emit, render_rows, render_value
-from mixpanel_data.cli.state import OPTIONS
+from mixpanel_data.cli.state import OPTIONS, interactive
 
-from mixpanel_data.exceptions import QueryError, QueryFileNotFoundError
-
-
-def sql(
-    query: Annotated[str, typer.Argument(help="Inline SQL, or a path to a .sql file.")],
-    param: Annotated[
-        list[str] | None, typer.Option("--param", help="name=value, bound to $name (repeatable).")
-    ] = None,
-    scalar: Annotated[bool, typer.Option("--scalar", help="Print only the first value.")] = False,
-) -> None:
-    """Run SQL on the local database; tables answer to plain names (events, profiles)."""
-    import duckdb
-
-    from mixpanel_data.sqlparams import bind, parse_assignments
-    from mixpanel_data.storage import open_database
-
-    text = _query_text(query)
-    values = bind(text, parse_assignments(param or []))
-    con = open_database()
-    try:
-        cursor = con.execute(text, values) if values else con.execute(text)
-        columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall() if columns else []
-    except duckdb.Error as exc:
-        raise QueryError(f"SQL failed: {str(exc).splitlines()[0]}") from None
-    finally:
-        con.close()
-    if scalar:
-        emit("" if not rows else str(rows[0][0]))
-        return
-    emit(render_rows(columns, rows, OPTIONS.format))
-
-
-def _query_text(query: str) -> str:
-    if query.strip().lower().endswith(".sql") and "\n" not in query:
-        path = Path(query)
-        if not path.is_file():
-            raise QueryFileNotFoundError(
-                f"No SQL file at {path}: check the path (try `ls queries/`)."
-            )
-        return path.read_text(encoding="utf-8")
-    return query
+from mixpanel_data.exceptions import InvalidArgumentError, MixpanelDataError
 
 
 def tables() -> None:
-    """List local tables with row counts."""
-    from mixpanel_data.storage import open_database, user_tables
+    """List local tables with their type (events, profiles, other) and row count."""
+    from mixpanel_data.localdb import list_tables
+    from mixpanel_data.storage import open_database
 
     con = open_database()
     try:
-        out = [
-            (t, s, con.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0])
-            for s, t in user_tables(con)
-        ]
+        found = list_tables(con)
     finally:
         con.close()
-    emit(render_rows(["table", "dataset", "rows"], out, OPTIONS.format))
+    emit(render_value([t.to_dict() for t in found], OPTIONS.format) if found else "[]")
+
+
+def schema(
+    table: Annotated[str, typer.Argument(help="A table name, e.g. events or mixpanel.events.")],
+) -> None:
+    """Columns of a table with their types; query JSON properties as properties->>'$.name'."""
+    from mixpanel_data.localdb import table_schema
+    from mixpanel_data.storage import open_database
+
+    con = open_database()
+    try:
+        found = table_schema(con, table)
+    finally:
+        con.close()
+    rows = [(c.name, c.type, c.nullable) for c in found.columns]
+    emit(render_rows(["column", "type", "nullable"], rows, OPTIONS.format))
 
 
 def info() -> None:
-    """Where the database lives, its size, tables and the date range loaded."""
+    """Database path and size, tables with row counts, days loaded, last run per pipeline."""
+    from mixpanel_data.localdb import database_info
+    from mixpanel_data.paths import data_dir, default_database_path
+
+    found = database_info(default_database_path(), data_dir())
+    emit(render_value(found.to_dict(), OPTIONS.format))
+
+
+def drop(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Tables to drop (events, profiles, ...).")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every local table.")] = False,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="Only tables of this type: events or profiles.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Drop tables and reset their load cursors (the next `mp run` loads them afresh).
+
+    Asks for confirmation on a terminal; elsewhere (scripts, agents) it refuses without --force.
+    """
+    from mixpanel_data.localdb import list_tables
     from mixpanel_data.paths import data_dir, default_database_path
     from mixpanel_data.storage import open_database
+    from mixpanel_data.tabledrop import drop_tables, plan_drop
 
-    path = default_database_path()
-    result: dict[str, object] = {
-        "data_dir": str(data_dir()),
-        "database": str(path),
-        "exists": path.exists(),
-        "size_bytes": path.stat().st_size if path.exists() else 0,
-    }
-    if path.exists():
-        con = open_database()
-        try:
-            result["tables"] = _table_summaries(con)
-        finally:
-            con.close()
-    emit(render_value(result, OPTIONS.format))
-
-
-def _table_summaries(con: Any) -> list[dict[str, object]]:
-    from mixpanel_data.storage import user_tables
-
-    out = []
-    for schema, table in user_tables(con):
-        entry: dict[str, object] = {"table": table, "dataset": schema}
-        entry["rows"] = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
-        if table == "events":
-            lo, hi = con.execute(
-                f'SELECT min(export_date), max(export_date) FROM "{schema}"."events"'
-            ).fetchone()
-            entry["date_range"] = [str(lo), str(hi)] if lo else None
-        out.append(entry)
-    return out
+    con = open_database()
+    try:
+        chosen = plan_drop(con, list_tables(con), names or [], all_=all_, type_=type_)
+    finally:
+        con.close()
+    if not chosen:
+        OPTIONS.status("Nothing to drop.")
+    elif not force:
+        _confirm(", ".join(f"{t.name} ({t.rows:,} rows)" for t in chosen))
+    if chosen:
+        drop_tables(default_database_path(), data_dir(), chosen)
+        OPTIONS.status(f"Dropped {', '.join(t.name for t in chosen)}.")
+    emit(render_value([t.to_dict() for t in chosen], OPTIONS.format) if chosen else "[]")
 
 
-def pipelines() -> None:
-    """List pipelines (built-ins and pipelines.yaml) with resources, destination and schedule."""
-    from mixpanel_data.pipelines import load_pipelines
-
-    rows = [
-        (
-            s.name,
-            ",".join(s.resources),
-            s.destination,
-            s.dataset,
-            s.schedule.cron if s.schedule else None,
+def _confirm(what: str) -> None:
+    if not interactive():
+        raise InvalidArgumentError(
+            f"Refusing to drop {what} without --force: not on a terminal, so nobody can confirm."
         )
-        for s in load_pipelines().values()
-    ]
-    emit(
-        render_rows(
-            ["name", "resources", "destination", "dataset", "schedule"], rows, OPTIONS.format
-        )
-    )
+    if not typer.confirm(f"Drop {what}? Their rows and load cursors go.", err=True):
+        raise MixpanelDataError("Nothing dropped: not confirmed.")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("sql")(sql)
     app.command("tables")(tables)
+    app.command("schema")(schema)
     app.command("info")(info)
-    app.command("pipelines")(pipelines)
-    _ = QueryError
+    app.command("drop")(drop)

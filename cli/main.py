@@ -1,6 +1,7 @@
 """The ``mp`` command: a thin Typer layer over the library; one module per command group.
 
-Heavy imports (dlt, pandas, duckdb) happen inside commands, so ``mp --help`` stays fast.
+Each group module has a ``register(app)`` function, called below (one import and one line per
+group). Heavy imports (dlt, pandas, duckdb) happen inside commands, so ``mp --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -10,13 +11,22 @@ from typing import Annotated
 
 import click
 import typer
-from mixpanel_data.cli import demo_cmd, discovery_cmd, errors, local_cmd, query_cmd, run_cmd
+from mixpanel_data.cli import (
+    auth_cmd,
+    demo_cmd,
+    discovery_cmd,
+    errors,
+    local_cmd,
+    pipelines_cmd,
+    query_cmd,
+    run_cmd,
+    sql_cmd,
+)
 from mixpanel_data.cli.output import FORMATS, default_format
 from mixpanel_data.cli.state import OPTIONS
 
 app = typer.Typer(
     name="mp",
-    help="Mixpanel data, loaded once with dlt into DuckDB, asked with SQL.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
@@ -53,16 +63,24 @@ def root(
         bool, typer.Option("--verbose", "-v", help="More detail on stderr.")
     ] = False,
 ) -> None:
-    """Global options."""
+    """Mixpanel data, loaded once with dlt into DuckDB, asked with SQL.
+
+    Data goes to stdout, status and progress to stderr. Exit codes: 0 ok, 1 error,
+    2 authentication, 3 invalid input, 4 not found, 5 rate limited, 130 interrupted.
+    """
     OPTIONS.account = account
     OPTIONS.project = project
     OPTIONS.format = _format(format)
     OPTIONS.quiet = quiet
     OPTIONS.verbose = verbose
+    OPTIONS.configure_logging()
 
 
+auth_cmd.register(app)
 run_cmd.register(app)
+sql_cmd.register(app)
 local_cmd.register(app)
+pipelines_cmd.register(app)
 demo_cmd.register(app)
 query_cmd.register(app)
 discovery_cmd.register(app)
@@ -72,7 +90,11 @@ def run() -> None:
     """Console-script entry point: one error boundary, documented exit codes."""
 
     def main() -> None:
-        app(standalone_mode=False)
+        from mixpanel_data.cli.argv import hoist_global_options
+
+        command = typer.main.get_command(app)
+        args = hoist_global_options(sys.argv[1:], command)
+        command.main(args=args, prog_name="mp", standalone_mode=False)
 
     code = errors.guarded(main)
     sys.exit(code)

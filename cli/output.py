@@ -19,6 +19,7 @@ FORMATS = ("json", "jsonl", "csv", "table")
 
 
 def default_format() -> str:
+    """``MP_FORMAT``, else ``table`` on a terminal and ``json`` when piped."""
     env = os.environ.get("MP_FORMAT")
     if env:
         return env
@@ -41,16 +42,27 @@ def render_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str)
     """Rows as text in ``fmt`` (json: a list of objects)."""
     records = [dict(zip(columns, row, strict=False)) for row in rows]
     if fmt == "json":
-        return json.dumps(records, default=_json_default, ensure_ascii=False, indent=2)
+        return _json_lines_array(records)
     if fmt == "jsonl":
-        return "\n".join(json.dumps(r, default=_json_default, ensure_ascii=False) for r in records)
+        return "\n".join(_compact(r) for r in records)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([[_csv_cell(v) for v in row] for row in rows])
+        writer.writerows([[_cell(v) for v in row] for row in rows])
         return buffer.getvalue().rstrip("\n")
     return _table(columns, rows)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_lines_array(records: Sequence[Any]) -> str:
+    """A JSON array with one compact record per line: readable, and small in an agent's context."""
+    if not records:
+        return "[]"
+    return "[\n" + ",\n".join(_compact(r) for r in records) + "\n]"
 
 
 def render_value(value: Any, fmt: str) -> str:
@@ -58,12 +70,47 @@ def render_value(value: Any, fmt: str) -> str:
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         columns = list(dict.fromkeys(k for v in value for k in v))
         return render_rows(columns, [[v.get(c) for c in columns] for v in value], fmt)
-    if isinstance(value, dict) and fmt in ("csv", "table"):
+    if isinstance(value, dict) and fmt == "table":
+        return _document_table(value)
+    if isinstance(value, dict) and fmt == "csv":
         return render_rows(["key", "value"], list(value.items()), fmt)
     if fmt == "jsonl" and isinstance(value, list):
-        return "\n".join(json.dumps(v, default=_json_default, ensure_ascii=False) for v in value)
+        return "\n".join(_compact(v) for v in value)
     indent = None if fmt == "jsonl" else 2
     return json.dumps(value, default=_json_default, ensure_ascii=False, indent=indent)
+
+
+def render_scalar(value: Any) -> str:
+    """One value as plain text for shell capture (``$(mp sql --scalar ...)``); NULL is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=_json_default, ensure_ascii=False)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _document_table(doc: dict[str, Any]) -> str:
+    """Scalars as a key/value table, then each list of objects as its own titled table."""
+    scalars = [(k, v) for k, v in doc.items() if not _is_records(v)]
+    parts = [_table(["key", "value"], [(k, _cell(v)) for k, v in scalars])] if scalars else []
+    for key, value in doc.items():
+        if _is_records(value) and value:
+            columns = list(dict.fromkeys(c for row in value for c in row))
+            rows = [[_cell(row.get(c)) for c in columns] for row in value]
+            parts.append(f"{key}:\n{_table(columns, rows)}")
+    return "\n".join(parts)
+
+
+def _is_records(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=_json_default, ensure_ascii=False)
+    return value
 
 
 def emit(text: str) -> None:
@@ -73,19 +120,13 @@ def emit(text: str) -> None:
         sys.stdout.flush()
 
 
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, dict | list):
-        return json.dumps(value, default=_json_default, ensure_ascii=False)
-    return value
-
-
 def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     from rich.console import Console
     from rich.table import Table
 
     table = Table(*columns, show_lines=False)
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*("" if v is None else str(_cell(v)) for v in row))
     console = Console(file=io.StringIO(), width=200, no_color=True)
     console.print(table)
     return console.file.getvalue().rstrip("\n")  # type: ignore[attr-defined]

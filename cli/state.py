@@ -1,17 +1,24 @@
-"""Global options shared by every command (``--format``, ``--quiet``, ``--account`` ...)."""
+"""Global options shared by every command (``--format``, ``--quiet``, ``--account`` ...).
+
+The root callback fills ``OPTIONS``; commands read it. Data goes to stdout, everything meant
+for a person (status, progress, prompts, logs) to stderr.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @dataclass
 class GlobalOptions:
-    """What the root callback parsed; commands read it from ``ctx.obj``."""
+    """What the root callback parsed."""
 
     format: str = "json"
     quiet: bool = False
@@ -21,16 +28,43 @@ class GlobalOptions:
 
     @property
     def stderr(self) -> Console:
-        return Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
+        """A rich console on stderr (no colour with ``NO_COLOR``), for progress bars."""
+        from rich.console import Console
+
+        return Console(stderr=True, no_color=no_color(), highlight=False)
 
     def status(self, message: str) -> None:
         """A status line on stderr, unless ``--quiet``."""
         if not self.quiet:
             print(message, file=sys.stderr, flush=True)
 
+    def detail(self, message: str) -> None:
+        """A line on stderr only with ``--verbose``."""
+        if self.verbose and not self.quiet:
+            print(message, file=sys.stderr, flush=True)
+
     @property
     def show_progress(self) -> bool:
         return not self.quiet and sys.stderr.isatty()
+
+    def configure_logging(self) -> None:
+        """``--verbose``: the library's INFO logs (retries, waits) on stderr."""
+        if self.verbose and not self.quiet:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+            logger = logging.getLogger("mixpanel_data")
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+
+
+def no_color() -> bool:
+    """https://no-color.org: any non-empty ``NO_COLOR`` turns colour off."""
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def interactive() -> bool:
+    """Whether a person can answer a prompt (stdin and stderr are terminals)."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
 
 
 OPTIONS = GlobalOptions()

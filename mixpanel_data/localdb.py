@@ -94,7 +94,7 @@ def sql_error(exc: Exception, values: dict[str, str]) -> Exception:
             f"No table {name!r}: see `mp tables`, or load it with `mp run events`."
         )
     if isinstance(exc, duckdb.ConversionException) and any(
-        repr(v) in first or f"'{v}'" in first for v in values.values()
+        v and v in first for v in values.values()
     ):
         return InvalidArgumentError(f"Bad parameter value: {first}")
     return QueryError(f"SQL failed: {first}")

@@ -1,0 +1,30 @@
+"""``mp pipelines``: the named pipelines (built-ins and pipelines.yaml) and what they load."""
+
+from __future__ import annotations
+
+import typer
+from mixpanel_data.cli.output import emit, render_rows
+from mixpanel_data.cli.state import OPTIONS
+
+COLUMNS = ("name", "resources", "destination", "dataset", "schedule")
+
+
+def pipelines() -> None:
+    """List pipelines with their resources, destination, dataset and schedule."""
+    from mixpanel_data.pipelines import load_pipelines
+
+    rows = [
+        (
+            s.name,
+            ",".join(s.resources),
+            s.destination,
+            s.dataset,
+            s.schedule.cron if s.schedule else None,
+        )
+        for s in load_pipelines().values()
+    ]
+    emit(render_rows(COLUMNS, rows, OPTIONS.format))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("pipelines")(pipelines)

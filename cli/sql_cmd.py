@@ -1,0 +1,66 @@
+"""``mp sql QUERY_OR_FILE [--param name=value ...] [--scalar]``: SQL on the local database.
+
+Imports only DuckDB (no dlt, no pandas), so it starts fast. The work is
+``mixpanel_data.localdb.run_sql``, the same function behind ``Workspace.sql_rows``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from mixpanel_data.cli.output import emit, render_rows, render_scalar
+from mixpanel_data.cli.state import OPTIONS
+
+EXAMPLES = """
+Examples:
+
+  mp sql "SELECT event_name, count(*) AS n FROM events GROUP BY 1 ORDER BY n DESC LIMIT 5"
+
+  mp sql queries/daily_active_users.sql --param from_date=2024-01-01
+
+  mp sql --scalar "SELECT count(DISTINCT distinct_id) FROM events"
+"""
+
+
+def sql(
+    query: Annotated[
+        str,
+        typer.Argument(
+            help="Inline SQL, a .sql file (queries/NAME.sql works from anywhere), or - for stdin."
+        ),
+    ],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-P", help="name=value, bound to $name (repeatable)."),
+    ] = None,
+    scalar: Annotated[
+        bool, typer.Option("--scalar", help="Print only the first value, as plain text.")
+    ] = False,
+) -> None:
+    """Run SQL on the local database; tables answer to plain names (events, profiles).
+
+    Parameters are bound by DuckDB, never pasted into the text. A parameter the query uses but
+    was not given (and has no `-- param: name = default` header), or one given but not used,
+    is an error naming it (exit 3).
+    """
+    from mixpanel_data.localdb import read_query, run_sql
+    from mixpanel_data.sqlparams import parse_assignments
+    from mixpanel_data.storage import open_database
+
+    text = sys.stdin.read() if query == "-" else read_query(query)
+    params = parse_assignments(param or [])
+    con = open_database()
+    try:
+        result = run_sql(con, text, params)
+    finally:
+        con.close()
+    if scalar:
+        emit(render_scalar(result.scalar()))
+        return
+    emit(render_rows(result.columns, result.rows, OPTIONS.format))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sql", epilog=EXAMPLES)(sql)
