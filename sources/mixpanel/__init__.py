@@ -30,13 +30,32 @@ from mixpanel_data.sources.mixpanel.events_fetch import (
     fetch_tables,
 )
 from mixpanel_data.sources.mixpanel.profiles_fetch import engage_where, fetch_profile_tables
+from mixpanel_data.sources.mixpanel.reports import (
+    REPORT_SOURCES,
+    mixpanel_funnels,
+    mixpanel_insights,
+    mixpanel_lists,
+    mixpanel_retention,
+    mixpanel_segmentation,
+)
 from mixpanel_data.sources.mixpanel.timezones import LegacySwitch, zone
 from mixpanel_data.sources.mixpanel.windows import export_today, parse_day, split_windows
 
 from mixpanel_data.credentials import Credentials
 from mixpanel_data.exceptions import ConfigError
 
-__all__ = ["EVENT_COLUMNS", "PROFILE_COLUMNS", "FetchStats", "mixpanel_source"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "PROFILE_COLUMNS",
+    "REPORT_SOURCES",
+    "FetchStats",
+    "mixpanel_funnels",
+    "mixpanel_insights",
+    "mixpanel_lists",
+    "mixpanel_retention",
+    "mixpanel_segmentation",
+    "mixpanel_source",
+]
 
 EVENT_COLUMNS: dict[str, Any] = {
     "event_key": {"data_type": "text", "nullable": False},
