@@ -1,5 +1,5 @@
 -- name: daily_active_users
--- answers: How many distinct users were active on each project-local day?
+-- answers: Daily events and users: distinct users active and events sent on each project-local day.
 -- param: from_date = 1970-01-01  (first project-local day, inclusive)
 -- param: to_date = 2999-12-31  (last project-local day, inclusive)
 -- reads: events
