@@ -20,6 +20,8 @@ from mixpanel_data.sources.mixpanel.events_arrow import EventParser
 from mixpanel_data.sources.mixpanel.settings import QUEUE_DEPTH
 from mixpanel_data.sources.mixpanel.windows import Window
 
+from mixpanel_data.paths import data_dir
+
 
 class ExportClient(Protocol):
     """What the fetcher needs of ``MixpanelClient``."""
@@ -59,7 +61,8 @@ class ExportRequest:
     events: Sequence[str] | None = None
     where: str | None = None
     batch_bytes: int = 32 * 2**20
-    spool_dir: Path | None = None
+    spool_dir: Path | None = field(default_factory=lambda: data_dir() / "spool")
+    """Downloads are verified on disk before use; keep them beside the data, not in /tmp."""
 
 
 _DONE = object()
@@ -111,6 +114,8 @@ def fetch_tables(
         except BaseException as exc:  # handed to the consumer, which re-raises it
             put(("error", exc))
 
+    if request.spool_dir is not None:
+        request.spool_dir.mkdir(parents=True, exist_ok=True)
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="mp-export")
     try:
         for window in windows:
