@@ -31,9 +31,9 @@ from mixpanel_data.storage import (
 
 def queries_dir() -> Path:
     """The ready-made SQL shipped with the package (the repo's ``queries/`` when editable)."""
-    import mixpanel_data.queries
+    from importlib.resources import files
 
-    return Path(mixpanel_data.queries.__file__).resolve().parent
+    return Path(str(files("mixpanel_data.queries")))
 
 
 def packaged_queries() -> list[str]:

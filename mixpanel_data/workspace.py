@@ -1,8 +1,8 @@
 """``Workspace``: one object for a notebook or script over both data paths.
 
 Load once with ``fetch_events``/``fetch_profiles`` (the same dlt pipeline ``mp run`` runs) and
-ask the local DuckDB file with ``sql``; or ask Mixpanel directly with the live queries. The
-methods are thin: each calls the library function the CLI calls too.
+ask the local DuckDB file with ``sql``; or ask Mixpanel directly with the live queries
+(``workspace_live``). The methods are thin: each calls the library function the CLI calls.
 
     ws = Workspace()                       # credentials resolve on first API use
     ws.fetch_events(from_date="2024-01-01", to_date="2024-01-31")
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from mixpanel_data.exceptions import ConfigError, NotFoundError
 from mixpanel_data.results import DatabaseInfo, FetchResult, TableInfo, TableSchema
+from mixpanel_data.workspace_live import LiveQueries
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,8 +39,12 @@ if TYPE_CHECKING:
     from mixpanel_data.credentials import Credentials
 
 
-class Workspace:
-    """A local database plus (lazily) an authenticated Mixpanel client."""
+class Workspace(LiveQueries):
+    """A local database plus (lazily) an authenticated Mixpanel client.
+
+    Live queries and discovery (``segmentation``, ``funnel``, ``retention``, ``jql``,
+    ``events``, ``properties``, ``property_values`` ...) come from ``LiveQueries``.
+    """
 
     def __init__(
         self,
@@ -148,9 +153,9 @@ class Workspace:
     def api(self) -> MixpanelClient:
         """The authenticated HTTP client (``query``, ``app``, ``engage_page``, exports)."""
         if self._client is None:
-            from mixpanel_data.api import MixpanelClient
+            from mixpanel_data.live import live_client
 
-            self._client = MixpanelClient(self.credentials)
+            self._client = live_client(credentials=self.credentials)
             self._owns_client = True
         return self._client
 
