@@ -29,6 +29,7 @@ from mixpanel_data.sources.mixpanel.events_fetch import (
     FetchStats,
     fetch_tables,
 )
+from mixpanel_data.sources.mixpanel.pii import pii_policy
 from mixpanel_data.sources.mixpanel.profiles_fetch import engage_where, fetch_profile_tables
 from mixpanel_data.sources.mixpanel.reports import (
     REPORT_SOURCES,
@@ -110,6 +111,7 @@ def mixpanel_source(
     cohort_id: int | None = None,
     profile_page_size: int = settings.DEFAULT_PROFILE_PAGE_SIZE,
     profile_concurrency: int = settings.DEFAULT_PROFILE_CONCURRENCY,
+    pii: dict[str, Any] | None = None,
     base_url: str | None = None,
     client: Any = None,
     observer: FetchObserver | None = None,
@@ -121,11 +123,14 @@ def mixpanel_source(
     one exists; without them a run continues from the cursor (minus ``lookback_days``) to today.
     ``legacy_timezone``: ``auto`` decides from the data whether export ``time`` is project-local
     (projects created before 2023-01-01), ``true``/``false`` force it.
+    ``pii``: ``{drop: [...], hash: [...], mask: [...]}`` property names, applied to every table
+    before it is written (see ``pii.py``; the hash salt comes from secrets).
     """
     api = client or _client(credentials, account, base_url)
     tz = zone(project_timezone)
     legacy = _legacy_flag(legacy_timezone)
     parser = EventParser(tz, LegacySwitch(legacy), promoted_columns(promote))
+    policy = pii_policy(pii, parser.promote)
     request = ExportRequest(
         events=list(events) if events else None,
         where=where,
@@ -149,7 +154,7 @@ def mixpanel_source(
         range_end="closed",
         primary_key=(),
     )
-    return (
+    resources = (
         _events_resource(api, parser, request, last, window_days, concurrency, observer, stats)(
             export_date=cursor
         ),
@@ -157,6 +162,10 @@ def mixpanel_source(
             api, profiles_where, cohort_id, profile_page_size, profile_concurrency, stats
         ),
     )
+    if policy is not None:  # runs before dlt writes anything: dropped values never reach disk
+        for resource in resources:
+            resource.add_map(policy.apply)
+    return resources
 
 
 def _events_resource(
