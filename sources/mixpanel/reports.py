@@ -61,6 +61,8 @@ _LATEST_ZONE_BEHIND_UTC = timedelta(hours=12)
 _STEP_COLUMNS: Any = {
     "report": {"data_type": "text", "nullable": False},
     "funnel_id": {"data_type": "bigint"},
+    "funnel_name": {"data_type": "text"},
+    "event": {"data_type": "text"},
     "date": {"data_type": "date", "nullable": False},
     "segment": {"data_type": "text", "nullable": False},
     "step": {"data_type": "bigint", "nullable": False},
@@ -70,12 +72,15 @@ _STEP_COLUMNS: Any = {
 }  # fmt: skip
 _SEGMENTATION_COLUMNS: Any = {
     "report": {"data_type": "text", "nullable": False},
+    **{c: {"data_type": "text"} for c in ("event", "breakdown", "type", "unit")},
     "date": {"data_type": "date", "nullable": False},
     "segment": {"data_type": "text", "nullable": False},
     "value": {"data_type": "double"},
 }
 _RETENTION_COLUMNS: Any = {
     "report": {"data_type": "text", "nullable": False},
+    "born_event": {"data_type": "text"},
+    "return_event": {"data_type": "text"},
     "date": {"data_type": "date", "nullable": False},
     "period": {"data_type": "bigint", "nullable": False},
     "size": {"data_type": "bigint"},
@@ -84,6 +89,7 @@ _RETENTION_COLUMNS: Any = {
 }
 _INSIGHTS_COLUMNS: Any = {
     "report": {"data_type": "text", "nullable": False},
+    "bookmark_id": {"data_type": "bigint"},
     "timestamp": {"data_type": "text", "nullable": False},
     "segment": {"data_type": "text", "nullable": False},
     "date": {"data_type": "date"},
