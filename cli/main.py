@@ -86,18 +86,27 @@ query_cmd.register(app)
 discovery_cmd.register(app)
 
 
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` (default ``sys.argv[1:]``) and run the command inside the error boundary.
+
+    Returns the documented exit code; tests call this directly.
+    """
+    from mixpanel_data.cli.argv import hoist_global_options
+
+    args = sys.argv[1:] if argv is None else list(argv)
+
+    def invoke() -> None:
+        command = typer.main.get_command(app)
+        command.main(
+            args=hoist_global_options(args, command), prog_name="mp", standalone_mode=False
+        )
+
+    return errors.guarded(invoke)
+
+
 def run() -> None:
     """Console-script entry point: one error boundary, documented exit codes."""
-
-    def main() -> None:
-        from mixpanel_data.cli.argv import hoist_global_options
-
-        command = typer.main.get_command(app)
-        args = hoist_global_options(sys.argv[1:], command)
-        command.main(args=args, prog_name="mp", standalone_mode=False)
-
-    code = errors.guarded(main)
-    sys.exit(code)
+    sys.exit(main())
 
 
-__all__ = ["app", "click", "run"]
+__all__ = ["app", "click", "main", "run"]
