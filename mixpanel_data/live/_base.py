@@ -173,7 +173,7 @@ class LiveResult:
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain JSON-ready values (dates as ISO text, tuples as lists)."""
         assert dataclasses.is_dataclass(self)
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.repr}
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
 def _plain(value: Any) -> Any:
