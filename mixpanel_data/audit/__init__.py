@@ -1,0 +1,43 @@
+"""Audit loaded Mixpanel events against a tracking plan, inside the destination.
+
+    from mixpanel_data.audit import load_plan, run_audit, markdown
+    from mixpanel_data.storage import open_database
+
+    report = run_audit(open_database(), load_plan())
+    print(markdown(report)); raise SystemExit(report.exit_code)
+
+``plan`` (the pydantic tracking-plan model), ``engine`` (the checks, as SQL passes over
+``events``), ``findings`` (the check catalog and the report), ``report`` (Markdown and rows),
+``draft`` (a plan drafted from the data). The load-time PII policy lives with the source:
+``mixpanel_data.sources.mixpanel.pii``.
+"""
+
+from __future__ import annotations
+
+from mixpanel_data.audit.draft import draft_plan
+from mixpanel_data.audit.engine import run_audit
+from mixpanel_data.audit.findings import CHECKS, AuditReport, Finding
+from mixpanel_data.audit.plan import (
+    TrackingPlan,
+    TrackingPlanError,
+    default_plan_path,
+    dump_plan,
+    load_plan,
+    parse_plan,
+)
+from mixpanel_data.audit.report import markdown
+
+__all__ = [
+    "CHECKS",
+    "AuditReport",
+    "Finding",
+    "TrackingPlan",
+    "TrackingPlanError",
+    "default_plan_path",
+    "draft_plan",
+    "dump_plan",
+    "load_plan",
+    "markdown",
+    "parse_plan",
+    "run_audit",
+]
