@@ -111,9 +111,17 @@ def message_for(exc: BaseException) -> str:
 
 
 def guarded(main: Callable[[], Any]) -> int:
-    """Run ``main`` and turn whatever escapes into the exit code, printing one line."""
+    """Run ``main`` and turn whatever escapes into the exit code, printing one line.
+
+    Typer returns an exit code instead of raising in two cases: an explicit ``Exit`` (``--help``
+    is 0) and Ctrl+C, which it turns into ``Exit(130)`` itself.
+    """
     try:
-        main()
+        result = main()
+        if isinstance(result, int) and not isinstance(result, bool):
+            if result == EXIT_INTERRUPTED:
+                print("Error: Interrupted.", file=sys.stderr, flush=True)
+            return result
         return EXIT_OK
     except EXITS as exc:
         return int(exc.exit_code)  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ group). Heavy imports (dlt, pandas, duckdb) happen inside commands, so ``mp --he
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import click
 import typer
@@ -95,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else list(argv)
 
-    def invoke() -> None:
+    def invoke() -> Any:
         command = typer.main.get_command(app)
-        command.main(
+        return command.main(
             args=hoist_global_options(args, command), prog_name="mp", standalone_mode=False
         )
 
