@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import click
 import typer
 from mixpanel_data.cli import (
+    audit_cmd,
     auth_cmd,
     demo_cmd,
     discovery_cmd,
@@ -84,6 +85,7 @@ pipelines_cmd.register(app)
 demo_cmd.register(app)
 query_cmd.register(app)
 discovery_cmd.register(app)
+audit_cmd.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

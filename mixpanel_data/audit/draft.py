@@ -4,8 +4,9 @@ Every observed event becomes a planned event and every non-system property a typ
 the type is inferred from the values (all booleans, all Unix milliseconds, all numbers, UUID
 text, a handful of distinct texts -> an enum, lists of strings, objects; ``any`` when mixed),
 ``required`` when every event carries a non-null value, and the description records the fill
-rate and the days seen. Auditing the same data with the draft finds no type or required-property
-problem; naming and personal-data findings remain, because they are about the data.
+rate and the days seen. Auditing the same data with the draft finds no unplanned event, type or
+required-property problem; naming, personal data, identity, conditional-rule and low-fill
+findings remain, because they are about the data.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from mixpanel_data.audit.engine import events_table, read_inventory
 from mixpanel_data.audit.plan import EventSpec, PropertySpec, TrackingPlan
 
 ENUM_MAX_VALUES = 10
+ENUM_MIN_ROWS = 20
 ENUM_MIN_ROWS_PER_VALUE = 5
 ENUM_MAX_LENGTH = 40
+"""Text becomes an enum with 2-10 short distinct values, each seen ~5 times on average."""
 
 
 def draft_plan(
@@ -77,9 +80,9 @@ def infer(profile: tuple[Any, ...] | None, rows: int) -> PropertySpec:
         values = sorted(json.loads(v) for v in top)
         short = all(len(v) <= ENUM_MAX_LENGTH for v in values)
         if (
-            (distinct or 0) <= ENUM_MAX_VALUES
-            and len(values) <= ENUM_MAX_VALUES
-            and present >= ENUM_MIN_ROWS_PER_VALUE * len(values)
+            2 <= len(values) <= ENUM_MAX_VALUES
+            and (distinct or 0) <= ENUM_MAX_VALUES
+            and present >= max(ENUM_MIN_ROWS, ENUM_MIN_ROWS_PER_VALUE * len(values))
             and short
         ):
             spec.update(type="enum", values=values)

@@ -103,8 +103,15 @@ class Project:
             }
         )
 
-    def expect(self, check: str, event: str, prop: str | None, count: int,
-               first: date | None, last: date | None) -> None:
+    def expect(
+        self,
+        check: str,
+        event: str,
+        prop: str | None,
+        count: int,
+        first: date | None,
+        last: date | None,
+    ) -> None:
         self.expected.add((check, event, prop, count, first, last))
 
 
@@ -119,14 +126,22 @@ def base(p: Project, **extra: Any) -> dict[str, Any]:
 
 
 def survey(p: Project, **extra: Any) -> dict[str, Any]:
-    defaults = {"survey_id": p.uid("s"), "channel": "email", "recipient_count": 12,
-                "survey_ids": [p.uid("s")]}
+    defaults = {
+        "survey_id": p.uid("s"),
+        "channel": "email",
+        "recipient_count": 12,
+        "survey_ids": [p.uid("s")],
+    }
     return base(p, **{**defaults, **extra})
 
 
 def action_plan(p: Project, **extra: Any) -> dict[str, Any]:
-    defaults = {"plan_id": p.uid("p"), "due_at": 1709888400000, "tags": ["q1"],
-                "comment": "looks good"}
+    defaults = {
+        "plan_id": p.uid("p"),
+        "due_at": 1709888400000,
+        "tags": ["q1"],
+        "comment": "looks good",
+    }
     return base(p, **{**defaults, **extra})
 
 
@@ -139,8 +154,10 @@ def day(i: int) -> date:
     return DAY0 + timedelta(days=i % DAYS)
 
 
-SURVEY, PLAN, LOGIN = "svc.surveys.survey_delivered", "svc.map.action_plan_created", (
-    "svc.auth.login_succeeded"
+SURVEY, PLAN, LOGIN = (
+    "svc.surveys.survey_delivered",
+    "svc.map.action_plan_created",
+    ("svc.auth.login_succeeded"),
 )
 
 
@@ -171,7 +188,7 @@ def personal_data(p: Project) -> None:
     for i in range(7):
         p.add(SURVEY, day(2 + i % 3), survey(p, user_email=f"ana.{i}@example.com"))
     p.expect("pii-property-name", SURVEY, "user_email", 7, day(2), day(4))
-    for i in range(4):
+    for _ in range(4):
         p.add(LOGIN, day(7), login(p, first_name="Ana"))
     p.expect("pii-property-name", LOGIN, "first_name", 4, day(7), day(7))
     for i, (text, kind_days) in enumerate(
@@ -180,7 +197,7 @@ def personal_data(p: Project) -> None:
         for j in range(kind_days):
             p.add(PLAN, day(i + j), action_plan(p, comment=text))
         p.expect("pii-value", PLAN, "comment", kind_days, day(i), day(i + kind_days - 1))
-    for i in range(6):
+    for _ in range(6):
         p.add(LOGIN, day(9), login(p, client_host="10.0.12.7"))
     p.expect("pii-value", LOGIN, "client_host", 6, day(9), day(9))
     for i in range(3):
@@ -193,19 +210,19 @@ def plan_violations(p: Project) -> None:
     for i in range(9):
         p.add("svc.surveys.survey_archived", day(i), base(p))
     p.expect("event-not-in-plan", "svc.surveys.survey_archived", None, 9, day(0), day(8))
-    for i in range(4):
+    for _ in range(4):
         props = survey(p)
         del props["survey_id"]
         p.add(SURVEY, day(3), props)
-    for i in range(2):
+    for _ in range(2):
         p.add(SURVEY, day(4), survey(p, channel=None))
     p.expect("required-missing", SURVEY, "survey_id", 4, day(3), day(3))
     p.expect("required-missing", SURVEY, "channel", 2, day(4), day(4))
-    for i in range(5):
+    for _ in range(5):
         p.add(PLAN, day(5), action_plan(p), distinct_id=ORG)
     for i in range(3):
         p.add(SURVEY, day(6), survey(p), distinct_id=f"user-{i}")
-    for i in range(2):
+    for _ in range(2):
         p.add(LOGIN, day(8), login(p), distinct_id=None)
     p.expect("distinct-id-rule", PLAN, "distinct_id", 5, day(5), day(5))
     p.expect("distinct-id-rule", SURVEY, "distinct_id", 3, day(6), day(6))
@@ -220,26 +237,26 @@ def type_and_rule_violations(p: Project) -> None:
     for i in range(4):
         p.add(PLAN, day(6 + i % 2), action_plan(p, due_at="2024-03-05T10:00:00Z"))
     p.expect("type-mismatch", PLAN, "due_at", 4, day(6), day(7))
-    for i in range(2):
+    for _ in range(2):
         p.add(SURVEY, day(1), survey(p, recipient_count="12"))
     p.expect("type-mismatch", SURVEY, "recipient_count", 2, day(1), day(1))
-    for i in range(3):
+    for _ in range(3):
         p.add(SURVEY, day(2), survey(p, channel="sms"))
     p.expect("type-mismatch", SURVEY, "channel", 3, day(2), day(2))
-    for i in range(2):
+    for _ in range(2):
         p.add(PLAN, day(3), action_plan(p, tags=["q1", 7]))
     p.expect("type-mismatch", PLAN, "tags", 2, day(3), day(3))
     for i in range(6):
         p.add("Survey Delivered", day(i), base(p))
     p.expect("naming", "Survey Delivered", None, 6, day(0), day(5))
     p.expect("event-not-in-plan", "Survey Delivered", None, 6, day(0), day(5))
-    for i in range(3):
+    for _ in range(3):
         p.add(SURVEY, day(7), survey(p, is_cron_job=True))
-    for i in range(2):
+    for _ in range(2):
         p.add(SURVEY, day(8), survey(p, is_cron_job=True, cron_execution_timestamp=1709290000))
     p.expect("conditional-rule", SURVEY, "cron_execution_timestamp", 5, day(7), day(8))
     p.expect("type-mismatch", SURVEY, "cron_execution_timestamp", 2, day(8), day(8))
-    for i in range(3):
+    for _ in range(3):
         p.add(SURVEY, day(9), survey(p, debug_payload={"x": 1}))
     p.expect("undeclared-property", SURVEY, "debug_payload", 3, day(9), day(9))
 
