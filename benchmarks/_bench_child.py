@@ -1,0 +1,281 @@
+"""The measured side of the benchmark: one fresh process per measurement (see bench_events.py).
+
+    python benchmarks/_bench_child.py ours   --result R.json [--from D --to D] [--overrides JSON]
+    python benchmarks/_bench_child.py native --result R.json --ndjson F --db F [--tz ZONE]
+
+``ours`` runs the library's ``events`` pipeline (MP_* variables come from the parent);
+``native`` runs one DuckDB ``CREATE TABLE ... AS SELECT ... FROM read_ndjson(...)``. Each writes
+a JSON result: the timed seconds, row counts, and the process's own RSS timeline so the parent
+can tell in which step the peak happened. The parent reads the exact peak RSS of this process
+from ``os.wait4``; the in-process sampler only says *when*.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+class RssSampler:
+    """Samples this process's resident set (``/proc/self/statm``) every ``interval`` seconds."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.samples: list[tuple[float, float]] = []  # (unix time, MB)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        with open("/proc/self/statm", "rb") as fh:
+            while not self._stop.is_set():
+                fh.seek(0)
+                resident_pages = int(fh.read().split()[1])
+                self.samples.append((time.time(), resident_pages * _PAGE_KB / 1024))
+                self._stop.wait(self.interval)
+
+    def peak_between(self, start: float, end: float) -> float:
+        inside = [mb for t, mb in self.samples if start <= t <= end]
+        return max(inside, default=0.0)
+
+
+class StageTimer:
+    """Wall and thread-CPU seconds of the pipeline's stages, by wrapping a few functions.
+
+    Only coarse calls are wrapped (per window, per batch, per SQL statement, per gzip chunk), so
+    the overhead is microseconds per call. Wall seconds of calls made in parallel threads add
+    up (they are thread-seconds); thread CPU excludes DuckDB's own worker threads.
+    """
+
+    def __init__(self) -> None:
+        self.stats: dict[str, list[float]] = {}  # stage -> [calls, wall, thread cpu]
+        self._lock = threading.Lock()
+
+    def add(self, stage: str, wall: float, cpu: float) -> None:
+        with self._lock:
+            row = self.stats.setdefault(stage, [0, 0.0, 0.0])
+            row[0] += 1
+            row[1] += wall
+            row[2] += cpu
+
+    def wrap(self, owner: Any, attr: str, stage: Any) -> None:
+        """Time ``owner.attr``; ``stage`` is a name or a function of the call's arguments."""
+        original = getattr(owner, attr)
+        timer = self
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            name = stage(*args, **kwargs) if callable(stage) else stage
+            wall, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                timer.add(name, time.perf_counter() - wall, time.thread_time() - cpu)
+
+        setattr(owner, attr, timed)
+
+    def wrap_generator(self, owner: Any, attr: str, stage: str) -> None:
+        """Time every ``next()`` of the generators ``owner.attr`` returns."""
+        original = getattr(owner, attr)
+        timer = self
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            inner = original(*args, **kwargs)
+            while True:
+                wall, cpu = time.perf_counter(), time.thread_time()
+                try:
+                    item = next(inner)
+                except StopIteration:
+                    return
+                finally:
+                    timer.add(stage, time.perf_counter() - wall, time.thread_time() - cpu)
+                yield item
+
+        setattr(owner, attr, timed)
+
+    def report(self) -> list[dict[str, Any]]:
+        return [
+            {"stage": k, "calls": int(v[0]), "wall_s": round(v[1], 2), "cpu_s": round(v[2], 2)}
+            for k, v in sorted(self.stats.items(), key=lambda kv: -kv[1][1])
+        ]
+
+
+def _sql_stage(client: Any, sql: Any, *args: Any, **kwargs: Any) -> str:
+    text = str(sql)
+    if "_dlt_dedup_rn" in text or "DELETE FROM" in text:
+        return "load: merge SQL (DELETE + INSERT ... ROW_NUMBER dedupe)"
+    if "read_parquet" in text:
+        return "load: INSERT parquet -> staging table"
+    if text.lstrip().upper().startswith(("SELECT", "WITH")):
+        return "dlt: other SQL (SELECT)"
+    return "dlt: other SQL (DDL, state, ...)"
+
+
+def instrument(timer: StageTimer) -> None:
+    """Wrap the stages of the events pipeline (library and dlt) with ``timer``."""
+    from dlt.common.data_writers import writers
+    from dlt.destinations.impl.duckdb.sql_client import DuckDbSqlClient
+    from mixpanel_data.sources.mixpanel import events_arrow
+
+    from mixpanel_data.api import client as api_client
+    from mixpanel_data.api import export as api_export
+
+    timer.wrap(
+        api_client.MixpanelClient,
+        "_download_export",
+        "extract: download window (HTTP + gunzip + spool write)",
+    )
+    timer.wrap_generator(api_export.StreamDecoder, "feed", "extract:   of which gunzip")
+    timer.wrap(api_export.LineTail, "feed", "extract:   of which last-line check")
+    timer.wrap_generator(api_client, "iter_line_batches", "extract: spool read-back into batches")
+    timer.wrap(events_arrow.EventParser, "parse", "extract: parse batch (DuckDB JSON + numpy)")
+    timer.wrap(events_arrow, "lines_to_arrow", "extract:   of which split lines")
+    timer.wrap(writers.ArrowToParquetWriter, "write_data", "dlt extract: write parquet")
+    timer.wrap(DuckDbSqlClient, "execute_sql", _sql_stage)
+
+
+def _vm_hwm_mb() -> float:
+    """The kernel's own high-water mark of this process (VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run_ours(args: argparse.Namespace) -> dict[str, Any]:
+    """One ``run_pipeline(get_pipeline("events"), ...)`` against MP_BASE_URL."""
+    import_started = time.perf_counter()
+    from mixpanel_data.pipelines import get_pipeline
+    from mixpanel_data.runner import dlt_pipeline, run_pipeline
+
+    import_seconds = time.perf_counter() - import_started
+    overrides = {"project_timezone": args.tz, **json.loads(args.overrides or "{}")}
+    spec = get_pipeline("events")
+    timer = StageTimer()
+    if not args.no_instrument:
+        instrument(timer)
+    with RssSampler() as sampler:
+        began = time.perf_counter()
+        summary = run_pipeline(
+            spec, from_date=args.from_date, to_date=args.to_date, source_overrides=overrides
+        )
+        seconds = time.perf_counter() - began
+    steps = []
+    trace = dlt_pipeline(spec).last_trace
+    for step in getattr(trace, "steps", None) or []:
+        start = _ts(step.started_at)
+        end = _ts(step.finished_at)
+        steps.append(
+            {
+                "step": step.step,
+                "seconds": round(end - start, 3),
+                "peak_rss_mb": round(sampler.peak_between(start, end), 1),
+            }
+        )
+    return {
+        "mode": "ours",
+        "seconds": seconds,
+        "import_seconds": import_seconds,
+        "rows_fetched": summary.rows_fetched,
+        "rows_new": summary.rows_new,
+        "rows_stored": summary.table_rows.get("events", 0),
+        "duplicates_dropped": summary.duplicates_dropped,
+        "days_covered": summary.days_covered,
+        "date_range": summary.date_range,
+        "steps": steps,
+        "stages": timer.report(),
+        "sampled_peak_rss_mb": round(max((mb for _, mb in sampler.samples), default=0.0), 1),
+        "vm_hwm_mb": round(_vm_hwm_mb(), 1),
+    }
+
+
+def native_sql(ndjson: str, tz: str) -> str:
+    """DuckDB's own load of the same rows and columns as our ``events`` table (no dedupe key)."""
+    path = ndjson.replace("'", "''")
+    zone = tz.replace("'", "''")
+    return f"""
+CREATE TABLE events AS
+WITH raw AS (
+  SELECT event,
+         properties,
+         json_extract_string(properties, ['$.time', '$.distinct_id', '$."$insert_id"',
+                                          '$.mp_processing_time_ms']) AS ex
+  FROM read_ndjson('{path}', columns = {{event: 'VARCHAR', properties: 'JSON'}})
+), typed AS (
+  SELECT event, properties, ex, to_timestamp(TRY_CAST(ex[1] AS DOUBLE)) AS event_time FROM raw
+)
+SELECT event AS event_name,
+       event_time,
+       CAST(timezone('{zone}', event_time) AS DATE) AS event_date,
+       CAST(timezone('UTC', event_time) AS DATE) AS export_date,
+       ex[2] AS distinct_id,
+       NULLIF(ex[3], '') AS insert_id,
+       TRY_CAST(ex[4] AS BIGINT) AS mp_processing_time_ms,
+       properties
+FROM typed
+"""
+
+
+def run_native(args: argparse.Namespace) -> dict[str, Any]:
+    """``CREATE TABLE events AS SELECT ... FROM read_ndjson(...)`` into a fresh DuckDB file."""
+    import duckdb
+
+    sql = native_sql(args.ndjson, args.tz)
+    with RssSampler() as sampler:
+        began = time.perf_counter()
+        con = duckdb.connect(args.db)
+        con.execute(sql)
+        rows = con.execute("SELECT count(*) FROM events").fetchone()
+        con.close()  # includes the checkpoint that writes the table to the file
+        seconds = time.perf_counter() - began
+    return {
+        "mode": "native",
+        "seconds": seconds,
+        "rows_fetched": int(rows[0]) if rows else 0,
+        "rows_stored": int(rows[0]) if rows else 0,
+        "sampled_peak_rss_mb": round(max((mb for _, mb in sampler.samples), default=0.0), 1),
+        "vm_hwm_mb": round(_vm_hwm_mb(), 1),
+        "db_bytes": os.path.getsize(args.db),
+    }
+
+
+def _ts(value: Any) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return float(value.timestamp()) if hasattr(value, "timestamp") else float(value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("mode", choices=["ours", "native"])
+    p.add_argument("--result", required=True, help="write the JSON result here")
+    p.add_argument("--from", dest="from_date")
+    p.add_argument("--to", dest="to_date")
+    p.add_argument("--overrides", help="JSON object of extra source options")
+    p.add_argument("--tz", default="America/Los_Angeles")
+    p.add_argument("--ndjson")
+    p.add_argument("--db")
+    p.add_argument("--no-instrument", action="store_true", help="no stage timers")
+    args = p.parse_args(argv)
+    result = run_ours(args) if args.mode == "ours" else run_native(args)
+    Path(args.result).write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
