@@ -45,6 +45,7 @@ def _format(value: str | None) -> str:
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     account: Annotated[
         str | None, typer.Option("--account", "-a", help="Named account from ~/.mp/config.toml.")
     ] = None,
@@ -74,7 +75,7 @@ def root(
     OPTIONS.format = _format(format)
     OPTIONS.quiet = quiet
     OPTIONS.verbose = verbose
-    OPTIONS.configure_logging()
+    ctx.call_on_close(OPTIONS.configure_logging())
 
 
 auth_cmd.register(app)

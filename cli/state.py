@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,14 +48,26 @@ class GlobalOptions:
     def show_progress(self) -> bool:
         return not self.quiet and sys.stderr.isatty()
 
-    def configure_logging(self) -> None:
-        """``--verbose``: the library's INFO logs (retries, waits) on stderr."""
-        if self.verbose and not self.quiet:
-            handler = logging.StreamHandler(sys.stderr)
-            handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-            logger = logging.getLogger("mixpanel_data")
-            logger.addHandler(handler)
-            logger.setLevel(logging.INFO)
+    def configure_logging(self) -> Callable[[], None]:
+        """``--verbose``: the library's INFO logs (retries, waits) on stderr.
+
+        Returns the function that undoes it, so an in-process run (tests, notebooks) leaves
+        the logging setup as it found it.
+        """
+        logger = logging.getLogger("mixpanel_data")
+        if not self.verbose or self.quiet:
+            return lambda: None
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        level = logger.level
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+        def restore() -> None:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+        return restore
 
 
 def no_color() -> bool:

@@ -262,3 +262,12 @@ def test_help_exits_0_and_bare_mp_shows_help(loaded):
 def test_database_path_is_where_info_says(loaded):
     info = json.loads(invoke("info").stdout)
     assert Path(info["database"]).is_file()
+
+
+def test_verbose_logging_is_undone_after_the_command(loaded):
+    import logging
+
+    logger = logging.getLogger("mixpanel_data")
+    before = (logger.level, list(logger.handlers))
+    assert invoke("-v", "tables").code == 0
+    assert (logger.level, list(logger.handlers)) == before
