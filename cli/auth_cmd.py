@@ -11,13 +11,14 @@ import time
 from typing import Annotated, Any
 
 import typer
-from mixpanel_data.cli.output import emit, render_value
+from mixpanel_data.cli.output import emit, render_records, render_value
 from mixpanel_data.cli.state import OPTIONS, interactive
 
 from mixpanel_data.exceptions import InvalidArgumentError
 
 app = typer.Typer(name="auth", help="Manage named Mixpanel accounts.", no_args_is_help=True)
 REDACTED = "********"
+ACCOUNT_COLUMNS = ("name", "username", "project_id", "region", "default")
 #: The cheapest authenticated call: one event name from the Query API.
 TEST_ENDPOINT = ("events/names", {"type": "general", "limit": 1})
 
@@ -41,7 +42,7 @@ def list_accounts() -> None:
         }
         for a in _store().list()
     ]
-    emit(render_value(rows, OPTIONS.format) if rows else "[]")
+    emit(render_records(ACCOUNT_COLUMNS, rows, OPTIONS.format))
 
 
 @app.command("add")

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from mixpanel_data.cli.output import emit, render_rows, render_value
+from mixpanel_data.cli.output import emit, render_records, render_rows, render_value
 from mixpanel_data.cli.state import OPTIONS, interactive
 
 from mixpanel_data.exceptions import InvalidArgumentError, MixpanelDataError
+
+TABLE_COLUMNS = ("table", "dataset", "type", "rows")
 
 
 def tables() -> None:
@@ -26,7 +28,7 @@ def tables() -> None:
         found = list_tables(con)
     finally:
         con.close()
-    emit(render_value([t.to_dict() for t in found], OPTIONS.format) if found else "[]")
+    emit(render_records(TABLE_COLUMNS, [t.to_dict() for t in found], OPTIONS.format))
 
 
 def schema(
@@ -85,7 +87,7 @@ def drop(
     if chosen:
         drop_tables(default_database_path(), data_dir(), chosen)
         OPTIONS.status(f"Dropped {', '.join(t.name for t in chosen)}.")
-    emit(render_value([t.to_dict() for t in chosen], OPTIONS.format) if chosen else "[]")
+    emit(render_records(TABLE_COLUMNS, [t.to_dict() for t in chosen], OPTIONS.format))
 
 
 def _confirm(what: str) -> None:

@@ -80,6 +80,11 @@ def render_value(value: Any, fmt: str) -> str:
     return json.dumps(value, default=_json_default, ensure_ascii=False, indent=indent)
 
 
+def render_records(columns: Sequence[str], records: Sequence[dict[str, Any]], fmt: str) -> str:
+    """Dicts as rows of ``columns`` (so an empty result still has its csv/table header)."""
+    return render_rows(columns, [[r.get(c) for c in columns] for r in records], fmt)
+
+
 def render_scalar(value: Any) -> str:
     """One value as plain text for shell capture (``$(mp sql --scalar ...)``); NULL is empty."""
     if value is None:
