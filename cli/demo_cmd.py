@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from mixpanel_data.cli.output import emit, render_rows
+from mixpanel_data.cli.output import emit, render_rows, render_value
 from mixpanel_data.cli.state import OPTIONS
 
 
@@ -29,20 +29,17 @@ def demo(
             f"{run['duplicates_dropped']:,} duplicates dropped, {run['duration_seconds']:.1f}s"
         )
     fmt = OPTIONS.format
-    emit("Top events:" if fmt == "table" else "")
-    emit(
-        render_rows(
-            ["event_name", "events", "users"], [tuple(r.values()) for r in result.top_events], fmt
-        )
-    )
-    emit("Daily active users:" if fmt == "table" else "")
-    emit(
-        render_rows(
-            ["day", "active_users", "events"],
-            [tuple(r.values()) for r in result.daily_active_users],
-            fmt,
-        )
-    )
+    if fmt in ("json", "jsonl"):
+        # One document, so the output parses as a whole.
+        answer = {"top_events": result.top_events, "daily_active_users": result.daily_active_users}
+        emit(render_value(answer, "json"))
+    else:
+        for title, rows in (
+            ("Top events", result.top_events),
+            ("Daily active users", result.daily_active_users),
+        ):
+            emit(f"{title}:" if fmt == "table" else f"# {title.lower().replace(' ', '_')}")
+            emit(render_rows(list(rows[0]) if rows else [], [tuple(r.values()) for r in rows], fmt))
     OPTIONS.status(
         f"Database: {result.database}/mixpanel_data.duckdb "
         f"(try: MP_DATA_DIR={result.database} mp sql 'SELECT count(*) FROM events')"

@@ -7,21 +7,11 @@ import json
 from .mpcli import mp
 
 
-def _documents(text: str) -> list[object]:
-    """The JSON documents printed one after another (demo prints two answers)."""
-    decoder, out, at = json.JSONDecoder(), [], 0
-    while at < len(text.strip()):
-        value, at = decoder.raw_decode(text, at)
-        out.append(value)
-        while at < len(text) and text[at].isspace():
-            at += 1
-    return out
-
-
 def test_demo_loads_and_answers(tmp_path):
     out = mp("-f", "json", "demo", "--dir", str(tmp_path / "demo"), timeout=300)
     assert out.returncode == 0, out.stderr
-    top, dau = _documents(out.stdout)
+    answer = json.loads(out.stdout)  # one document holding both answers
+    top, dau = answer["top_events"], answer["daily_active_users"]
     assert top[0]["event_name"] == "Page View" and top[0]["events"] > top[-1]["events"]
     assert len(dau) >= 14 and all(day["active_users"] > 0 for day in dau)
     assert "mp run events" in out.stderr and "Database:" in out.stderr
