@@ -4,14 +4,16 @@
     .venv/bin/python benchmarks/audit_bench.py audit --events 5M
     .venv/bin/python benchmarks/audit_bench.py pii                 # ~200k fat events
     .venv/bin/python benchmarks/audit_bench.py pii --skip-e2e      # transform only
+    .venv/bin/python benchmarks/audit_bench.py pii --thin --policy '{"hash": ["distinct_id"]}'
 
 ``audit`` generates the events straight into ``mixpanel.events`` of a fresh DuckDB file with one
 SQL statement (8 event names, ~16 properties and ~550 bytes of JSON per event, UUIDs, a cron
 rule, and a sprinkle of violations: PII emails and phones, ISO timestamps, bad distinct_ids), then
 times ``run_audit`` against a matching plan (each SQL pass separately) and ``draft_plan``.
 
-``pii`` measures the policy (drop 3 properties, hash distinct_id and another, mask one) on the
-Arrow tables the events resource yields: stand-in fat events (~1.2 KB) parsed by the real
+``pii`` measures the policy (default: drop 3 properties, hash distinct_id and another, mask one;
+``--policy JSON`` to change it) on the Arrow tables the events resource yields: stand-in fat
+events (~1.2 KB; ``--thin`` for ~450 B) parsed by the real
 ``EventParser`` in 32 MB batches, then ``PiiPolicy.apply`` per table (rows/s, microseconds per
 row, against the parse time of the same tables). Then end to end: the stand-in in its own
 process, and the ``events`` pipeline run in fresh child processes with and without the policy,
@@ -175,8 +177,8 @@ def bench_audit(events: int, workdir: Path) -> dict[str, Any]:
 # -- PII policy: transform only
 
 
-def fat_tables(events: int) -> tuple[list[Any], float]:
-    """Stand-in fat events parsed by the real parser in ~32 MB batches; (tables, parse seconds)."""
+def fat_tables(events: int, fat: bool = True) -> tuple[list[Any], float]:
+    """Stand-in events parsed by the real parser in ~32 MB batches; (tables, parse seconds)."""
     from zoneinfo import ZoneInfo
 
     import orjson
@@ -186,7 +188,7 @@ def fat_tables(events: int) -> tuple[list[Any], float]:
     from mixpanel_data.standin.spec import ProjectSpec
 
     days = 10
-    spec = ProjectSpec(events_per_day=events // days, days=days, fat_properties=True)
+    spec = ProjectSpec(events_per_day=events // days, days=days, fat_properties=fat)
     lines: list[bytes] = []
     for i in range(days):
         batch = generate_day(spec, spec.start + timedelta(days=i))
@@ -205,14 +207,14 @@ def fat_tables(events: int) -> tuple[list[Any], float]:
     return tables, parse_s
 
 
-def bench_pii_transform(events: int) -> dict[str, Any]:
+def bench_pii_transform(events: int, policy_spec: dict[str, Any], fat: bool) -> dict[str, Any]:
     os.environ["MP_PII_SALT"] = SALT
     from mixpanel_data.sources.mixpanel.pii import pii_policy
 
-    tables, parse_s = fat_tables(events)
+    tables, parse_s = fat_tables(events, fat)
     rows = sum(t.num_rows for t in tables)
     mb = sum(t.column("properties").nbytes for t in tables) / 2**20
-    policy = pii_policy(POLICY)
+    policy = pii_policy(policy_spec)
     assert policy is not None
     best = float("inf")
     for _ in range(3):
@@ -221,7 +223,7 @@ def bench_pii_transform(events: int) -> dict[str, Any]:
             policy.apply(table)
         best = min(best, time.perf_counter() - began)
     say(
-        f"policy on {rows:,} fat events ({mb:.0f} MB of properties JSON, {len(tables)} tables): "
+        f"policy on {rows:,} {'fat' if fat else 'thin'} events ({mb:.0f} MB of properties JSON, {len(tables)} tables): "
         f"{best:.2f}s = {rows / best:,.0f} rows/s = {best / rows * 1e6:.1f} us/row "
         f"(parsing the same tables: {parse_s:.2f}s, so +{best / parse_s:.0%} of parse time)"
     )
@@ -236,14 +238,17 @@ import json, sys, time
 from mixpanel_data.pipelines import get_pipeline
 from mixpanel_data.runner import run_pipeline
 overrides = {"project_timezone": "America/Los_Angeles", **json.loads(sys.argv[3])}
-began = time.perf_counter()
+began, cpu = time.perf_counter(), time.process_time()
 s = run_pipeline(get_pipeline("events"), from_date=sys.argv[1], to_date=sys.argv[2],
                  source_overrides=overrides)
-print(json.dumps({"seconds": time.perf_counter() - began, "rows": s.rows_fetched}))
+print(json.dumps({"seconds": time.perf_counter() - began, "cpu": time.process_time() - cpu,
+                  "rows": s.rows_fetched}))
 """
 
 
-def bench_pii_e2e(events: int, workdir: Path, repeats: int) -> dict[str, Any]:
+def bench_pii_e2e(
+    events: int, workdir: Path, repeats: int, policy_spec: dict[str, Any], fat: bool
+) -> dict[str, Any]:
     days = 10
     start = date.today() - timedelta(days=days + 2)
     url_file = workdir / "standin.url"
@@ -284,32 +289,28 @@ def bench_pii_e2e(events: int, workdir: Path, repeats: int) -> dict[str, Any]:
             MP_PII_SALT=SALT,
         )
         last = start + timedelta(days=days - 1)
-        results: dict[str, list[float]] = {"without policy": [], "with policy": []}
+        runs: dict[str, list[tuple[float, float]]] = {"without": [], "with": []}
         rows = 0
         for i in range(repeats * 2):
-            label = "with policy" if i % 2 else "without policy"
-            options = json.dumps({"pii": POLICY} if i % 2 else {})
-            data = workdir / f"run{i}"
-            env["MP_DATA_DIR"] = str(data)
-            out = subprocess.run(
-                [PYTHON, "-c", CHILD, str(start), str(last), options],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-                cwd=workdir,
-            )
+            label = "with" if i % 2 else "without"
+            options = json.dumps({"pii": policy_spec} if i % 2 else {})
+            env["MP_DATA_DIR"] = str(workdir / f"run{i}")
+            args = [PYTHON, "-c", CHILD, str(start), str(last), options]
+            out = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
             result = json.loads(out.stdout.strip().splitlines()[-1])
-            results[label].append(result["seconds"])
+            runs[label].append((result["seconds"], result["cpu"]))
             rows = result["rows"]
-            shutil.rmtree(data, ignore_errors=True)
-        base, pii = min(results["without policy"]), min(results["with policy"])
+            shutil.rmtree(workdir / f"run{i}", ignore_errors=True)
+        base, pii = min(runs["without"]), min(runs["with"])
+        base_cpu, pii_cpu = min(c for _, c in runs["without"]), min(c for _, c in runs["with"])
+        kind = "fat" if fat else "thin"
         say(
-            f"end to end, {rows:,} fat events, best of {repeats}: without {base:.2f}s "
-            f"({rows / base:,.0f} rows/s), with policy {pii:.2f}s ({rows / pii:,.0f} rows/s): "
-            f"overhead {pii / base - 1:+.0%}"
+            f"end to end, {rows:,} {kind} events, best of {repeats}: without {base[0]:.2f}s "
+            f"({rows / base[0]:,.0f} rows/s, {base_cpu:.1f} CPU-s), with policy {pii[0]:.2f}s "
+            f"({rows / pii[0]:,.0f} rows/s, {pii_cpu:.1f} CPU-s): overhead "
+            f"{pii[0] / base[0] - 1:+.0%} wall, {pii_cpu / base_cpu - 1:+.0%} CPU"
         )
-        return {"rows": rows, "without_s": base, "with_s": pii, "runs": results}
+        return {"rows": rows, "without": base, "with": pii, "runs": runs}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -321,6 +322,8 @@ def main() -> int:
     parser.add_argument("--events", type=count, default=None, help="1M for audit, 200k for pii")
     parser.add_argument("--repeats", type=int, default=2, help="end-to-end runs of each kind")
     parser.add_argument("--skip-e2e", action="store_true", help="pii: transform only")
+    parser.add_argument("--thin", action="store_true", help="pii: ~450 B events, not ~1.2 KB")
+    parser.add_argument("--policy", type=json.loads, default=POLICY, help="pii: policy as JSON")
     parser.add_argument("--json-out", type=Path, help="write every figure as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
@@ -330,9 +333,10 @@ def main() -> int:
         if args.what in ("audit", "all"):
             figures["audit"] = bench_audit(args.events or 1_000_000, workdir)
         if args.what in ("pii", "all"):
-            figures["pii_transform"] = bench_pii_transform(args.events or 200_000)
+            n, fat = args.events or 200_000, not args.thin
+            figures["pii_transform"] = bench_pii_transform(n, args.policy, fat)
             if not args.skip_e2e:
-                figures["pii_e2e"] = bench_pii_e2e(args.events or 200_000, workdir, args.repeats)
+                figures["pii_e2e"] = bench_pii_e2e(n, workdir, args.repeats, args.policy, fat)
     finally:
         if args.keep:
             say(f"kept {workdir}")

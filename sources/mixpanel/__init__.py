@@ -29,7 +29,7 @@ from mixpanel_data.sources.mixpanel.events_fetch import (
     FetchStats,
     fetch_tables,
 )
-from mixpanel_data.sources.mixpanel.pii import pii_policy
+from mixpanel_data.sources.mixpanel.pii import pii_policy, protect
 from mixpanel_data.sources.mixpanel.profiles_fetch import engage_where, fetch_profile_tables
 from mixpanel_data.sources.mixpanel.reports import (
     REPORT_SOURCES,
@@ -131,6 +131,7 @@ def mixpanel_source(
     legacy = _legacy_flag(legacy_timezone)
     parser = EventParser(tz, LegacySwitch(legacy), promoted_columns(promote))
     policy = pii_policy(pii, parser.promote)
+    parser = protect(parser, policy)  # events tables get the policy in the parse threads
     request = ExportRequest(
         events=list(events) if events else None,
         where=where,
@@ -162,7 +163,7 @@ def mixpanel_source(
             api, profiles_where, cohort_id, profile_page_size, profile_concurrency, stats
         ),
     )
-    if policy is not None:  # runs before dlt writes anything: dropped values never reach disk
+    if policy is not None:  # before dlt writes anything; events mostly in the parse threads
         for resource in resources:
             resource.add_map(policy.apply)
     return resources

@@ -35,19 +35,22 @@ import os
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from mixpanel_data.exceptions import ConfigError, register_secret
 
-__all__ = ["PiiConfig", "PiiPolicy", "hash_value", "pii_policy", "resolve_salt"]
+__all__ = ["PiiConfig", "PiiPolicy", "hash_value", "pii_policy", "protect", "resolve_salt"]
 
 SALT_SETTING = "sources.mixpanel.pii_salt"
 SALT_ENV = "MP_PII_SALT"
 MIN_SALT_LENGTH = 16
+_PYTHON_HASH_LIMIT = 2000  # distinct values hashed in Python; more go to DuckDB
+_MARK = b"mixpanel_data.pii"  # schema metadata: the policy was applied in the parse threads
 _KEY_COLUMN = "distinct_id"  # the one property that is also a key column; only hashing keeps it
 _SALT_HINT = (
     "set SOURCES__MIXPANEL__PII_SALT (or pii_salt under [sources.mixpanel] in "
@@ -117,7 +120,7 @@ def hash_value(salt: str, value: str) -> str:
 
     Strings are hashed as their text; other JSON values as their JSON text (``123``, ``true``).
     """
-    return hmac.new(salt.encode(), value.encode(), hashlib.sha256).hexdigest()
+    return _digest(salt.encode(), value)
 
 
 def resolve_salt(explicit: str | None = None) -> str | None:
@@ -169,6 +172,42 @@ def pii_policy(
     )
 
 
+P = TypeVar("P")
+
+
+def protect(parser: P, policy: PiiPolicy | None) -> P:
+    """``parser`` whose tables come out with ``policy`` applied, inside the parse threads.
+
+    The events fetcher parses export batches in several threads at once; applying the policy
+    there keeps it off dlt's single extract thread, so it costs CPU but hardly any wall time.
+    The ``events`` resource's map step (``PiiPolicy.apply``) still sees every table and
+    protects any that did not come through here.
+    """
+    return parser if policy is None else cast(P, _ProtectedParser(parser, policy))
+
+
+class _ProtectedParser:
+    """Delegates everything to a parser; ``parse`` also applies the policy and marks the table."""
+
+    def __init__(self, parser: Any, policy: PiiPolicy) -> None:
+        self._parser = parser
+        self._policy = policy
+
+    def parse(self, data: bytes) -> pa.Table:
+        table = self._policy._protect(self._parser.parse(data))
+        metadata = dict(table.schema.metadata or {})
+        metadata[_MARK] = b"1"
+        return table.replace_schema_metadata(metadata)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._parser, name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_ProtectedParser, (self._parser, self._policy))
+
+
 def _derived_columns(spec: PiiConfig, promoted: Iterable[_PromotedLike]) -> tuple[_Column, ...]:
     """Columns holding a copy of a named property: distinct_id and promoted columns."""
     action = {n: "drop" for n in spec.drop} | {n: "hash" for n in spec.hash}
@@ -202,88 +241,122 @@ class PiiPolicy:
     mask: tuple[str, ...] = ()
     key: bytes = field(default=b"", repr=False)
     columns: tuple[_Column, ...] = ()
-    _sql: dict[tuple[str, ...], str] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def names(self) -> tuple[str, ...]:
         return self.drop + self.hash + self.mask
 
     def apply(self, table: pa.Table) -> pa.Table:
-        """``table`` with the policy applied to ``properties`` and the derived columns."""
-        if not isinstance(table, pa.Table) or table.num_rows == 0:
+        """``table`` with the policy applied to ``properties`` and the derived columns.
+
+        A table the parse threads already protected (``protect``) carries a schema marker: the
+        marker is removed and the table passed on, so this map step is also the safety net
+        for any table that did not come through the protected parser.
+        """
+        if not isinstance(table, pa.Table):
             return table
-        targets = [c for c in self.columns if c.name in table.column_names]
-        has_props = "properties" in table.column_names
-        if not has_props and not targets:
+        metadata = dict(table.schema.metadata or {})
+        if metadata.pop(_MARK, None) is not None:
+            return table.replace_schema_metadata(metadata or None)
+        return self._protect(table)
+
+    def _protect(self, table: pa.Table) -> pa.Table:
+        if table.num_rows == 0:
             return table
-        inputs = {f"c{i}": table.column(c.name) for i, c in enumerate(targets)}
-        if has_props:
-            inputs["p"] = table.column("properties")
-        sql = self._statement(tuple(inputs), targets)
-        con = _connection()
-        con.register("pii_batch", pa.table(inputs))
-        try:
-            result = con.sql(sql).to_arrow_table()
-        finally:
-            con.unregister("pii_batch")
         out = table
-        if has_props:
-            out = _replace(out, "properties", result.column("p"))
-        for i, column in enumerate(targets):
-            out = _replace(out, column.name, result.column(f"c{i}"))
+        for column in self.columns:
+            if column.name in out.column_names:
+                values = self._column(out.column(column.name), column.action)
+                out = _replace(out, column.name, values)
+        if "properties" in out.column_names:
+            out = _replace(out, "properties", self._properties(out.column("properties")))
         return out
 
-    def _statement(self, inputs: tuple[str, ...], targets: list[_Column]) -> str:
-        """One statement per input shape: derived columns, then ``properties``."""
-        cached = self._sql.get(inputs)
-        if cached is None:
-            selects = [_column_sql(f"c{i}", c.action, self._hmac) for i, c in enumerate(targets)]
-            source = "pii_batch"
-            if "p" in inputs:
-                paths = "[" + ", ".join(_literal(_json_path(n)) for n in self.names) + "]"
-                source = f"(SELECT *, json_extract(p, {paths}) AS v FROM pii_batch)"
-                selects.append(f"{self._properties_sql()} AS p")
-            cached = f"SELECT {', '.join(selects)} FROM {source}"
-            self._sql[inputs] = cached
-        return cached
+    def _column(self, values: pa.ChunkedArray, action: str) -> pa.Array:
+        if action == "drop":
+            return pa.nulls(len(values), pa.string())
+        if action == "hash":
+            return self._digests(values)
+        masked = _query(f"SELECT {_mask_sql('c', None)} AS c FROM pii_batch", {"c": values})
+        return masked.column("c").combine_chunks()
 
-    def _properties_sql(self) -> str:
-        """One merge patch on the rows holding a named property (``v``: their values).
+    def _properties(self, props: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+        """Two statements: pull the named values (one parse per row), then patch the rows that
+        hold one. Hashes are computed in between, once per distinct value."""
+        paths = "[" + ", ".join(_literal(_json_path(n)) for n in self.names) + "]"
+        hashed = [i for i, n in enumerate(self.names, start=1) if n in self.hash]
+        found = " OR ".join(f"v[{i}] IS NOT NULL" for i in range(1, len(self.names) + 1))
+        texts = "".join(f", json_extract_string(v[{i}], '$') AS s{i}" for i in hashed)
+        pulled = _query(
+            f"SELECT v, ({found}) AS hit{texts} "
+            f"FROM (SELECT json_extract(p, {paths}) AS v FROM pii_batch)",
+            {"p": props},
+        )
+        hit = pulled.column("hit").combine_chunks()
+        if not pc.any(hit).as_py():
+            return props
+        inputs = {"p": props, "v": pulled.column("v")}
+        inputs |= {f"h{i}": self._digests(pulled.column(f"s{i}")) for i in hashed}
+        rows = pa.table(inputs).filter(hit)
+        patched = _query(f"SELECT {self._patch_sql()} AS p FROM pii_batch", rows).column("p")
+        original = props.combine_chunks()
+        return pc.replace_with_mask(original, hit, patched.combine_chunks().cast(original.type))
 
-        A JSON merge patch removes keys set to null and replaces the others, so absent
-        properties stay absent and every other key is untouched.
-        """
+    def _patch_sql(self) -> str:
+        """A JSON merge patch: keys set to null are removed, the others replaced; every other
+        key is untouched and an absent property stays absent."""
         entries = []
         for i, name in enumerate(self.names, start=1):
-            value, text = f"v[{i}]", f"json_extract_string(v[{i}], '$')"
             if name in self.drop:
                 patch = "NULL::JSON"
             elif name in self.hash:
-                patch = f"to_json({self._hmac(text)})"
+                patch = f"to_json(h{i})"
             else:
-                patch = f"to_json({_mask_sql(text, value)})"
+                text = f"json_extract_string(v[{i}], '$')"
+                patch = f"to_json({_mask_sql(text, f'v[{i}]')})"
             entries.append(f"{_literal(name)}, {patch}")
-        found = " OR ".join(f"v[{i}] IS NOT NULL" for i in range(1, len(self.names) + 1))
-        return (
-            f"CASE WHEN {found} THEN json_merge_patch(p, json_object({', '.join(entries)}))"
-            "::VARCHAR ELSE p END"
-        )
+        return f"json_merge_patch(p, json_object({', '.join(entries)}))::VARCHAR"
 
-    def _hmac(self, text_sql: str) -> str:
-        """HMAC-SHA256 (RFC 2104) in DuckDB SQL; equals ``hash_value(salt, text)``."""
-        key = self.key if len(self.key) <= 64 else hashlib.sha256(self.key).digest()
-        key = key.ljust(64, b"\0")
-        inner = bytes(b ^ 0x36 for b in key).hex()
-        outer = bytes(b ^ 0x5C for b in key).hex()
-        return f"sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || encode({text_sql}))))"
+    def _digests(self, values: pa.ChunkedArray | pa.Array) -> pa.Array:
+        """HMAC-SHA256 hex of each value (null stays null), once per distinct value: in Python
+        for a few values, else in DuckDB (which runs without the GIL, beside the other threads).
+        """
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        if values.type != pa.string():
+            values = values.cast(pa.string())
+        distinct = pc.unique(values)
+        if len(distinct) <= _PYTHON_HASH_LIMIT:
+            digests = pa.array(
+                [None if v is None else _digest(self.key, v) for v in distinct.to_pylist()],
+                type=pa.string(),
+            )
+        else:
+            sql = f"SELECT {_hmac_sql(self.key, 'u')} AS h FROM pii_batch"
+            digests = _query(sql, {"u": distinct}).column("h").combine_chunks()
+        return pc.take(digests, pc.index_in(values, value_set=distinct))
 
 
-def _column_sql(name: str, action: str, hmac_sql: Any) -> str:
-    if action == "drop":
-        return f"NULL::VARCHAR AS {name}"
-    if action == "hash":
-        return f"{hmac_sql(name)} AS {name}"
-    return f"{_mask_sql(name, None)} AS {name}"
+def _hmac_sql(key: bytes, text_sql: str) -> str:
+    """HMAC-SHA256 (RFC 2104) as DuckDB SQL; equals ``hash_value`` (a test holds them equal)."""
+    block = (key if len(key) <= 64 else hashlib.sha256(key).digest()).ljust(64, b"\0")
+    inner = bytes(b ^ 0x36 for b in block).hex()
+    outer = bytes(b ^ 0x5C for b in block).hex()
+    return f"sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || encode({text_sql}))))"
+
+
+def _digest(key: bytes, value: str) -> str:
+    return hmac.digest(key, value.encode(), "sha256").hex()
+
+
+def _query(sql: str, inputs: dict[str, Any] | pa.Table) -> pa.Table:
+    """Run ``sql`` over ``inputs`` registered as ``pii_batch`` on this thread's DuckDB."""
+    con = _connection()
+    con.register("pii_batch", inputs if isinstance(inputs, pa.Table) else pa.table(inputs))
+    try:
+        return con.sql(sql).to_arrow_table()
+    finally:
+        con.unregister("pii_batch")
 
 
 def _mask_sql(text_sql: str, json_sql: str | None) -> str:
@@ -317,10 +390,10 @@ def _literal(text: str) -> str:
 
 
 def _connection() -> duckdb.DuckDBPyConnection:
-    """One in-memory DuckDB per thread (the map step may run in several extract threads)."""
+    """One in-memory DuckDB per thread (the policy runs in every parse thread)."""
     con = getattr(_local, "con", None)
     if con is None:
         con = duckdb.connect(":memory:")
-        con.execute("SET threads = 2")
+        con.execute("SET threads = 1")  # one table per thread; the parse threads run side by side
         _local.con = con
     return con

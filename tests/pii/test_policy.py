@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -208,16 +209,18 @@ def test_salt_comes_from_dlt_secrets_before_mp_pii_salt(monkeypatch, tmp_path):
     from dlt.common.configuration.container import Container
     from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 
-    (tmp_path / ".dlt").mkdir()
-    (tmp_path / ".dlt" / "secrets.toml").write_text(
+    project = tmp_path / "project"
+    (project / ".dlt").mkdir(parents=True)
+    (project / ".dlt" / "secrets.toml").write_text(
         '[sources.mixpanel]\npii_salt = "from-secrets-toml-0123"\n'
     )
     context = Container()[PluggableRunContext]
     previous = context.context.run_dir
-    context.reload(str(tmp_path))  # dlt reads .dlt/ of the run dir it saw first
+    context.reload(str(project))  # dlt reads .dlt/ of the run dir it saw first
     try:
         assert resolve_salt() == "from-secrets-toml-0123"
     finally:
+        shutil.rmtree(project / ".dlt")
         context.reload(previous)
     monkeypatch.setenv("SOURCES__MIXPANEL__PII_SALT", "from-environment-0123")
     assert resolve_salt() == "from-environment-0123"
@@ -227,3 +230,58 @@ def test_salt_comes_from_dlt_secrets_before_mp_pii_salt(monkeypatch, tmp_path):
 def test_salt_never_shows_in_the_policy_repr():
     policy = pii_policy({"hash": ["email"]})
     assert SALT not in repr(policy) and SALT.encode().hex() not in repr(policy)
+
+
+def test_protected_parser_applies_the_policy_once_and_delegates():
+    import pickle
+    from zoneinfo import ZoneInfo
+
+    from mixpanel_data.sources.mixpanel.events_arrow import EventParser
+    from mixpanel_data.sources.mixpanel.pii import protect
+    from mixpanel_data.sources.mixpanel.timezones import LegacySwitch
+
+    parser = EventParser(ZoneInfo("UTC"), LegacySwitch(False))
+    policy = pii_policy({"hash": ["distinct_id"], "drop": ["email"]})
+    protected = protect(parser, policy)
+    line = json.dumps(
+        {
+            "event": "a.b.c",
+            "properties": {
+                "time": 1709294400,
+                "distinct_id": "u1",
+                "$insert_id": "i1",
+                "email": "a@b.co",
+            },
+        }
+    )
+    parsed = protected.parse(line.encode() + b"\n")
+    passed_on = policy.apply(parsed)  # the map step: already protected, only unmarked
+
+    digest = hash_value(SALT, "u1")
+    assert passed_on.column("distinct_id").to_pylist() == [digest]  # not hashed twice
+    assert json.loads(passed_on.column("properties")[0].as_py()) == {
+        "time": 1709294400,
+        "distinct_id": digest,
+        "$insert_id": "i1",
+    }
+    assert not passed_on.schema.metadata
+    assert protected.promote == parser.promote and protected.legacy is parser.legacy
+    assert protect(parser, None) is parser
+    copied = pickle.loads(pickle.dumps(protect(_Parser(), policy)))
+    assert copied.parse(b"").column("distinct_id").to_pylist() == [hash_value(SALT, "u2")]
+
+
+class _Parser:
+    """A picklable parser (the real one holds a lock)."""
+
+    promote = ()
+
+    def parse(self, data: bytes) -> pa.Table:
+        return events_table([{"distinct_id": "u2"}])
+
+
+def test_many_distinct_values_are_hashed_in_duckdb_like_in_python():
+    values = [f"user-{i}" for i in range(3000)]
+    policy = pii_policy({"hash": ["distinct_id"]})
+    out = policy.apply(events_table([{"distinct_id": v} for v in values]))
+    assert out.column("distinct_id").to_pylist() == [hash_value(SALT, v) for v in values]
