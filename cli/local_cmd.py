@@ -47,11 +47,23 @@ def schema(
     emit(render_rows(["column", "type", "nullable"], rows, OPTIONS.format))
 
 
-def info() -> None:
+def info(
+    pipeline: Annotated[
+        str | None,
+        typer.Option("--pipeline", help="Show this pipeline's destination and schedule history."),
+    ] = None,
+) -> None:
     """Database path and size, tables with row counts, days loaded, last run per pipeline."""
     from mixpanel_data.localdb import database_info
     from mixpanel_data.paths import data_dir, default_database_path
 
+    if pipeline:
+        from mixpanel_data.destinations.query import pipeline_info
+
+        from mixpanel_data.pipelines import get_pipeline
+
+        emit(render_value(pipeline_info(get_pipeline(pipeline)), OPTIONS.format))
+        return
     found = database_info(default_database_path(), data_dir())
     emit(render_value(found.to_dict(), OPTIONS.format))
 

@@ -38,6 +38,10 @@ def sql(
     scalar: Annotated[
         bool, typer.Option("--scalar", help="Print only the first value, as plain text.")
     ] = False,
+    pipeline: Annotated[
+        str | None,
+        typer.Option("--pipeline", help="Ask this pipeline's destination (Postgres, lake, ...)."),
+    ] = None,
 ) -> None:
     """Run SQL on the local database; tables answer to plain names (events, profiles).
 
@@ -51,7 +55,14 @@ def sql(
 
     text = sys.stdin.read() if query == "-" else read_query(query)
     params = parse_assignments(param or [])
-    con = open_database()
+    if pipeline:
+        from mixpanel_data.destinations.query import open_connection
+
+        from mixpanel_data.pipelines import get_pipeline
+
+        con = open_connection(get_pipeline(pipeline))
+    else:
+        con = open_database()
     try:
         result = run_sql(con, text, params)
     finally:

@@ -1,8 +1,12 @@
 """Destinations: DuckDB embedded by default; any other dlt destination by name.
 
 A pipeline names its destination in pipelines.yaml (``duckdb``, ``postgres``, ``motherduck``,
-``bigquery``, ``snowflake``, ``filesystem``, ...). Its credentials come from dlt's own config
-(``.dlt/secrets.toml`` or ``DESTINATION__<NAME>__CREDENTIALS``), never from pipelines.yaml.
+``bigquery``, ``snowflake``, ``clickhouse``, ``filesystem``, ...). Its credentials come from dlt's
+own config (``.dlt/secrets.toml`` or ``DESTINATION__<NAME>__CREDENTIALS``), never from
+pipelines.yaml. The filesystem destination writes Delta tables by default (``table_format``),
+because dlt merges (events on ``event_key``, profiles on ``distinct_id``) need a table format
+there; its ``bucket_url`` is dlt config (``DESTINATION__FILESYSTEM__BUCKET_URL``), a local folder
+or object storage. ``destinations.query`` reads any of them back for ``mp sql`` / ``mp info``.
 """
 
 from __future__ import annotations
@@ -27,3 +31,61 @@ def make_destination(name: str) -> Any:
     if name == "duckdb":
         return dlt.destinations.duckdb(credentials=str(database_path()))
     return name
+
+
+def adapt_source(source: Any, destination: str) -> Any:
+    """The source with the merge strategy ``destination`` supports (events/profiles merges).
+
+    SQL destinations run dlt's default ``delete-insert`` merge (staging table deduped on the
+    primary key with ``dedup_sort``). Delta tables on the filesystem destination only support
+    ``upsert`` (a delta-rs MERGE on the primary key), which fails on a key repeated within one
+    load, so there each merge resource also drops repeats while extracting: inside a batch the
+    copy ``dedup_sort`` prefers is kept; across batches of one run the first one seen (its keys
+    are held in memory for the run). Across runs, upsert replaces the stored row, as the SQL
+    merge does.
+    """
+    if destination != "filesystem":
+        return source
+    for resource in source.resources.selected.values():
+        disposition = resource.write_disposition
+        if disposition == "merge" or (
+            isinstance(disposition, dict) and disposition.get("disposition") == "merge"
+        ):
+            resource.apply_hints(write_disposition={"disposition": "merge", "strategy": "upsert"})
+            keys = resource.compute_table_schema().get("columns", {})
+            primary = [n for n, c in keys.items() if c.get("primary_key")]
+            order = next((n for n, c in keys.items() if c.get("dedup_sort")), None)
+            if len(primary) == 1:
+                resource.add_map(_FirstCopy(primary[0], order))
+    return source
+
+
+class _FirstCopy:
+    """A map step keeping one row per key across one run's Arrow tables (and row dicts)."""
+
+    def __init__(self, key: str, order: str | None) -> None:
+        self.key, self.order, self.seen = key, order, set()  # type: ignore[var-annotated]
+
+    def __call__(self, item: Any) -> Any:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if isinstance(item, dict):
+            value = item.get(self.key)
+            if value in self.seen:
+                return None
+            self.seen.add(value)
+            return item
+        if not isinstance(item, pa.Table | pa.RecordBatch) or self.key not in item.schema.names:
+            return item
+        table = pa.Table.from_batches([item]) if isinstance(item, pa.RecordBatch) else item
+        if self.order and self.order in table.schema.names:
+            table = table.sort_by([(self.order, "ascending")])
+        keep, seen = [], self.seen
+        for index, value in enumerate(table.column(self.key).to_pylist()):
+            if value not in seen:
+                seen.add(value)
+                keep.append(index)
+        if len(keep) == table.num_rows:
+            return table
+        return table.take(pc.cast(pa.array(keep), pa.int64())) if keep else None

@@ -1,6 +1,7 @@
 """Run a named pipeline with dlt: the one code path behind ``mp run``, the scheduler and Workspace.
 
-A pipeline's destination and dataset select one dlt pipeline (``mp_<dataset>``), whose state holds
+A pipeline's destination and dataset select one dlt pipeline (``mp_<dataset>`` on the embedded
+DuckDB, ``mp_<destination>_<dataset>`` elsewhere: ``PipelineSpec.dlt_name``), whose state holds
 every resource's cursor, kept in ``MP_DATA_DIR/pipelines``. dlt finishes any load package a
 killed run left behind before it extracts new data, and the events/profiles merges are
 idempotent, so running again after a crash ends with exactly the rows of a clean run.
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from mixpanel_data.destinations.query import count_rows
 from mixpanel_data.paths import pipelines_dir
 from mixpanel_data.pipelines import PipelineSpec
 
@@ -58,7 +60,7 @@ def dlt_pipeline(spec: PipelineSpec) -> Any:
     directory = pipelines_dir()
     directory.mkdir(parents=True, exist_ok=True)
     return dlt.pipeline(
-        pipeline_name=f"mp_{spec.dataset}",
+        pipeline_name=spec.dlt_name,
         destination=make_destination(spec.destination),
         dataset_name=spec.dataset,
         pipelines_dir=str(directory),
@@ -75,6 +77,7 @@ def run_pipeline(
     source_overrides: dict[str, Any] | None = None,
 ) -> RunSummary:
     """Extract, normalize and load ``spec``'s resources; returns the run summary."""
+    from mixpanel_data.destinations import adapt_source
     from mixpanel_data.sources.mixpanel import FetchStats, mixpanel_source
 
     started = time.monotonic()
@@ -86,7 +89,12 @@ def run_pipeline(
     source = mixpanel_source(
         from_date=from_date, to_date=to_date, observer=observer, stats=stats, **options
     ).with_resources(*spec.resources)
-    pipeline.run(source, refresh="drop_resources" if full_refresh else None)
+    source = adapt_source(source, spec.destination)
+    pipeline.run(
+        source,
+        refresh="drop_resources" if full_refresh else None,
+        table_format=spec.table_format,
+    )
     after = table_counts(pipeline, spec.resources)
     in_range = _rows_in_range(pipeline, stats) if "events" in spec.resources else None
     fetched = stats.rows_fetched
@@ -135,10 +143,7 @@ def table_counts(pipeline: Any, tables: Sequence[str]) -> dict[str, int]:
     counts = {}
     for table in tables:
         try:
-            with pipeline.sql_client() as client:
-                name = client.make_qualified_table_name(table)
-                rows = client.execute_sql(f"SELECT count(*) FROM {name}")
-                counts[table] = int(rows[0][0]) if rows else 0
+            counts[table] = count_rows(pipeline, table)
         except Exception:
             counts[table] = 0
     return counts
@@ -150,9 +155,4 @@ def _rows_in_range(pipeline: Any, stats: Any) -> int | None:
         return None
     first = min(w.start for w in stats.windows)
     last = max(w.end for w in stats.windows)
-    with pipeline.sql_client() as client:
-        name = client.make_qualified_table_name("events")
-        rows = client.execute_sql(
-            f"SELECT count(*) FROM {name} WHERE export_date BETWEEN %s AND %s", first, last
-        )
-    return int(rows[0][0]) if rows else 0
+    return count_rows(pipeline, "events", "export_date BETWEEN %s AND %s", first, last)

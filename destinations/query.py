@@ -1,0 +1,179 @@
+"""Ask a pipeline's destination SQL, wherever it loaded: one connection shape for ``mp sql``.
+
+- ``duckdb``: the embedded file (``storage.open_database``).
+- ``filesystem`` (Delta or Parquet tables, locally or in object storage): DuckDB's delta
+  extension is a download, so the tables are read with ``deltalake`` (through dlt, which passes
+  the bucket's credentials) into Arrow and registered in an in-memory DuckDB, schema = dataset,
+  so the same DuckDB SQL runs unchanged.
+- any SQL destination (postgres, snowflake, bigquery, ...): the query runs *on the warehouse*
+  through dlt's ``sql_client``; ``$name`` parameters become driver parameters, and on Postgres
+  the dataset schema is on the ``search_path`` so tables answer to plain names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mixpanel_data.exceptions import QueryError
+from mixpanel_data.pipelines import PipelineSpec
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass
+class Fetched:
+    """A DB-API-like cursor that was already read (what ``run_sql`` needs)."""
+
+    description: Sequence[tuple[Any, ...]] | None
+    rows: list[tuple[Any, ...]]
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self.rows
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+
+class WarehouseConnection:
+    """``execute``/``close`` over dlt's ``sql_client`` of a SQL destination."""
+
+    def __init__(self, pipeline: Any, spec: PipelineSpec) -> None:
+        self.spec = spec
+        self._client = pipeline.sql_client()
+        self._client.open_connection()
+        if spec.destination in ("postgres", "redshift"):
+            self._client.execute_sql(f'SET search_path TO "{spec.dataset}", public')
+
+    def execute(self, text: str, values: dict[str, Any] | None = None) -> Fetched:
+        if values:  # pyformat: literal % doubled, $name -> %(name)s
+            text = _PARAM.sub(r"%(\1)s", text.replace("%", "%%"))
+        try:
+            with self._client.execute_query(text, **(values or {})) as cursor:
+                description = cursor.description
+                rows = [tuple(r) for r in cursor.fetchall()] if description else []
+        except Exception as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise QueryError(f"SQL failed on {self.spec.destination}: {first}") from None
+        return Fetched(description, rows)
+
+    def close(self) -> None:
+        self._client.close_connection()
+
+
+def open_connection(spec: PipelineSpec) -> Any:
+    """A connection with ``execute(sql, params)`` answering for ``spec``'s destination."""
+    if spec.destination == "duckdb":
+        from mixpanel_data.storage import open_database
+
+        return open_database()
+    from mixpanel_data.runner import dlt_pipeline
+
+    pipeline = dlt_pipeline(spec)
+    if spec.destination == "filesystem":
+        return lake_connection(pipeline, spec)
+    return WarehouseConnection(pipeline, spec)
+
+
+def lake_tables(pipeline: Any, spec: PipelineSpec) -> dict[str, Any]:
+    """Every loaded data table of a filesystem pipeline as an Arrow table."""
+    if spec.table_format == "delta":
+        from dlt.common.libs.deltalake import get_delta_tables
+
+        return {name: dt.to_pyarrow_table() for name, dt in get_delta_tables(pipeline).items()}
+    dataset = pipeline.dataset()
+    return {name: dataset[name].arrow() for name in sorted(_loaded(pipeline))}
+
+
+def _loaded(pipeline: Any) -> set[str]:
+    """Tables that have data (a schema can name tables no load has written yet)."""
+    schema = pipeline.default_schema
+    return {name for name, table in schema.tables.items() if not name.startswith("_dlt")
+            and table.get("columns")}  # fmt: skip
+
+
+def lake_connection(pipeline: Any, spec: PipelineSpec) -> Any:
+    """An in-memory DuckDB with the lake's tables in schema ``dataset`` on the search path."""
+    import duckdb
+
+    con = duckdb.connect()
+    tables = lake_tables(pipeline, spec) if pipeline.default_schema_name else {}
+    con.execute(f'CREATE SCHEMA "{spec.dataset}"')
+    for name, arrow in tables.items():
+        con.register("_lake_arrow", arrow)
+        con.execute(f'CREATE TABLE "{spec.dataset}"."{name}" AS SELECT * FROM _lake_arrow')
+        con.unregister("_lake_arrow")
+    con.execute(f"SET search_path = '{spec.dataset},main'")
+    return con
+
+
+def destination_info(spec: PipelineSpec) -> dict[str, Any]:
+    """What ``mp info --pipeline NAME`` shows for a destination other than the embedded DuckDB."""
+    from mixpanel_data.runner import dlt_pipeline, table_counts
+
+    pipeline = dlt_pipeline(spec)
+    names = sorted(_loaded(pipeline)) if pipeline.default_schema_name else []
+    if spec.destination == "filesystem":
+        con = lake_connection(pipeline, spec)
+        try:
+            tables = {n: con.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}
+        finally:
+            con.close()
+    else:
+        tables = table_counts(pipeline, names)
+    return {
+        "pipeline": spec.name,
+        "destination": spec.destination,
+        "table_format": spec.table_format,
+        "dataset": spec.dataset,
+        "dlt_pipeline": spec.dlt_name,
+        "tables": [{"name": n, "rows": r} for n, r in tables.items()],
+    }
+
+
+def pipeline_info(spec: PipelineSpec) -> dict[str, Any]:
+    """``mp info --pipeline NAME``: its destination's tables, plus its schedule history."""
+    if spec.destination == "duckdb":
+        from mixpanel_data.localdb import database_info
+        from mixpanel_data.paths import data_dir, default_database_path
+
+        found: dict[str, Any] = {
+            "pipeline": spec.name,
+            "destination": spec.destination,
+            "dataset": spec.dataset,
+            **database_info(default_database_path(), data_dir()).to_dict(),
+        }
+    else:
+        found = destination_info(spec)
+    if spec.schedule is not None:
+        from mixpanel_data.schedule.history import status_of
+
+        found["schedule"] = status_of(spec)
+    return found
+
+
+def count_rows(pipeline: Any, table: str, where: str = "", *args: Any) -> int:
+    """``count(*)`` of a loaded table (``WHERE where`` with ``%s`` args), on any destination.
+
+    On the filesystem destination dlt's own SQL needs DuckDB's delta extension (a download), so
+    Delta tables are scanned as a lazy Arrow dataset instead.
+    """
+    clause = f" WHERE {where}" if where else ""
+    if pipeline.destination.destination_name == "filesystem":
+        import duckdb
+        from dlt.common.libs.deltalake import get_delta_tables
+
+        lake = get_delta_tables(pipeline, table)[table].to_pyarrow_dataset()  # noqa: F841
+        con = duckdb.connect()
+        try:
+            row = con.execute(f"SELECT count(*) FROM lake{clause.replace('%s', '?')}", list(args))
+            found = row.fetchone()
+        finally:
+            con.close()
+        return int(found[0]) if found else 0
+    with pipeline.sql_client() as client:
+        name = client.make_qualified_table_name(table)
+        rows = client.execute_sql(f"SELECT count(*) FROM {name}{clause}", *args)
+    return int(rows[0][0]) if rows else 0
