@@ -21,6 +21,7 @@ from mixpanel_data.cli import (
     pipelines_cmd,
     query_cmd,
     run_cmd,
+    schedule_cmd,
     sql_cmd,
 )
 from mixpanel_data.cli.output import FORMATS, default_format
@@ -87,6 +88,7 @@ demo_cmd.register(app)
 query_cmd.register(app)
 discovery_cmd.register(app)
 audit_cmd.register(app)
+schedule_cmd.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

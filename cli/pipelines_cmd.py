@@ -6,13 +6,16 @@ import typer
 from mixpanel_data.cli.output import emit, render_rows
 from mixpanel_data.cli.state import OPTIONS
 
-COLUMNS = ("name", "resources", "destination", "dataset", "schedule")
+COLUMNS = ("name", "resources", "destination", "dataset", "schedule", "timezone", "next_run")
 
 
 def pipelines() -> None:
-    """List pipelines with their resources, destination, dataset and schedule."""
+    """List pipelines with their resources, destination, dataset, schedule and next run (UTC)."""
+    from datetime import UTC, datetime
+
     from mixpanel_data.pipelines import load_pipelines
 
+    now = datetime.now(UTC)
     rows = [
         (
             s.name,
@@ -20,6 +23,8 @@ def pipelines() -> None:
             s.destination,
             s.dataset,
             s.schedule.cron if s.schedule else None,
+            s.schedule.timezone if s.schedule else None,
+            s.schedule.next_run(now).isoformat() if s.schedule else None,
         )
         for s in load_pipelines().values()
     ]

@@ -209,7 +209,7 @@ def load_pipelines(path: Path | None = None) -> dict[str, PipelineSpec]:
             loc = [p for p in error["loc"] if p != "__root__"]
             secret = _find_secret(body or {})
             if secret and loc and loc[0] == "options":
-                loc = ["options", *secret.split(".")]
+                loc = secret.split(".")
             line = _line_of(root, keys + loc)
             key = ".".join(str(p) for p in [*keys, *loc])
             message = str(error["msg"]).removeprefix("Value error, ")

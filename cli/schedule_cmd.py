@@ -1,0 +1,71 @@
+"""``mp schedule run|status``: run pipelines.yaml schedules in the foreground; their history."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+from mixpanel_data.cli.output import emit, render_records
+from mixpanel_data.cli.state import OPTIONS
+
+STATUS_COLUMNS = (
+    "pipeline", "cron", "timezone", "next_run", "last_success", "last_success_rows",
+    "last_failure", "last_failure_message", "runs",
+)  # fmt: skip
+app = typer.Typer(help="Run pipelines on their pipelines.yaml schedules.", no_args_is_help=True)
+
+
+@app.command("run")
+def run(
+    only: Annotated[
+        list[str] | None, typer.Option("--pipeline", help="Only these pipelines (repeatable).")
+    ] = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Catch up missed runs, then exit (for tests, cron).")
+    ] = False,
+) -> None:
+    """Run each scheduled pipeline at its cron times until SIGTERM/SIGINT.
+
+    Same code as `mp run`; one run per pipeline at a time (a lock shared across processes); a
+    missed time is caught up once; on SIGTERM the load in progress finishes, then it exits.
+    One log line per run start and finish goes to stderr.
+    """
+    from mixpanel_data.exceptions import PipelineNotFoundError
+    from mixpanel_data.pipelines import load_pipelines
+    from mixpanel_data.schedule.scheduler import Scheduler
+
+    specs = load_pipelines()
+    unknown = sorted(set(only or []) - set(specs))
+    if unknown:
+        raise PipelineNotFoundError(f"No pipeline named {unknown[0]!r}: see `mp pipelines`.")
+    chosen = [s for s in specs.values() if s.schedule and (not only or s.name in only)]
+    if not chosen:
+        OPTIONS.status("No pipeline has a schedule: add `schedule: {cron: ...}` in pipelines.yaml")
+        return
+    logger = logging.getLogger("mixpanel_data.schedule")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        scheduler = Scheduler(chosen)
+        OPTIONS.status(f"Scheduling {', '.join(s.name for s in chosen)} (Ctrl+C to stop)")
+        scheduler.serve(once=once)
+    finally:
+        logger.removeHandler(handler)
+
+
+@app.command("status")
+def status() -> None:
+    """Each scheduled pipeline: cron, next run, last success, last failure and its message."""
+    from mixpanel_data.pipelines import load_pipelines
+    from mixpanel_data.schedule.history import status_of
+
+    records = [status_of(s) for s in load_pipelines().values() if s.schedule]
+    emit(render_records(STATUS_COLUMNS, records, OPTIONS.format))
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="schedule")
