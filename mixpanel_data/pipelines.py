@@ -206,7 +206,7 @@ def load_pipelines(path: Path | None = None) -> dict[str, PipelineSpec]:
             specs[str(name)] = PipelineSpec(**{"name": str(name), **(body or {})})
         except ValidationError as exc:
             error = exc.errors()[0]
-            loc = [p for p in error["loc"] if p != "__root__"]
+            loc: list[Any] = [p for p in error["loc"] if p != "__root__"]
             secret = _find_secret(body or {})
             if secret and loc and loc[0] == "options":
                 loc = secret.split(".")
