@@ -223,7 +223,8 @@ def bench_pii_transform(events: int, policy_spec: dict[str, Any], fat: bool) -> 
             policy.apply(table)
         best = min(best, time.perf_counter() - began)
     say(
-        f"policy on {rows:,} {'fat' if fat else 'thin'} events ({mb:.0f} MB of properties JSON, {len(tables)} tables): "
+        f"policy on {rows:,} {'fat' if fat else 'thin'} events "
+        f"({mb:.0f} MB of properties JSON, {len(tables)} tables): "
         f"{best:.2f}s = {rows / best:,.0f} rows/s = {best / rows * 1e6:.1f} us/row "
         f"(parsing the same tables: {parse_s:.2f}s, so +{best / parse_s:.0%} of parse time)"
     )
