@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -65,6 +66,20 @@ def status() -> None:
 
     records = [status_of(s) for s in load_pipelines().values() if s.schedule]
     emit(render_records(STATUS_COLUMNS, records, OPTIONS.format))
+
+
+@app.command("export")
+def export(
+    target: Annotated[str, typer.Option("--target", help="crontab, systemd or github-actions.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("."),
+) -> None:
+    """Write definitions that call `mp run NAME` on each pipeline's schedule."""
+    from mixpanel_data.pipelines import load_pipelines
+    from mixpanel_data.schedule.export import export as write
+
+    specs = [s for s in load_pipelines().values() if s.schedule]
+    for path in write(target, specs, out, Path.cwd()):
+        emit(str(path))
 
 
 def register(parent: typer.Typer) -> None:
