@@ -237,12 +237,14 @@ def test_pipelines_in_every_format(loaded, fmt, tmp_path, monkeypatch):
     monkeypatch.setenv("MP_PIPELINES", str(spec))
     rows = {r["name"]: r for r in records(invoke("-f", fmt, "pipelines"), fmt)}
     assert rows["events"]["resources"] == "events"
+    assert rows["nightly"].pop("next_run")  # the next 03:00 UTC (tests/schedule checks it)
     assert rows["nightly"] == {
         "name": "nightly",
         "resources": "events,profiles",
         "destination": "duckdb",
         "dataset": "nightly",
         "schedule": "0 3 * * *",
+        "timezone": "UTC",
     }
 
 
