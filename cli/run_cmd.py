@@ -31,8 +31,10 @@ def run(
     from mixpanel_data.cli.progress import WindowProgress
     from mixpanel_data.sources.mixpanel.windows import parse_day
 
+    from mixpanel_data.exceptions import MixpanelDataError
     from mixpanel_data.pipelines import get_pipeline
     from mixpanel_data.runner import run_pipeline
+    from mixpanel_data.schedule.lock import run_lock
 
     first = parse_day(from_date, "--from") if from_date else None
     last = parse_day(to_date, "--to") if to_date else None
@@ -45,7 +47,12 @@ def run(
             account=OPTIONS.account, project_id=OPTIONS.project
         )
     OPTIONS.status(f"Running pipeline {name!r} ({', '.join(spec.resources)} -> {spec.destination})")
-    with WindowProgress(OPTIONS.show_progress, OPTIONS.stderr) as progress:
+    with run_lock(spec) as held, WindowProgress(OPTIONS.show_progress, OPTIONS.stderr) as progress:
+        if not held:
+            raise MixpanelDataError(
+                f"Pipeline {name!r} is already running (a scheduler or another `mp run`): "
+                "wait for it to finish, then run again."
+            )
         summary = run_pipeline(
             spec,
             from_date=first,

@@ -114,3 +114,19 @@ def test_no_output_ever_contains_the_secret(loaded):
         out = mp(*args)
         outputs += [out.stdout, out.stderr]
     assert all(secret not in text for text in outputs)
+
+
+def test_run_refuses_while_the_pipeline_is_locked(standin_env):
+    from mixpanel_data.pipelines import get_pipeline
+    from mixpanel_data.schedule.lock import run_lock
+
+    env = standin_env(start=date(2024, 3, 8), days=1)
+    day = str(env.project.days[0])
+    with run_lock(get_pipeline("events")) as held:
+        assert held
+        out = mp("run", "events", "--from", day, "--to", day)
+    assert out.returncode == 1
+    assert "already running" in out.stderr
+    assert env.server.requests.snapshot() == []  # nothing was fetched
+    again = mp("run", "events", "--from", day, "--to", day)
+    assert again.returncode == 0, again.stderr
