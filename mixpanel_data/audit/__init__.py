@@ -6,10 +6,11 @@
     report = run_audit(open_database(), load_plan())
     print(markdown(report)); raise SystemExit(report.exit_code)
 
-``plan`` (the pydantic tracking-plan model), ``engine`` (the checks, as SQL passes over
-``events``), ``findings`` (the check catalog and the report), ``report`` (Markdown and rows),
-``draft`` (a plan drafted from the data). The load-time PII policy lives with the source:
-``mixpanel_data.sources.mixpanel.pii``.
+``plan`` (the pydantic tracking-plan model), ``sql`` (the passes over ``events``, run inside
+DuckDB), ``engine`` (runs them), ``checks`` (turns their rows into findings), ``findings`` (the
+check catalog and the report), ``report`` (Markdown and rows), ``draft`` (a plan drafted from
+the data), ``patterns`` (the PII, identifier and naming tables). The load-time PII policy
+lives with the source: ``mixpanel_data.sources.mixpanel.pii``.
 """
 
 from __future__ import annotations
