@@ -70,7 +70,9 @@ def status() -> None:
 
 @app.command("export")
 def export(
-    target: Annotated[str, typer.Option("--target", help="crontab, systemd or github-actions.")],
+    target: Annotated[
+        str, typer.Option("--target", help="crontab, systemd, github-actions or dagster.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("."),
 ) -> None:
     """Write definitions that call `mp run NAME` on each pipeline's schedule."""

@@ -7,6 +7,8 @@
   missed time runs once at boot.
 - ``github-actions``: one workflow; GitHub's cron is always UTC, so a pipeline in another zone
   is refused (exit 3) rather than silently shifted.
+- ``dagster``: one definitions module (see :mod:`mixpanel_data.schedule.dagster_defs`) with a
+  job and a schedule (cron + ``execution_timezone``) per pipeline.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from mixpanel_data.exceptions import InvalidArgumentError
 from mixpanel_data.pipelines import PipelineSpec
 
-TARGETS = ("crontab", "systemd", "github-actions")
+TARGETS = ("crontab", "systemd", "github-actions", "dagster")
 _DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -117,6 +119,10 @@ def export(target: str, specs: list[PipelineSpec], out: Path, workdir: Path) -> 
         files = systemd(specs, workdir)
     elif target == "github-actions":
         files = {"mixpanel-data.yml": github_actions(specs)}
+    elif target == "dagster":
+        from mixpanel_data.schedule.dagster_defs import FILENAME, dagster_module
+
+        files = {FILENAME: dagster_module(specs, workdir)}
     else:
         raise InvalidArgumentError(f"Unknown target {target!r}: one of {', '.join(TARGETS)}.")
     written = []
