@@ -53,8 +53,11 @@ def info(
         typer.Option("--pipeline", help="Show this pipeline's destination and schedule history."),
     ] = None,
 ) -> None:
-    """Database path and size, tables with row counts, days loaded, last run per pipeline."""
-    from mixpanel_data.localdb import database_info
+    """Database path and size, tables with row counts, days loaded, last run per pipeline.
+
+    Once `mp schedule run` has a history: last success, last failure and next run per schedule.
+    """
+    from mixpanel_data.localdb import database_info, schedule_history
     from mixpanel_data.paths import data_dir, default_database_path
 
     if pipeline:
@@ -64,8 +67,11 @@ def info(
 
         emit(render_value(pipeline_info(get_pipeline(pipeline)), OPTIONS.format))
         return
-    found = database_info(default_database_path(), data_dir())
-    emit(render_value(found.to_dict(), OPTIONS.format))
+    found = database_info(default_database_path(), data_dir()).to_dict()
+    history = schedule_history(data_dir())
+    if history:
+        found["schedule"] = history
+    emit(render_value(found, OPTIONS.format))
 
 
 def drop(

@@ -185,6 +185,19 @@ def database_info(path: Path, data_dir: Path, con: Any = None) -> DatabaseInfo:
             con.close()
 
 
+def schedule_history(data_dir: Path) -> list[dict[str, Any]]:
+    """``mp schedule status``'s rows per scheduled pipeline, once the scheduler has a history.
+
+    Empty (and nothing created on disk) until ``data_dir/schedule/history.sqlite`` exists.
+    """
+    if not (data_dir / "schedule" / "history.sqlite").is_file():
+        return []
+    from mixpanel_data.pipelines import load_pipelines
+    from mixpanel_data.schedule.history import status_of
+
+    return [status_of(spec) for spec in load_pipelines().values() if spec.schedule]
+
+
 def _size(path: Path) -> int:
     """The database file plus its write-ahead log, if one is pending."""
     wal = path.with_name(path.name + ".wal")
