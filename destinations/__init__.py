@@ -11,6 +11,7 @@ or object storage. ``destinations.query`` reads any of them back for ``mp sql`` 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,27 @@ def database_path() -> Path:
     return path
 
 
+DEFAULT_DUCKDB_MEMORY_LIMIT = "1GB"
+"""DuckDB's default is 80% of RAM; beyond this a load spills to disk (MP_DUCKDB_MEMORY_LIMIT)."""
+
+
 def make_destination(name: str) -> Any:
-    """A dlt destination object for ``name``; DuckDB points at the embedded default file."""
+    """A dlt destination object for ``name``; DuckDB points at the embedded default file.
+
+    The embedded DuckDB gets a memory limit so a load's peak memory stays flat as data grows
+    (``MP_DUCKDB_MEMORY_LIMIT``, default 1GB; dlt's ``DESTINATION__DUCKDB__CREDENTIALS__*``
+    config still applies on top).
+    """
     import dlt
+    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
     if name == "duckdb":
-        return dlt.destinations.duckdb(credentials=str(database_path()))
+        limit = os.environ.get("MP_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)
+        credentials = DuckDbCredentials(
+            str(database_path()),
+            global_config={"memory_limit": limit, "preserve_insertion_order": False},
+        )
+        return dlt.destinations.duckdb(credentials=credentials)
     return name
 
 

@@ -139,6 +139,7 @@ def _connection() -> duckdb.DuckDBPyConnection:
     if con is None:
         con = duckdb.connect(":memory:")
         con.execute("SET threads = 2")
+        con.execute("SET memory_limit = '256MB'")  # a batch is ~32 MB; keep parsers small
         _local.con = con
     return con
 
