@@ -129,6 +129,7 @@ def _sql_stage(client: Any, sql: Any, *args: Any, **kwargs: Any) -> str:
 def instrument(timer: StageTimer) -> None:
     """Wrap the stages of the events pipeline (library and dlt) with ``timer``."""
     from dlt.common.data_writers import writers
+    from dlt.destinations.impl.duckdb.configuration import DuckDbConnectionPool
     from dlt.destinations.impl.duckdb.sql_client import DuckDbSqlClient
     from mixpanel_data.sources.mixpanel import events_arrow
 
@@ -147,6 +148,8 @@ def instrument(timer: StageTimer) -> None:
     timer.wrap(events_arrow, "lines_to_arrow", "extract:   of which split lines")
     timer.wrap(writers.ArrowToParquetWriter, "write_data", "dlt extract: write parquet")
     timer.wrap(DuckDbSqlClient, "execute_sql", _sql_stage)
+    timer.wrap(DuckDbConnectionPool, "borrow_conn", "dlt: open DuckDB connection (+ config)")
+    timer.wrap(DuckDbConnectionPool, "_close_conn", "dlt: close DuckDB database (checkpoint)")
 
 
 def _vm_hwm_mb() -> float:

@@ -338,10 +338,12 @@ def export_end_day() -> date:
 
 def child_env(base_url: str, info: dict[str, Any], data_dir: Path, tmp: Path) -> dict[str, str]:
     spec = info["spec"]
+    # The caller's MP_* (real credentials, accounts file) and dlt source/destination config stay
+    # out; MP_DUCKDB_MEMORY_LIMIT is a tuning knob and passes through.
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("MP_", "SOURCES__", "DESTINATION__"))
+        if not k.startswith(("MP_", "SOURCES__", "DESTINATION__")) or k == "MP_DUCKDB_MEMORY_LIMIT"
     }
     env.update(
         {
@@ -394,7 +396,8 @@ def measure_size(total: int, args: argparse.Namespace, base: Path) -> dict[str, 
         data_dir = workdir / "data"
         env = child_env(standin.url, standin.info, data_dir, tmp)
         ours_env = dict(env)
-        if args.duckdb_memory_limit:  # a what-if knob: dlt's DuckDB destination config
+        if args.duckdb_memory_limit:  # a what-if knob: the library's and dlt's DuckDB config
+            ours_env["MP_DUCKDB_MEMORY_LIMIT"] = args.duckdb_memory_limit
             ours_env["DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG"] = json.dumps(
                 {"memory_limit": args.duckdb_memory_limit}
             )
@@ -766,8 +769,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--duckdb-memory-limit",
         metavar="SIZE",
-        help="what-if: run ours with DuckDB memory_limit=SIZE (e.g. 2GB) through dlt's "
-        "destination config; native keeps DuckDB's default (80%% of RAM)",
+        help="what-if: run ours with DuckDB memory_limit=SIZE (e.g. 2GB): MP_DUCKDB_MEMORY_LIMIT "
+        "and dlt's destination config; native keeps DuckDB's default (80%% of RAM)",
     )
     p.add_argument("--concurrency", type=int, help="source option (default: the library's)")
     p.add_argument("--batch-bytes", type=count, help="source option (default: the library's)")
