@@ -97,15 +97,11 @@ def _scalar_text(value: object) -> str:
     return str(value)
 
 
-def declared_sql(
-    scope_cte: str,
-    by_event: dict[str, list[tuple[int, str]]],
-    checks: dict[str, list[int]],
-) -> str:
-    """Per declared (event, property) -> ``spec_id``: presence, nulls and type mismatches.
+def _per_event_cases(by_event: dict[str, list[tuple[int, str]]]) -> tuple[str, str, str]:
+    """The event IN-list, and CASE arms giving each event's property values and spec ids.
 
-    ``by_event``: event -> [(spec_id, property)]; ``checks``: type check SQL on ``v`` ->
-    the spec ids it applies to. Each row extracts only its own event's declared properties.
+    One multi-path ``json_extract`` per row pulls only that event's properties, in the same
+    order as its spec ids, so the two lists can be unnested side by side.
     """
     names = ", ".join(literal(e) for e in by_event)
     vals = " ".join(
@@ -116,6 +112,20 @@ def declared_sql(
         f"WHEN {literal(e)} THEN [{', '.join(str(i) for i, _ in specs)}]"
         for e, specs in by_event.items()
     )
+    return names, vals, ids
+
+
+def declared_sql(
+    scope_cte: str,
+    by_event: dict[str, list[tuple[int, str]]],
+    checks: dict[str, list[int]],
+) -> str:
+    """Per declared (event, property) -> ``spec_id``: presence, nulls and type mismatches.
+
+    ``by_event``: event -> [(spec_id, property)]; ``checks``: type check SQL on ``v`` ->
+    the spec ids it applies to. Each row extracts only its own event's declared properties.
+    """
+    names, vals, ids = _per_event_cases(by_event)
     ok = " ".join(
         f"WHEN spec_id IN ({', '.join(map(str, spec_ids))}) THEN ({expr})"
         for expr, spec_ids in checks.items()
@@ -256,15 +266,7 @@ GROUP BY 1, 2"""
 
 def profile_sql(scope_cte: str, by_event: dict[str, list[tuple[int, str]]]) -> str:
     """Per observed (event, property) -> ``spec_id``: how its values are typed, for drafting."""
-    names = ", ".join(literal(e) for e in by_event)
-    vals = " ".join(
-        f"WHEN {literal(e)} THEN json_extract(properties, {path_list([p for _, p in specs])})"
-        for e, specs in by_event.items()
-    )
-    ids = " ".join(
-        f"WHEN {literal(e)} THEN [{', '.join(str(i) for i, _ in specs)}]"
-        for e, specs in by_event.items()
-    )
+    names, vals, ids = _per_event_cases(by_event)
     uuid = literal(chr(34) + patterns.UUID + chr(34))
     return f"""-- audit: property profile (plan drafting)
 -- Answers: per observed (event, property): rows with a non-null value, how many are text,
