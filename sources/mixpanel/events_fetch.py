@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 from mixpanel_data.sources.mixpanel.events_arrow import EventParser
-from mixpanel_data.sources.mixpanel.settings import QUEUE_DEPTH
+from mixpanel_data.sources.mixpanel.settings import DEFAULT_BATCH_BYTES, QUEUE_DEPTH
 from mixpanel_data.sources.mixpanel.windows import Window
 
 from mixpanel_data.paths import data_dir
@@ -60,7 +60,7 @@ class ExportRequest:
 
     events: Sequence[str] | None = None
     where: str | None = None
-    batch_bytes: int = 32 * 2**20
+    batch_bytes: int = DEFAULT_BATCH_BYTES
     spool_dir: Path | None = field(default_factory=lambda: data_dir() / "spool")
     """Downloads are verified on disk before use; keep them beside the data, not in /tmp."""
 
