@@ -343,7 +343,8 @@ def child_env(base_url: str, info: dict[str, Any], data_dir: Path, tmp: Path) ->
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("MP_", "SOURCES__", "DESTINATION__")) or k == "MP_DUCKDB_MEMORY_LIMIT"
+        if not k.startswith(("MP_", "SOURCES__", "DESTINATION__"))
+        or k in ("MP_DUCKDB_MEMORY_LIMIT", "MP_DUCKDB_COMPRESSION")
     }
     env.update(
         {
