@@ -177,15 +177,16 @@ class MixpanelClient:
         batch_bytes: int = 16 * 2**20,
         spool_dir: str | os.PathLike[str] | None = None,
         stats: ExportStats | None = None,
-    ) -> Iterator[bytes]:
+    ) -> Iterator[bytearray]:
         """Raw events of ``from_date``..``to_date`` (inclusive) as batches of whole JSON lines.
 
         Nothing is yielded until the WHOLE window downloaded and verified; a window that failed
         (``terminated early``, dropped, truncated) is retried from scratch, so a batch is never
-        followed by a retry. Each batch is ``bytes`` of complete ``\\n``-terminated lines, about
-        ``batch_bytes`` long. The body is spooled to a temporary file (deleted when the
-        generator ends or is closed), so memory does not grow with the export. An empty window
-        yields nothing. Pass ``stats`` to read attempts, bytes and lines afterwards.
+        followed by a retry. Each batch is a ``bytearray`` of complete ``\\n``-terminated lines
+        (read straight from the spool, no extra copy), about ``batch_bytes`` long. The body is
+        spooled to a temporary file (deleted when the generator ends or is closed), so memory
+        does not grow with the export. An empty window yields nothing. Pass ``stats`` to read
+        attempts, bytes and lines afterwards.
         """
         if from_date > to_date:
             raise InvalidArgumentError(
@@ -206,7 +207,7 @@ class MixpanelClient:
         batch_bytes: int,
         spool_dir: str | os.PathLike[str] | None,
         stats: ExportStats,
-    ) -> Iterator[bytes]:
+    ) -> Iterator[bytearray]:
         fd, spool_path = tempfile.mkstemp(prefix="mixpanel-export-", suffix=".jsonl", dir=spool_dir)
         try:
             with os.fdopen(fd, "w+b") as spool:

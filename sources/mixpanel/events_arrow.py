@@ -64,7 +64,7 @@ class EventParser:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_sql", _build_sql(self.promote))
 
-    def parse(self, data: bytes) -> pa.Table:
+    def parse(self, data: bytes | bytearray) -> pa.Table:
         """One Arrow table per batch of complete ``\\n``-terminated lines."""
         lines = lines_to_arrow(data)
         con = _connection()
@@ -111,7 +111,7 @@ class EventParser:
         return pa.Table.from_arrays(list(columns.values()), schema=pa.schema(fields))
 
 
-def lines_to_arrow(data: bytes) -> pa.Array:
+def lines_to_arrow(data: bytes | bytearray) -> pa.Array:
     """Split on ``\\n`` only (never U+2028 or ``\\r``) into a zero-copy Arrow string array.
 
     Each string keeps its trailing newline, which JSON treats as whitespace, so the offsets are

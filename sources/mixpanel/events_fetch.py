@@ -26,7 +26,9 @@ from mixpanel_data.paths import data_dir
 class ExportClient(Protocol):
     """What the fetcher needs of ``MixpanelClient``."""
 
-    def export_batches(self, from_date: Any, to_date: Any, **kwargs: Any) -> Iterator[bytes]: ...
+    def export_batches(
+        self, from_date: Any, to_date: Any, **kwargs: Any
+    ) -> Iterator[bytes | bytearray]: ...
 
 
 class FetchObserver(Protocol):

@@ -197,7 +197,7 @@ class _ProtectedParser:
         self._parser = parser
         self._policy = policy
 
-    def parse(self, data: bytes) -> pa.Table:
+    def parse(self, data: bytes | bytearray) -> pa.Table:
         table = self._policy._protect(self._parser.parse(data))
         metadata = dict(table.schema.metadata or {})
         metadata[_MARK] = b"1"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import io
 import os
+import random
 import tracemalloc
 from collections.abc import Callable
 from datetime import date
@@ -13,7 +15,7 @@ import orjson
 import pytest
 
 from mixpanel_data.api import ExportStats, MixpanelClient
-from mixpanel_data.api.export import PIECE_BYTES, LineTail, StreamDecoder
+from mixpanel_data.api.export import PIECE_BYTES, LineTail, StreamDecoder, iter_line_batches
 from mixpanel_data.exceptions import (
     IncompleteExportError,
     InvalidArgumentError,
@@ -312,3 +314,27 @@ def test_decoder_pieces_are_bounded_and_complete():
     pieces = list(decoder.feed(gzip.compress(raw)))
     assert b"".join(pieces) + decoder.finish() == raw
     assert max(len(piece) for piece in pieces) <= PIECE_BYTES
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_line_batches_cover_the_spool_exactly_in_bounded_whole_lines(seed: int):
+    """Random line lengths around the batch size: every byte once, in order, cut only at \\n."""
+    rng = random.Random(seed)
+    batch_bytes = rng.choice([1, 7, 64, 100, 1000])
+    lines = [
+        b"x" * rng.choice([0, 1, 5, batch_bytes - 1, batch_bytes, batch_bytes + 3, 2500])
+        for _ in range(rng.randrange(0, 60))
+    ]
+    raw = b"".join(line + b"\n" for line in lines)
+    if raw and rng.random() < 0.3:
+        raw = raw[:-1]  # the last line without its newline
+    spool = io.BytesIO(b"skipped" + raw)
+    spool.seek(len(b"skipped"))
+    batches = list(iter_line_batches(spool, batch_bytes))
+    assert b"".join(batches) == raw
+    for batch in batches:
+        assert batch
+        if batch is not batches[-1] or raw.endswith(b"\n"):
+            assert batch.endswith(b"\n")
+        if len(batch) > batch_bytes:  # only a single line may exceed the batch size
+            assert batch.count(b"\n") <= 1
