@@ -1,8 +1,8 @@
-"""A rich progress bar over export windows on stderr (silent with --quiet or off a terminal)."""
+"""A rich progress bar over export days on stderr (silent with --quiet or off a terminal)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from datetime import date
 from types import TracebackType
 from typing import Any
 
@@ -40,12 +40,12 @@ class WindowProgress:
     ) -> None:
         self._progress.stop()
 
-    def windows_planned(self, windows: Sequence[Any]) -> None:
-        label = f"export {windows[0].start}..{windows[-1].end}" if windows else "export"
+    def days_planned(self, start: date, end: date) -> None:
         self._rows = 0
-        self._task = self._progress.add_task(label, total=len(windows), rows=0)
+        days = (end - start).days + 1
+        self._task = self._progress.add_task(f"export {start}..{end} (days)", total=days, rows=0)
 
     def window_done(self, window: Any, rows: int) -> None:
         self._rows += rows
         if self._task is not None:
-            self._progress.update(self._task, advance=1, rows=self._rows)
+            self._progress.update(self._task, advance=window.days, rows=self._rows)

@@ -118,9 +118,9 @@ class _StderrBar:
     ) -> None:
         self._progress.stop()
 
-    def windows_planned(self, windows: Any) -> None:
-        self._task = self._progress.add_task("fetching", total=len(windows))
+    def days_planned(self, start: date, end: date) -> None:
+        self._task = self._progress.add_task("fetching days", total=(end - start).days + 1)
 
     def window_done(self, window: Any, rows: int) -> None:
         if self._task is not None:
-            self._progress.advance(self._task)
+            self._progress.advance(self._task, window.days)

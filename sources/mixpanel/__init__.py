@@ -40,7 +40,7 @@ from mixpanel_data.sources.mixpanel.reports import (
     mixpanel_segmentation,
 )
 from mixpanel_data.sources.mixpanel.timezones import LegacySwitch, zone
-from mixpanel_data.sources.mixpanel.windows import export_today, parse_day, split_windows
+from mixpanel_data.sources.mixpanel.windows import WindowPlanner, export_today, parse_day
 
 from mixpanel_data.credentials import Credentials
 from mixpanel_data.exceptions import ConfigError
@@ -194,11 +194,15 @@ def _events_resource(
         end = last or _today(parser.project_tz, parser.legacy.value)
         if start > end:
             return
-        windows = split_windows(
-            start, end, window_days=window_days, max_windows=settings.MAX_WINDOWS_PER_RUN
+        planner = WindowPlanner(
+            start,
+            end,
+            window_days=window_days,
+            max_windows=settings.MAX_WINDOWS_PER_RUN,
+            target_bytes=settings.TARGET_WINDOW_BYTES,
         )
         for table in fetch_tables(
-            api, parser, windows, request, concurrency=concurrency, stats=stats, observer=observer
+            api, parser, planner, request, concurrency=concurrency, stats=stats, observer=observer
         ):
             if parser.legacy.value is not None:
                 state["legacy_time"] = parser.legacy.value

@@ -1,8 +1,8 @@
 """Download export windows concurrently and hand back parsed Arrow tables, memory bounded.
 
-Each worker thread downloads one whole-day window (the client spools and verifies it before
-yielding, so a retried window never emits rows twice) and parses its batches. A bounded queue
-between workers and dlt caps how many parsed batches wait in memory.
+Each worker thread asks the planner for its next whole-day window, downloads it (the client
+spools and verifies it before yielding, so a retried window never emits rows twice) and parses
+its batches. A bounded queue between workers and dlt caps how many parsed batches wait in memory.
 """
 
 from __future__ import annotations
@@ -10,16 +10,17 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
 from mixpanel_data.sources.mixpanel.events_arrow import EventParser
 from mixpanel_data.sources.mixpanel.settings import DEFAULT_BATCH_BYTES, QUEUE_DEPTH
-from mixpanel_data.sources.mixpanel.windows import Window
+from mixpanel_data.sources.mixpanel.windows import Window, WindowPlanner
 
+from mixpanel_data.api.export import ExportStats
 from mixpanel_data.paths import data_dir
 
 
@@ -34,7 +35,7 @@ class ExportClient(Protocol):
 class FetchObserver(Protocol):
     """Progress hooks (the CLI draws a progress bar from them); all optional to implement."""
 
-    def windows_planned(self, windows: Sequence[Window]) -> None: ...
+    def days_planned(self, start: date, end: date) -> None: ...
 
     def window_done(self, window: Window, rows: int) -> None: ...
 
@@ -46,6 +47,10 @@ class FetchStats:
     rows_fetched: int = 0
     windows: list[Window] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def started(self, window: Window) -> None:
+        with self._lock:
+            self.windows.append(window)
 
     def add(self, rows: int) -> None:
         with self._lock:
@@ -73,7 +78,7 @@ _DONE = object()
 def fetch_tables(
     client: ExportClient,
     parser: EventParser,
-    windows: Sequence[Window],
+    planner: WindowPlanner,
     request: ExportRequest,
     *,
     concurrency: int,
@@ -82,8 +87,7 @@ def fetch_tables(
 ) -> Iterator[pa.Table]:
     """Yield Arrow tables of every window, in completion order, at most QUEUE_DEPTH buffered."""
     stats = stats if stats is not None else FetchStats()
-    stats.windows.extend(windows)
-    _notify(observer, "windows_planned", windows)
+    _notify(observer, "days_planned", planner.start, planner.end)
     out: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_DEPTH)
     cancel = threading.Event()
 
@@ -95,50 +99,72 @@ def fetch_tables(
             except queue.Full:
                 continue
 
-    def work(window: Window) -> None:
+    def fetch(window: Window) -> int:
+        rows = 0
+        export = ExportStats()
+        batches = client.export_batches(
+            window.start,
+            window.end,
+            events=request.events,
+            where=request.where,
+            batch_bytes=request.batch_bytes,
+            spool_dir=request.spool_dir,
+            stats=export,
+        )
+        measured = False
+        for data in batches:
+            if not measured:  # the whole window is spooled: size the next windows from it
+                planner.observe(window, export.bytes)
+                measured = True
+            if cancel.is_set():
+                return rows
+            table = parser.parse(data)
+            rows += table.num_rows
+            put(table)
+        if not measured:
+            planner.observe(window, export.bytes)
+        return rows
+
+    def work() -> None:
         try:
-            rows = 0
-            for data in client.export_batches(
-                window.start,
-                window.end,
-                events=request.events,
-                where=request.where,
-                batch_bytes=request.batch_bytes,
-                spool_dir=request.spool_dir,
-            ):
-                if cancel.is_set():
-                    return
-                table = parser.parse(data)
-                rows += table.num_rows
-                put(table)
-            stats.add(rows)
-            put(("done", window, rows))
+            while not cancel.is_set() and (window := planner.next()) is not None:
+                stats.started(window)
+                rows = fetch(window)
+                stats.add(rows)
+                put(("done", window, rows))
         except BaseException as exc:  # handed to the consumer, which re-raises it
             put(("error", exc))
+        finally:
+            put(("exit",))
 
     if request.spool_dir is not None:
         request.spool_dir.mkdir(parents=True, exist_ok=True)
-    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="mp-export")
+    workers = [
+        threading.Thread(target=work, name=f"mp-export-{i}", daemon=True)
+        for i in range(max(1, concurrency))
+    ]
+    for worker in workers:
+        worker.start()
     try:
-        for window in windows:
-            pool.submit(work, window)
-        yield from _drain(out, len(windows), observer)
+        yield from _drain(out, len(workers), observer)
     finally:
         cancel.set()
-        pool.shutdown(wait=True, cancel_futures=True)
+        for worker in workers:
+            worker.join()
 
 
 def _drain(
-    out: queue.Queue[Any], pending: int, observer: FetchObserver | None
+    out: queue.Queue[Any], workers: int, observer: FetchObserver | None
 ) -> Iterator[pa.Table]:
-    while pending:
+    while workers:
         item = out.get()
         if isinstance(item, pa.Table):
             if item.num_rows:
                 yield item
         elif item[0] == "done":
-            pending -= 1
             _notify(observer, "window_done", item[1], item[2])
+        elif item[0] == "exit":
+            workers -= 1
         else:
             raise item[1]
 

@@ -11,6 +11,12 @@ DEFAULT_START_DAYS_AGO = 30
 MAX_WINDOWS_PER_RUN = 40
 """Export allows 60 requests/hour: a long range is cut into at most this many whole-day windows."""
 
+TARGET_WINDOW_BYTES = 128 * 2**20
+"""Once a window is measured, later windows hold as many whole days as fit in this much export.
+
+Fewer requests for small projects (each one counts against 3/second and 60/hour); a busy
+project's day alone exceeds it, so its windows stay one day. Bounds each download's spool."""
+
 DEFAULT_CONCURRENCY = 3
 """Export windows downloaded at once (Mixpanel allows 100 concurrent, 3 new requests/second)."""
 

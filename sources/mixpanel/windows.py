@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -44,24 +45,72 @@ def export_today(tz: ZoneInfo | None) -> date:
     return datetime.now(tz or UTC).date()
 
 
-def split_windows(
-    start: date, end: date, *, window_days: int | None, max_windows: int
-) -> list[Window]:
-    """Cut [start, end] into consecutive whole-day windows that never share a day.
+class WindowPlanner:
+    """Hands out export windows on demand, each sized from the bytes per day seen so far.
 
-    ``window_days=None`` picks the smallest size that keeps the run within ``max_windows``
-    requests, so a year-long backfill stays inside Export's 60 requests/hour.
+    Every export request counts against Mixpanel's 3/second and 60/hour, and a small project's
+    day downloads in a fraction of a second, so one-day windows spend the budget (and the run's
+    time) on request overhead. Until a window has been measured, windows are the smallest size
+    (one day, or what keeps a long range within ``max_windows``). After that a window holds as
+    many days as fit in ``target_bytes`` of export at the densest rate seen so far, which bounds
+    the spool each download keeps on disk, and at most ``GROWTH`` times the longest window that
+    had data (empty days, such as those before a project's first event, say nothing about the
+    days after them). A day is never split; ``window_days`` fixes the size. Thread-safe: every
+    fetch thread asks for its next window when it is free.
     """
-    if end < start:
-        raise InvalidArgumentError(
-            f"--from {start} is after --to {end}: swap them or fix the range."
-        )
-    total = (end - start).days + 1
-    size = window_days or max(1, math.ceil(total / max_windows))
-    windows = []
-    cursor = start
-    while cursor <= end:
-        last = min(end, cursor + timedelta(days=size - 1))
-        windows.append(Window(cursor, last))
-        cursor = last + timedelta(days=1)
-    return windows
+
+    GROWTH = 4
+
+    def __init__(
+        self,
+        start: date,
+        end: date,
+        *,
+        window_days: int | None,
+        max_windows: int,
+        target_bytes: int,
+    ) -> None:
+        if end < start:
+            raise InvalidArgumentError(
+                f"--from {start} is after --to {end}: swap them or fix the range."
+            )
+        self.start = start
+        self.end = end
+        self._next = start
+        self._fixed = window_days
+        self._smallest = max(1, math.ceil(((end - start).days + 1) / max_windows))
+        self._target = target_bytes
+        self._bytes_per_day: float | None = None
+        self._longest_with_data = 0
+        self._lock = threading.Lock()
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def next(self) -> Window | None:
+        """The next window to fetch, or None when every day has been handed out."""
+        with self._lock:
+            if self._next > self.end:
+                return None
+            last = min(self.end, self._next + timedelta(days=self._size() - 1))
+            window = Window(self._next, last)
+            self._next = last + timedelta(days=1)
+            return window
+
+    def observe(self, window: Window, export_bytes: int) -> None:
+        """Record how big ``window``'s export was (decompressed bytes)."""
+        if export_bytes <= 0:
+            return
+        with self._lock:
+            rate = export_bytes / window.days
+            self._bytes_per_day = max(self._bytes_per_day or 0.0, rate)
+            self._longest_with_data = max(self._longest_with_data, window.days)
+
+    def _size(self) -> int:
+        if self._fixed:
+            return self._fixed
+        if self._bytes_per_day is None:
+            return self._smallest
+        fits = int(self._target // self._bytes_per_day)
+        return max(self._smallest, min(fits, self.GROWTH * self._longest_with_data))

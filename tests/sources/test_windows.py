@@ -1,0 +1,120 @@
+"""The export window planner: whole days, each handed out once, sized from measured density."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+from mixpanel_data.sources.mixpanel.windows import Window, WindowPlanner
+
+from mixpanel_data.exceptions import InvalidArgumentError
+
+MB = 2**20
+START = date(2024, 1, 1)
+
+
+def planner(days: int, **kwargs: int | None) -> WindowPlanner:
+    options: dict[str, int | None] = {
+        "window_days": None,
+        "max_windows": 40,
+        "target_bytes": 128 * MB,
+    }
+    options.update(kwargs)
+    return WindowPlanner(START, START + timedelta(days=days - 1), **options)  # type: ignore[arg-type]
+
+
+def drain(plan: WindowPlanner, bytes_per_day: float) -> list[Window]:
+    out = []
+    while (window := plan.next()) is not None:
+        out.append(window)
+        plan.observe(window, int(bytes_per_day * window.days))
+    return out
+
+
+def covers_exactly(windows: list[Window], first: date, last: date) -> bool:
+    days = [w.start + timedelta(days=i) for w in windows for i in range(w.days)]
+    return days == [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def test_unmeasured_windows_are_one_day():
+    plan = planner(30)
+    assert [plan.next() for _ in range(3)] == [
+        Window(START + timedelta(days=i), START + timedelta(days=i)) for i in range(3)
+    ]
+
+
+def test_small_days_are_grouped_up_to_the_target():
+    plan = planner(30)
+    windows = drain(plan, 40 * MB)  # 40 MB/day, 128 MB target -> 3 days
+    assert covers_exactly(windows, plan.start, plan.end)
+    assert windows[0].days == 1
+    assert {w.days for w in windows[1:-1]} == {3}
+    assert len(windows) == 11  # not 30 requests of Export's 60/hour
+
+
+def test_busy_days_stay_one_day_each():
+    windows = drain(planner(10), 900 * MB)
+    assert [w.days for w in windows] == [1] * 10
+
+
+def test_growth_is_bounded_per_step():
+    windows = drain(planner(200, max_windows=400), 1 * MB)
+    assert [w.days for w in windows[:4]] == [1, 4, 16, 64]
+
+
+def test_empty_days_do_not_make_the_next_window_huge():
+    plan = planner(30)
+    first = plan.next()
+    assert first is not None
+    plan.observe(first, 0)  # e.g. before the project's first event
+    assert plan.next() == Window(START + timedelta(days=1), START + timedelta(days=1))
+
+
+def test_densest_rate_seen_wins():
+    plan = planner(30)
+    a, b = plan.next(), plan.next()
+    assert a is not None and b is not None
+    plan.observe(a, 10 * MB)
+    plan.observe(b, 60 * MB)
+    nxt = plan.next()
+    assert nxt is not None and nxt.days == 2  # 128 MB / 60 MB per day
+
+
+def test_long_ranges_stay_within_the_hourly_budget():
+    plan = planner(365)
+    windows = drain(plan, 500 * MB)
+    assert covers_exactly(windows, plan.start, plan.end)
+    assert len(windows) <= 40
+    assert windows[0].days == 10
+
+
+def test_fixed_window_days_is_honoured():
+    windows = drain(planner(10, window_days=4), 1)
+    assert [w.days for w in windows] == [4, 4, 2]
+
+
+def test_threads_share_the_days_without_overlap():
+    plan = planner(400, max_windows=400, target_bytes=3 * MB)
+    seen: list[Window] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        while (window := plan.next()) is not None:
+            plan.observe(window, window.days * MB)
+            with lock:
+                seen.append(window)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert covers_exactly(sorted(seen), plan.start, plan.end)
+
+
+def test_reversed_range_is_refused():
+    with pytest.raises(InvalidArgumentError, match="swap"):
+        WindowPlanner(
+            START, START - timedelta(days=1), window_days=None, max_windows=40, target_bytes=MB
+        )
