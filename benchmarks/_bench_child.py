@@ -2,6 +2,7 @@
 
     python benchmarks/_bench_child.py ours   --result R.json [--from D --to D] [--overrides JSON]
     python benchmarks/_bench_child.py native --result R.json --ndjson F --db F [--tz ZONE]
+        [--compression zstd]
 
 ``ours`` runs the library's ``events`` pipeline (MP_* variables come from the parent);
 ``native`` runs one DuckDB ``CREATE TABLE ... AS SELECT ... FROM read_ndjson(...)``. Each writes
@@ -201,10 +202,18 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
         "days_covered": summary.days_covered,
         "date_range": summary.date_range,
         "steps": steps,
+        "db_bytes": _db_bytes(),
         "stages": timer.report(),
         "sampled_peak_rss_mb": round(max((mb for _, mb in sampler.samples), default=0.0), 1),
         "vm_hwm_mb": round(_vm_hwm_mb(), 1),
     }
+
+
+def _db_bytes() -> int:
+    from mixpanel_data.destinations import database_path
+
+    path = database_path()
+    return path.stat().st_size if path.exists() else 0
 
 
 def native_sql(ndjson: str, tz: str) -> str:
@@ -242,6 +251,8 @@ def run_native(args: argparse.Namespace) -> dict[str, Any]:
     with RssSampler() as sampler:
         began = time.perf_counter()
         con = duckdb.connect(args.db)
+        if args.compression != "auto":  # what-if: the text compression our loads use
+            con.execute(f"SET force_compression = '{args.compression}'")
         con.execute(sql)
         rows = con.execute("SELECT count(*) FROM events").fetchone()
         con.close()  # includes the checkpoint that writes the table to the file
@@ -273,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tz", default="America/Los_Angeles")
     p.add_argument("--ndjson")
     p.add_argument("--db")
+    p.add_argument("--compression", default="auto", choices=["auto", "zstd"])
     p.add_argument("--no-instrument", action="store_true", help="no stage timers")
     args = p.parse_args(argv)
     result = run_ours(args) if args.mode == "ours" else run_native(args)

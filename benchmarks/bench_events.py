@@ -490,6 +490,28 @@ def measure_size(total: int, args: argparse.Namespace, base: Path) -> dict[str, 
                     f"{native.result['seconds']:.1f}s, peak RSS {native.peak_rss_mb:,.0f} MB"
                 )
             out["native"] = pick(native_runs)
+            if not args.skip_native_zstd:
+                db = workdir / "native-zstd.duckdb"
+                db.unlink(missing_ok=True)
+                res = workdir / "native-zstd.json"
+                zstd = run_child(
+                    "native-zstd",
+                    [
+                        *(PYTHON, str(CHILD), "native", "--tz", TZ, "--result", str(res)),
+                        *("--ndjson", str(ndjson), "--db", str(db), "--compression", "zstd"),
+                    ],
+                    env=env,
+                    cwd=workdir,
+                    timeout=run_timeout,
+                    log=workdir / "native-zstd.log",
+                    result_path=res,
+                    watch_pid=standin.pid,
+                )
+                out["native_zstd"] = child_summary(zstd)
+                say(
+                    f"[{label}] native with zstd text (our DuckDB setting): "
+                    f"{zstd.result['seconds']:.1f}s, peak RSS {zstd.peak_rss_mb:,.0f} MB"
+                )
             if dl["rows"] != ours.result["rows_fetched"]:
                 say(
                     f"[{label}] WARNING: ours fetched {ours.result['rows_fetched']:,} rows, the "
@@ -660,7 +682,8 @@ def describe(r: dict[str, Any]) -> list[str]:
         f"{label} ours: fetched {ours['rows_fetched']:,}, stored {ours['rows_stored']:,} "
         f"(new {ours['rows_new']:,}, duplicates dropped {ours['duplicates_dropped']:,}); "
         f"run_pipeline {ours['seconds']:.1f}s (process {ours['wall_seconds']:.1f}s, CPU "
-        f"{ours['cpu_seconds']:.1f}s = {cores:.1f} cores); peak RSS {ours['peak_rss_mb']:,.0f} MB",
+        f"{ours['cpu_seconds']:.1f}s = {cores:.1f} cores); peak RSS {ours['peak_rss_mb']:,.0f} MB"
+        f"; DuckDB file {ours.get('db_bytes', 0) / 2**20:,.0f} MB",
         f"    during the run: {machine_note(ours)}{repeats_note(ours)}",
         "    dlt steps: "
         + ", ".join(
@@ -688,6 +711,14 @@ def describe(r: dict[str, Any]) -> list[str]:
             f"peak RSS {n['peak_rss_mb']:,.0f} MB; DuckDB file {n['db_bytes'] / 2**20:,.0f} MB; "
             f"{machine_note(n)}{repeats_note(n)}"
         )
+        if r.get("native_zstd"):
+            z = r["native_zstd"]
+            z_ratio = (ours["rows_fetched"] / ours["seconds"]) / (z["rows_stored"] / z["seconds"])
+            lines.append(
+                f"{label} native with our DuckDB text compression (force_compression=zstd), for "
+                f"reference: {z['seconds']:.1f}s, peak RSS {z['peak_rss_mb']:,.0f} MB, DuckDB "
+                f"file {z['db_bytes'] / 2**20:,.0f} MB; ours / that = {z_ratio:.2f}x"
+            )
         cpu_ratio = ours["cpu_seconds"] / max(n["cpu_seconds"], 1e-9)
         lines.append(
             f"{label} CPU (robust to a busy machine): ours {ours['cpu_seconds']:.1f} CPU-s, "
@@ -757,6 +788,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--days", type=int, default=30, help="export days per size (default 30)")
     p.add_argument("--skip-native", action="store_true", help="no DuckDB read_ndjson baseline")
+    p.add_argument(
+        "--skip-native-zstd",
+        action="store_true",
+        help="no extra reference run of native with our DuckDB text compression (zstd)",
+    )
     p.add_argument(
         "--repeat",
         type=int,
