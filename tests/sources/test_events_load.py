@@ -191,3 +191,13 @@ def _cursor(env):
 
 def test_utc_now_helper_is_sane(ending_today):
     assert ending_today(1) <= datetime.now(UTC).date() + timedelta(days=1)
+
+
+def test_small_days_share_export_requests(standin_env):
+    """Measured windows grow past one day, so 20 small days cost far fewer than 20 requests."""
+    env = standin_env(start=datetime(2024, 3, 1).date(), days=20, events_per_day=150)
+    summary = env.run(from_date=env.project.days[0], to_date=env.project.days[-1])
+    exports = env.server.requests.filter(family="export")
+    assert summary.days_covered == 20
+    assert 1 < len(exports) <= 10, [r.endpoint for r in exports]
+    assert env.counts_by_day() == env.truth_by_day()
