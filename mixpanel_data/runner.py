@@ -10,6 +10,7 @@ idempotent, so running again after a crash ends with exactly the rows of a clean
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -59,12 +60,23 @@ def dlt_pipeline(spec: PipelineSpec) -> Any:
 
     directory = pipelines_dir()
     directory.mkdir(parents=True, exist_ok=True)
+    _drop_loaded_files(spec.dlt_name)
     return dlt.pipeline(
         pipeline_name=spec.dlt_name,
         destination=make_destination(spec.destination),
         dataset_name=spec.dataset,
         pipelines_dir=str(directory),
     )
+
+
+def _drop_loaded_files(pipeline_name: str) -> None:
+    """Have dlt delete a package's data files once they are loaded.
+
+    dlt keeps them by default, which silently keeps a second, growing copy of every event under
+    ``MP_DATA_DIR/pipelines`` (1.7 GB after a 5M-event load). dlt reads the setting per pipeline
+    (``<PIPELINE>__LOAD__DELETE_COMPLETED_JOBS``); set that variable to ``false`` to keep them.
+    """
+    os.environ.setdefault(f"{pipeline_name.upper()}__LOAD__DELETE_COMPLETED_JOBS", "true")
 
 
 def run_pipeline(

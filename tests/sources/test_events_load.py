@@ -201,3 +201,12 @@ def test_small_days_share_export_requests(standin_env):
     assert summary.days_covered == 20
     assert 1 < len(exports) <= 10, [r.endpoint for r in exports]
     assert env.counts_by_day() == env.truth_by_day()
+
+
+def test_loaded_data_files_are_not_kept(standin_env):
+    """dlt would keep every loaded parquet file: a hidden second copy of the data."""
+    env = standin_env(start=datetime(2024, 3, 8).date(), days=3)
+    env.run(from_date=env.project.days[0], to_date=env.project.days[-1])
+    kept = [p.name for p in (env.data_dir / "pipelines").rglob("*.parquet")]
+    assert kept == []
+    assert env.counts_by_day() == env.truth_by_day()
