@@ -1,8 +1,9 @@
 """A dropped value never reaches the destination: not DuckDB, not dlt's intermediate files.
 
 The load goes through the real pipeline (parser, dlt extract/normalize/load, DuckDB) and keeps
-dlt's working directory (``MP_DATA_DIR/pipelines``), whose completed jobs (parquet, gzip) stay
-on disk; every file there and the database are then searched for the values. The same load
+dlt's working directory (``MP_DATA_DIR/pipelines``), whose completed jobs (parquet, gzip) are
+kept on disk for the search (runs delete them by default; the documented per-pipeline setting
+turns that off here); every file there and the database are then searched for the values. The same load
 without a policy is the control: it proves the search finds the values when they are there.
 """
 
@@ -81,6 +82,7 @@ def data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("MP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MP_PII_SALT", SALT)
     monkeypatch.delenv("SOURCES__MIXPANEL__PII_SALT", raising=False)
+    monkeypatch.setenv("MP_MIXPANEL__LOAD__DELETE_COMPLETED_JOBS", "false")  # keep them to search
     return tmp_path / "data"
 
 
