@@ -99,7 +99,7 @@ class _Given(_Quiet):
 
 
 class _StderrBar:
-    """A rich progress bar over export windows (the source's FetchObserver hooks)."""
+    """A rich progress bar over export days (the source's FetchObserver hooks)."""
 
     def __init__(self) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn

@@ -70,13 +70,19 @@ def dlt_pipeline(spec: PipelineSpec) -> Any:
 
 
 def _drop_loaded_files(pipeline_name: str) -> None:
-    """Have dlt delete a package's data files once they are loaded.
+    """Have dlt delete a package's data files once they are loaded, unless the user chose.
 
     dlt keeps them by default, which silently keeps a second, growing copy of every event under
-    ``MP_DATA_DIR/pipelines`` (1.7 GB after a 5M-event load). dlt reads the setting per pipeline
-    (``<PIPELINE>__LOAD__DELETE_COMPLETED_JOBS``); set that variable to ``false`` to keep them.
+    ``MP_DATA_DIR/pipelines`` (1.7 GB after a 5M-event load). Setting dlt's own
+    ``load.delete_completed_jobs`` (``[load]`` in ``.dlt/config.toml``, ``LOAD__...`` or
+    ``<PIPELINE>__LOAD__DELETE_COMPLETED_JOBS``) to ``false`` keeps them.
     """
-    os.environ.setdefault(f"{pipeline_name.upper()}__LOAD__DELETE_COMPLETED_JOBS", "true")
+    import dlt
+
+    for key in ("load.delete_completed_jobs", f"{pipeline_name}.load.delete_completed_jobs"):
+        if dlt.config.get(key) is not None:
+            return
+    os.environ[f"{pipeline_name.upper()}__LOAD__DELETE_COMPLETED_JOBS"] = "true"
 
 
 def run_pipeline(

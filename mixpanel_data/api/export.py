@@ -152,18 +152,21 @@ def iter_line_batches(spool: BinaryIO, batch_bytes: int) -> Iterator[bytearray]:
     A batch is at most ``batch_bytes`` long unless one line alone is longer; that line then
     forms its own batch. Each batch is read straight into its own buffer (the kernel's copy is
     the only one; just the partial line at its end moves to the next batch), which matters at
-    a gigabyte of export per million events. Memory is bounded by about one batch.
+    a gigabyte of export per million events. Reading holds about one batch (plus whatever the
+    consumer still keeps of earlier ones).
     """
     pending = bytearray()
     eof = False
+    searched = batch_bytes  # where the search for a long line's end goes on from
     while pending or not eof:
         if not eof and len(pending) < batch_bytes:
             pending, eof = _fill(spool, pending, batch_bytes)
         cut = pending.rfind(b"\n", 0, batch_bytes)
         if cut < 0:
-            cut = pending.find(b"\n", batch_bytes)
+            cut = pending.find(b"\n", searched)
         if cut < 0:
             if not eof:  # one line longer than batch_bytes: read on until its newline
+                searched = max(batch_bytes, len(pending))
                 more = spool.read(max(batch_bytes, 1 << 16))
                 eof = not more
                 pending += more
@@ -171,6 +174,7 @@ def iter_line_batches(spool: BinaryIO, batch_bytes: int) -> Iterator[bytearray]:
             cut = len(pending) - 1
             if cut < 0:
                 return
+        searched = batch_bytes
         tail = pending[cut + 1 :]
         del pending[cut + 1 :]
         yield pending

@@ -72,9 +72,6 @@ class ExportRequest:
     """Downloads are verified on disk before use; keep them beside the data, not in /tmp."""
 
 
-_DONE = object()
-
-
 def fetch_tables(
     client: ExportClient,
     parser: EventParser,
@@ -90,6 +87,7 @@ def fetch_tables(
     _notify(observer, "days_planned", planner.start, planner.end)
     out: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_DEPTH)
     cancel = threading.Event()
+    failed = threading.Event()
 
     def put(item: Any) -> None:
         while not cancel.is_set():
@@ -112,40 +110,48 @@ def fetch_tables(
             stats=export,
         )
         measured = False
-        for data in batches:
-            if not measured:  # the whole window is spooled: size the next windows from it
-                planner.observe(window, export.bytes)
-                measured = True
-            if cancel.is_set():
-                return rows
-            table = parser.parse(data)
-            rows += table.num_rows
-            put(table)
+        try:
+            for data in batches:
+                if not measured:  # the whole window is spooled: size the next windows from it
+                    planner.observe(window, export.bytes)
+                    measured = True
+                if cancel.is_set() or failed.is_set():
+                    return rows
+                table = parser.parse(data)
+                rows += table.num_rows
+                put(table)
+        finally:  # the spool file goes now, even on a parse error
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
         if not measured:
             planner.observe(window, export.bytes)
         return rows
 
     def work() -> None:
         try:
-            while not cancel.is_set() and (window := planner.next()) is not None:
+            while not (cancel.is_set() or failed.is_set()):
+                window = planner.next()
+                if window is None:
+                    break
                 stats.started(window)
                 rows = fetch(window)
                 stats.add(rows)
                 put(("done", window, rows))
         except BaseException as exc:  # handed to the consumer, which re-raises it
+            failed.set()  # the other workers start no new window (each costs a request)
             put(("error", exc))
         finally:
             put(("exit",))
 
     if request.spool_dir is not None:
         request.spool_dir.mkdir(parents=True, exist_ok=True)
-    workers = [
-        threading.Thread(target=work, name=f"mp-export-{i}", daemon=True)
-        for i in range(max(1, concurrency))
-    ]
-    for worker in workers:
-        worker.start()
+    workers: list[threading.Thread] = []
     try:
+        for i in range(max(1, concurrency)):
+            worker = threading.Thread(target=work, name=f"mp-export-{i}", daemon=True)
+            worker.start()
+            workers.append(worker)
         yield from _drain(out, len(workers), observer)
     finally:
         cancel.set()

@@ -15,7 +15,8 @@ TARGET_WINDOW_BYTES = 128 * 2**20
 """Once a window is measured, later windows hold as many whole days as fit in this much export.
 
 Fewer requests for small projects (each one counts against 3/second and 60/hour); a busy
-project's day alone exceeds it, so its windows stay one day. Bounds each download's spool."""
+project's day alone exceeds it, so its windows stay one day. Keeps each download's spool near
+this size (a heuristic: a day denser than any measured one can exceed it)."""
 
 DEFAULT_CONCURRENCY = 3
 """Export windows downloaded at once (Mixpanel allows 100 concurrent, 3 new requests/second)."""

@@ -52,11 +52,12 @@ class WindowPlanner:
     day downloads in a fraction of a second, so one-day windows spend the budget (and the run's
     time) on request overhead. Until a window has been measured, windows are the smallest size
     (one day, or what keeps a long range within ``max_windows``). After that a window holds as
-    many days as fit in ``target_bytes`` of export at the densest rate seen so far, which bounds
-    the spool each download keeps on disk, and at most ``GROWTH`` times the longest window that
-    had data (empty days, such as those before a project's first event, say nothing about the
-    days after them). A day is never split; ``window_days`` fixes the size. Thread-safe: every
-    fetch thread asks for its next window when it is free.
+    many days as fit in ``target_bytes`` of export at the densest rate seen so far (which keeps
+    each download's spool near that size; a single busy day, or days denser than any measured,
+    can still exceed it), and at most ``GROWTH`` times the longest window that had data (empty
+    days, such as those before a project's first event, say nothing about the days after them).
+    A day is never split; ``window_days`` fixes the size. Thread-safe: every fetch thread asks
+    for its next window when it is free.
     """
 
     GROWTH = 4
@@ -74,6 +75,11 @@ class WindowPlanner:
             raise InvalidArgumentError(
                 f"--from {start} is after --to {end}: swap them or fix the range."
             )
+        if window_days is not None and window_days < 1:
+            raise InvalidArgumentError(
+                f"window_days must be 1 or more, not {window_days}: leave it out to size "
+                "windows automatically."
+            )
         self.start = start
         self.end = end
         self._next = start
@@ -83,10 +89,6 @@ class WindowPlanner:
         self._bytes_per_day: float | None = None
         self._longest_with_data = 0
         self._lock = threading.Lock()
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
 
     def next(self) -> Window | None:
         """The next window to fetch, or None when every day has been handed out."""

@@ -3,8 +3,9 @@
 The load goes through the real pipeline (parser, dlt extract/normalize/load, DuckDB) and keeps
 dlt's working directory (``MP_DATA_DIR/pipelines``), whose completed jobs (parquet, gzip) are
 kept on disk for the search (runs delete them by default; the documented per-pipeline setting
-turns that off here); every file there and the database are then searched for the values. The same load
-without a policy is the control: it proves the search finds the values when they are there.
+turns that off here); every file there and the database are then searched for the values. The
+same load without a policy is the control: it proves the search finds the values when they are
+there.
 """
 
 from __future__ import annotations

@@ -118,3 +118,24 @@ def test_reversed_range_is_refused():
         WindowPlanner(
             START, START - timedelta(days=1), window_days=None, max_windows=40, target_bytes=MB
         )
+
+
+@pytest.mark.parametrize("bad", [0, -2])
+def test_window_days_below_one_is_refused(bad: int):
+    with pytest.raises(InvalidArgumentError, match="window_days must be 1 or more"):
+        planner(10, window_days=bad)
+
+
+def test_progress_bars_count_days():
+    from mixpanel_data.cli.progress import WindowProgress
+    from rich.console import Console
+
+    from mixpanel_data.fetch import _StderrBar
+
+    plan = planner(10)
+    for bar in (WindowProgress(enabled=False, console=Console()), _StderrBar()):
+        bar.days_planned(plan.start, plan.end)
+        bar.window_done(Window(START, START + timedelta(days=2)), 7)
+        bar.window_done(Window(START + timedelta(days=3), START + timedelta(days=3)), 1)
+        [task] = bar._progress.tasks
+        assert (task.completed, task.total) == (4, 10)
