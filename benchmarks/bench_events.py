@@ -466,24 +466,29 @@ def measure_size(total: int, args: argparse.Namespace, base: Path) -> dict[str, 
                 f"[{label}] native: {dl['rows']:,} rows, {dl['bytes'] / 2**20:,.0f} MB NDJSON in "
                 f"{dl['seconds']:.1f}s; DuckDB read_ndjson (fresh process) ..."
             )
-            native_runs: list[ChildRun] = []
-            for rep in range(args.repeat):
-                db = workdir / "native.duckdb"
+
+            def native_child(name: str, *extra: str) -> ChildRun:
+                """One native load into a fresh DuckDB file (``extra``: child options)."""
+                db = workdir / f"{name}.duckdb"
                 db.unlink(missing_ok=True)
-                res = workdir / f"native-{rep}.json"
-                native = run_child(
-                    "native",
+                res = workdir / f"{name}.json"
+                return run_child(
+                    name,
                     [
                         *(PYTHON, str(CHILD), "native", "--tz", TZ, "--result", str(res)),
-                        *("--ndjson", str(ndjson), "--db", str(db)),
+                        *("--ndjson", str(ndjson), "--db", str(db), *extra),
                     ],
                     env=env,
                     cwd=workdir,
                     timeout=run_timeout,
-                    log=workdir / f"native-{rep}.log",
+                    log=workdir / f"{name}.log",
                     result_path=res,
                     watch_pid=standin.pid,
                 )
+
+            native_runs: list[ChildRun] = []
+            for rep in range(args.repeat):
+                native = native_child(f"native-{rep}")
                 native_runs.append(native)
                 say(
                     f"[{label}] native: {native.result['rows_stored']:,} rows in "
@@ -491,22 +496,7 @@ def measure_size(total: int, args: argparse.Namespace, base: Path) -> dict[str, 
                 )
             out["native"] = pick(native_runs)
             if not args.skip_native_zstd:
-                db = workdir / "native-zstd.duckdb"
-                db.unlink(missing_ok=True)
-                res = workdir / "native-zstd.json"
-                zstd = run_child(
-                    "native-zstd",
-                    [
-                        *(PYTHON, str(CHILD), "native", "--tz", TZ, "--result", str(res)),
-                        *("--ndjson", str(ndjson), "--db", str(db), "--compression", "zstd"),
-                    ],
-                    env=env,
-                    cwd=workdir,
-                    timeout=run_timeout,
-                    log=workdir / "native-zstd.log",
-                    result_path=res,
-                    watch_pid=standin.pid,
-                )
+                zstd = native_child("native-zstd", "--compression", "zstd")
                 out["native_zstd"] = child_summary(zstd)
                 say(
                     f"[{label}] native with zstd text (our DuckDB setting): "
