@@ -216,12 +216,23 @@ def _db_bytes() -> int:
     return path.stat().st_size if path.exists() else 0
 
 
-def native_sql(ndjson: str, tz: str) -> str:
-    """DuckDB's own load of the same rows and columns as our ``events`` table (no dedupe key)."""
+NATIVE_TABLE_ZSTD = """
+CREATE TABLE events (event_name VARCHAR, event_time TIMESTAMP WITH TIME ZONE, event_date DATE,
+  export_date DATE, distinct_id VARCHAR, insert_id VARCHAR, mp_processing_time_ms BIGINT,
+  properties JSON USING COMPRESSION zstd);
+INSERT INTO events"""
+
+
+def native_sql(ndjson: str, tz: str, compression: str = "auto") -> str:
+    """DuckDB's own load of the same rows and columns as our ``events`` table (no dedupe key).
+
+    ``compression="zstd"`` gives ``properties`` the compression our destination gives it.
+    """
     path = ndjson.replace("'", "''")
     zone = tz.replace("'", "''")
+    head = NATIVE_TABLE_ZSTD if compression == "zstd" else "CREATE TABLE events AS"
     return f"""
-CREATE TABLE events AS
+{head}
 WITH raw AS (
   SELECT event,
          properties,
@@ -247,12 +258,10 @@ def run_native(args: argparse.Namespace) -> dict[str, Any]:
     """``CREATE TABLE events AS SELECT ... FROM read_ndjson(...)`` into a fresh DuckDB file."""
     import duckdb
 
-    sql = native_sql(args.ndjson, args.tz)
+    sql = native_sql(args.ndjson, args.tz, args.compression)
     with RssSampler() as sampler:
         began = time.perf_counter()
         con = duckdb.connect(args.db)
-        if args.compression != "auto":  # what-if: the text compression our loads use
-            con.execute(f"SET force_compression = '{args.compression}'")
         con.execute(sql)
         rows = con.execute("SELECT count(*) FROM events").fetchone()
         con.close()  # includes the checkpoint that writes the table to the file

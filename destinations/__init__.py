@@ -33,16 +33,9 @@ peak memory: measured at 5M events, 1GB gave a 1.5 GB process peak and 512MB a 1
 4 s more (of 64 s) spent spilling the dedupe; at 1M the two ran equally fast."""
 
 DEFAULT_DUCKDB_COMPRESSION = "zstd"
-"""How DuckDB compresses text columns (MP_DUCKDB_COMPRESSION; ``auto`` = DuckDB's own choice).
+"""How the embedded DuckDB compresses the ``properties`` JSON column (MP_DUCKDB_COMPRESSION).
 
-Event rows are ~1 KB of JSON text. DuckDB's automatic choice (FSST) spends most of a load
-compressing it: measured on 1M events, writing the table took 5.2 s and 620 MB with ``auto``
-against 2.1 s and 187 MB with ``zstd``. Queries pay a little: a JSON property query 686 ms
-against 602 ms, and short repeated text (``event_name``) loses dictionary encoding (a GROUP BY
-15 ms against 3 ms). Numbers and dates keep their own encodings (zstd applies to text only).
-DuckDB cannot set this per column on tables dlt creates, hence one setting for the load.
-"""
-
+``auto`` leaves it to DuckDB. See ``duckdb_tables`` for why and for the measurements."""
 
 def make_destination(name: str) -> Any:
     """A dlt destination object for ``name``; DuckDB points at the embedded default file.
@@ -61,16 +54,12 @@ def make_destination(name: str) -> Any:
 
 
 def duckdb_config() -> dict[str, Any]:
-    """Settings of the embedded DuckDB while dlt loads (memory limit, text compression)."""
+    """Settings of the embedded DuckDB while dlt loads (its memory limit)."""
     limit = os.environ.get("MP_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)
-    config: dict[str, Any] = {"memory_limit": limit, "preserve_insertion_order": False}
-    compression = duckdb_compression()
-    if compression != "auto":
-        config["force_compression"] = compression
-    return config
+    return {"memory_limit": limit, "preserve_insertion_order": False}
 
 
-DUCKDB_COMPRESSIONS = ("zstd", "auto", "uncompressed", "fsst", "dictionary")
+DUCKDB_COMPRESSIONS = ("zstd", "auto", "uncompressed")
 
 
 def duckdb_compression() -> str:

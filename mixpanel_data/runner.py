@@ -95,12 +95,16 @@ def run_pipeline(
     source_overrides: dict[str, Any] | None = None,
 ) -> RunSummary:
     """Extract, normalize and load ``spec``'s resources; returns the run summary."""
-    from mixpanel_data.destinations import adapt_source
+    from mixpanel_data.destinations import adapt_source, duckdb_compression
+    from mixpanel_data.destinations.duckdb_tables import create_json_tables
     from mixpanel_data.sources.mixpanel import FetchStats, mixpanel_source
 
     started = time.monotonic()
     pipeline = dlt_pipeline(spec)
     pipeline = finish_pending(pipeline, spec)
+    embedded = spec.destination == "duckdb"
+    if full_refresh and embedded:
+        pipeline = _drop_resources(pipeline, spec)
     before = table_counts(pipeline, spec.resources)
     stats = FetchStats()
     options = {**spec.options, **(source_overrides or {})}
@@ -108,9 +112,11 @@ def run_pipeline(
         from_date=from_date, to_date=to_date, observer=observer, stats=stats, **options
     ).with_resources(*spec.resources)
     source = adapt_source(source, spec.destination)
+    if embedded:
+        create_json_tables(pipeline, source, duckdb_compression())
     pipeline.run(
         source,
-        refresh="drop_resources" if full_refresh else None,
+        refresh="drop_resources" if full_refresh and not embedded else None,
         table_format=spec.table_format,
     )
     after = table_counts(pipeline, spec.resources)
@@ -174,3 +180,22 @@ def _rows_in_range(pipeline: Any, stats: Any) -> int | None:
     first = min(w.start for w in stats.windows)
     last = max(w.end for w in stats.windows)
     return count_rows(pipeline, "events", "export_date BETWEEN %s AND %s", first, last)
+
+
+def _drop_resources(pipeline: Any, spec: PipelineSpec) -> Any:
+    """``--full-refresh`` on DuckDB: drop the resources' tables and state with dlt, up front.
+
+    dlt's own ``refresh`` drops and re-creates the tables in the load, which would lose the JSON
+    column's compression (``duckdb_tables``); dropping first lets this run create them again.
+    """
+    from dlt.pipeline.helpers import pipeline_drop
+
+    if not pipeline.default_schema_name:
+        pipeline.sync_destination()
+    if not pipeline.default_schema_name:
+        return pipeline
+    known = {t["name"] for t in pipeline.default_schema.data_tables(include_incomplete=True)}
+    resources = [r for r in spec.resources if r in known]
+    if resources:
+        pipeline_drop(pipeline, resources=resources)()
+    return dlt_pipeline(spec)
