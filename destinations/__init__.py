@@ -37,6 +37,7 @@ DEFAULT_DUCKDB_COMPRESSION = "zstd"
 
 ``auto`` leaves it to DuckDB. See ``duckdb_tables`` for why and for the measurements."""
 
+
 def make_destination(name: str) -> Any:
     """A dlt destination object for ``name``; DuckDB points at the embedded default file.
 

@@ -188,14 +188,7 @@ def _drop_resources(pipeline: Any, spec: PipelineSpec) -> Any:
     dlt's own ``refresh`` drops and re-creates the tables in the load, which would lose the JSON
     column's compression (``duckdb_tables``); dropping first lets this run create them again.
     """
-    from dlt.pipeline.helpers import pipeline_drop
+    from mixpanel_data.tabledrop import drop_known
 
-    if not pipeline.default_schema_name:
-        pipeline.sync_destination()
-    if not pipeline.default_schema_name:
-        return pipeline
-    known = {t["name"] for t in pipeline.default_schema.data_tables(include_incomplete=True)}
-    resources = [r for r in spec.resources if r in known]
-    if resources:
-        pipeline_drop(pipeline, resources=resources)()
+    drop_known(pipeline, spec.resources)
     return dlt_pipeline(spec)

@@ -62,18 +62,21 @@ def drop_tables(database: Path, data_dir: Path, tables: Sequence[TableInfo]) -> 
 
 def _drop_with_dlt(dataset: str, tables: list[str]) -> list[str]:
     """Drop ``tables`` (resource names) with dlt; returns those dlt did not know."""
-    from dlt.pipeline.helpers import pipeline_drop
-
     from mixpanel_data.pipelines import PipelineSpec
     from mixpanel_data.runner import dlt_pipeline, finish_pending
 
     spec = PipelineSpec(name=f"drop-{dataset}", dataset=dataset, destination="duckdb")
-    pipeline = dlt_pipeline(spec)
+    return drop_known(finish_pending(dlt_pipeline(spec), spec), tables)
+
+
+def drop_known(pipeline: Any, tables: Sequence[str]) -> list[str]:
+    """Drop the ``tables`` dlt loaded (tables and cursors, via dlt); returns the others."""
+    from dlt.pipeline.helpers import pipeline_drop
+
     if not pipeline.default_schema_name:
-        pipeline.sync_destination()
+        pipeline.sync_destination()  # a fresh working dir: the schema is in the destination
     if not pipeline.default_schema_name:
-        return tables
-    pipeline = finish_pending(pipeline, spec)
+        return list(tables)
     known = {t["name"] for t in pipeline.default_schema.data_tables(include_incomplete=True)}
     resources = [t for t in tables if t in known]
     if resources:
