@@ -13,7 +13,7 @@ import typer
 from mixpanel_data.cli.output import emit, render_records, render_rows, render_value
 from mixpanel_data.cli.state import OPTIONS, interactive
 
-from mixpanel_data.exceptions import InvalidArgumentError, MixpanelDataError
+from mixpanel_data.exceptions import ConfigError, InvalidArgumentError, MixpanelDataError
 
 TABLE_COLUMNS = ("table", "dataset", "type", "rows")
 
@@ -68,7 +68,11 @@ def info(
         emit(render_value(pipeline_info(get_pipeline(pipeline)), OPTIONS.format))
         return
     found = database_info(default_database_path(), data_dir()).to_dict()
-    history = schedule_history(data_dir())
+    try:
+        history = schedule_history(data_dir())
+    except ConfigError as exc:  # a broken pipelines.yaml must not hide the database's state
+        OPTIONS.status(f"warning: schedule history not shown: {exc}")
+        history = []
     if history:
         found["schedule"] = history
     emit(render_value(found, OPTIONS.format))

@@ -65,3 +65,19 @@ def test_history_shows_last_success_failure_and_next_run(data_dir: Path) -> None
     assert datetime.fromisoformat(nightly["next_run"]) > datetime.now(UTC)
     assert rows["hourly"]["runs"] == 0 and rows["hourly"]["next_run"]
     assert found["exists"] is False  # the database part is unchanged beside it
+
+
+def test_a_broken_pipelines_file_does_not_hide_the_database(data_dir: Path, tmp_path: Path):
+    ok = history.record_start("nightly", datetime(2026, 1, 1, 1, 30, tzinfo=UTC))
+    history.record_end(ok, "success", 42, 1.5)
+    (tmp_path / "pipelines.yaml").write_text("pipelines:\n  nightly:\n    schedule: {cron: nope}\n")
+    with CliRunner().isolation() as (stdout, stderr, _):
+        code = main(["-f", "json", "info"])
+        sys.stdout.flush()
+        sys.stderr.flush()
+        out, err = stdout.getvalue().decode(), stderr.getvalue().decode()
+    assert code == 0
+    found = json.loads(out)
+    assert "schedule" not in found and found["exists"] is False
+    assert err.count("\n") == 1
+    assert "warning: schedule history not shown" in err and "pipelines.yaml" in err
