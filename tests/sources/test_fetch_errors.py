@@ -1,0 +1,34 @@
+"""A failure while fetching: it reaches the caller, and no window's spool file stays behind."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from mixpanel_data.sources.mixpanel import _client
+from mixpanel_data.sources.mixpanel.events_fetch import ExportRequest, fetch_tables
+from mixpanel_data.sources.mixpanel.windows import WindowPlanner
+
+
+class BrokenParser:
+    """Parses nothing: every batch fails, as a bad line would."""
+
+    def parse(self, data: bytes) -> None:
+        raise ValueError("bad batch")
+
+
+def test_a_parse_error_reaches_the_caller_and_leaves_no_spool(standin_env, tmp_path: Path):
+    env = standin_env(start=datetime(2024, 3, 1).date(), days=6)
+    spool = tmp_path / "spool"
+    planner = WindowPlanner(
+        env.project.days[0], env.project.days[-1], window_days=1, max_windows=40, target_bytes=1
+    )
+    request = ExportRequest(spool_dir=spool)
+    with pytest.raises(ValueError, match="bad batch") as caught:
+        list(
+            fetch_tables(_client(None, None, None), BrokenParser(), planner, request, concurrency=3)
+        )  # type: ignore[arg-type]
+    assert caught.value.__traceback__ is not None  # the traceback (and its frames) still live
+    assert list(spool.iterdir()) == []
+    assert len(env.server.requests.filter(family="export")) <= 3  # each worker stops at its error
