@@ -99,10 +99,10 @@ def query_without_project(left: Request, right: Request) -> None:
     assert params(left) == params(right), f"{params(left)} != {params(right)}"
 
 
-def recorder(module: str) -> vcr.VCR:
-    """A VCR for one test module's cassette folder."""
+def recorder(module: str, root: Path = CASSETTES) -> vcr.VCR:
+    """A VCR for one test module's cassette folder (``root/module``)."""
     my_vcr = vcr.VCR(
-        cassette_library_dir=str(CASSETTES / module),
+        cassette_library_dir=str(root / module),
         record_mode="all" if RECORDING else "none",
         filter_headers=SENSITIVE_HEADERS,
         decode_compressed_response=True,

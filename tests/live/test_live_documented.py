@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import vcr
-from api.cassette import SENSITIVE_HEADERS, ReadableJsonYaml, query_without_project
+from api.cassette import recorder
 
 from mixpanel_data import live
 from mixpanel_data.api import MixpanelClient, RetryPolicy
@@ -30,17 +30,7 @@ CREDENTIALS = Credentials(
 
 
 def _vcr() -> vcr.VCR:
-    my_vcr = vcr.VCR(
-        cassette_library_dir=str(CASSETTES),
-        record_mode="all" if RECORDING else "none",
-        filter_headers=SENSITIVE_HEADERS,
-        decode_compressed_response=True,
-        match_on=["method", "path", "query_without_project"],
-        serializer="readable_yaml",
-    )
-    my_vcr.register_serializer("readable_yaml", ReadableJsonYaml)
-    my_vcr.register_matcher("query_without_project", query_without_project)
-    return my_vcr
+    return recorder(CASSETTES.name, root=CASSETTES.parent)
 
 
 @contextmanager
