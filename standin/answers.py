@@ -41,9 +41,9 @@ from mixpanel_data.standin.querydata import (
 from mixpanel_data.standin.tz import local_midnight_utc, offset_s
 
 
-def computed_at() -> str:
-    """Timestamp text like ``2019-10-07T23:02:11.666218+00:00``."""
-    return datetime.now(UTC).isoformat()
+def computed_at(project: Project | None = None) -> str:
+    """Timestamp text like ``2019-10-07T23:02:11.666218+00:00`` (the project's clock)."""
+    return (project.now if project is not None else datetime.now(UTC)).isoformat()
 
 
 def _filter(items: list[Row], event: str | None, where: str | None) -> list[Row]:
@@ -138,7 +138,7 @@ def segmentation_sum(project: Project, event: str, first: date, last: date, on: 
         total = sum(nums)
         results[key] = round(total / len(nums), 3) if average and nums else (
             0.0 if average else round(total, 3))
-    return {"status": "ok", "computed_at": computed_at(), "results": results}
+    return {"status": "ok", "computed_at": computed_at(project), "results": results}
 
 
 def _numeric(value: Any) -> float:
@@ -171,7 +171,7 @@ def insights(project: Project, bookmark_id: int) -> dict[str, Any]:
                 named, lambda r, on=mark.on: segment_label(r.props.get(on, MISSING))).items()}
         else:
             series_out[name] = _dated(project, named, mark.unit)
-    return {"computed_at": computed_at(),
+    return {"computed_at": computed_at(project),
             "date_range": {"from_date": _iso_local(project, first),
                            "to_date": _iso_local(project, last, end=True)},
             "headers": headers, "series": series_out}

@@ -11,12 +11,13 @@ import signal
 import sys
 import threading
 import time
-from datetime import date
+from datetime import date, datetime
 from types import FrameType
 
 from mixpanel_data.standin.limits import RateLimits
+from mixpanel_data.standin.serialize import SERIALIZERS
 from mixpanel_data.standin.server import StandIn
-from mixpanel_data.standin.spec import ProjectSpec
+from mixpanel_data.standin.spec import LAG_PROFILES, ProjectSpec
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--legacy-tz", action="store_true",
                    help="project created before 2023: shifted times, local export days")
     p.add_argument("--fat", action="store_true", help="pad events to ~1 KB")
+    p.add_argument("--now", type=datetime.fromisoformat, default=None,
+                   help="the project's wall time, ISO 8601 (naive = UTC; default: real now)")
+    p.add_argument("--lag", choices=LAG_PROFILES, default="mixed",
+                   help="processing-lag profile (default: mixed)")
+    p.add_argument("--very-late-rate", type=float, default=0.0,
+                   help="share of rows processed 6-30 days late")
+    p.add_argument("--active-day-rate", type=float, default=1.0,
+                   help="share of days that have events at all")
+    p.add_argument("--serializer", choices=SERIALIZERS, default="stable",
+                   help="varying: each export request writes the rows in another JSON form")
     p.add_argument("--prepare", action="store_true",
                    help="pre-build every day's export body before printing the URL")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
@@ -52,7 +63,9 @@ def spec_from_args(args: argparse.Namespace) -> ProjectSpec:
     return ProjectSpec(seed=args.seed, start=args.start, days=args.days,
                        events_per_day=args.events_per_day, profiles=args.profiles,
                        timezone=args.timezone, legacy_timezone=args.legacy_tz,
-                       fat_properties=args.fat)
+                       fat_properties=args.fat, now=args.now, lag=args.lag,
+                       very_late_rate=args.very_late_rate,
+                       active_day_rate=args.active_day_rate)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     limits = RateLimits.documented() if args.rate_limits else None
     standin = StandIn(spec_from_args(args), host=args.host, port=args.port, rate_limits=limits,
-                      cache_memory=args.cache_memory_mb << 20)
+                      cache_memory=args.cache_memory_mb << 20, serializer=args.serializer)
     if args.prepare:
         began = time.perf_counter()
         rows = standin.prepare(workers=args.workers)

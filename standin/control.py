@@ -6,7 +6,7 @@ No auth, never logged in the request log. Bodies are JSON; see README.md for eac
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from mixpanel_data.standin.faults import Fault
@@ -33,11 +33,7 @@ def _faults(state: ServerState, ex: Exchange) -> Any:
 
 
 def _reset(state: ServerState, ex: Exchange) -> Any:
-    state.faults.clear()
-    state.log.clear()
-    with state.lock:
-        state.sessions.clear()
-    state.set_limits(state.limits)
+    state.reset()
     return {"reset": True}
 
 
@@ -55,6 +51,29 @@ def _today(state: ServerState, ex: Exchange) -> Any:
         except (TypeError, ValueError):
             raise HttpError(400, 'send {"today": "YYYY-MM-DD"}') from None
     return {"today": state.project.today.isoformat()}
+
+
+def _now(state: ServerState, ex: Exchange) -> Any:
+    if ex.request.method != "GET":
+        body = ex.request.json() or {}
+        try:
+            if "advance_seconds" in body:
+                state.project.advance(timedelta(seconds=float(body["advance_seconds"])))
+            else:
+                state.project.set_now(datetime.fromisoformat(str(body["now"])))
+        except (KeyError, TypeError, ValueError):
+            raise HttpError(400, 'send {"now": "<ISO 8601>"} or {"advance_seconds": n}') from None
+    return {"now": state.project.now.isoformat(), "today": state.project.today.isoformat()}
+
+
+def _spend(state: ServerState, ex: Exchange) -> Any:
+    body = ex.request.json() or {}
+    try:
+        family, n = str(body.get("family", "query")), int(body["n"])
+        state.limiter.spend(family, n)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise HttpError(400, f'send {{"family": "query"|"export", "n": 55}} ({exc})') from None
+    return {"family": family, "spent": n}
 
 
 def _late(state: ServerState, ex: Exchange) -> Any:
@@ -86,12 +105,14 @@ def _info(state: ServerState, ex: Exchange) -> Any:
     spec = state.project.spec
     fields = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
     fields = {k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()}
-    return {"spec": fields, "today": state.project.today.isoformat(),
+    return {"spec": fields, "now": state.project.now.isoformat(),
+            "today": state.project.today.isoformat(),
             "days": [d.isoformat() for d in state.project.days]}
 
 
 CONTROL = {"faults": _faults, "reset": _reset, "requests": _requests, "today": _today,
-           "late": _late, "limits": _limits, "touch_profiles": _touch, "info": _info}
+           "now": _now, "spend": _spend, "late": _late, "limits": _limits,
+           "touch_profiles": _touch, "info": _info}
 
 
 def handle_control(state: ServerState, ex: Exchange, name: str) -> None:

@@ -100,13 +100,13 @@ def _session(state: ServerState, req: Request, page: int) -> EngageSession:
     if session_id is None:
         if page > 0:
             raise HttpError(400, "session_id is required when page > 0")
-        session = EngageSession(new_session_id(), select_profiles(state, req), time.monotonic())
+        session = EngageSession(new_session_id(), select_profiles(state, req), state.monotonic())
         with state.lock:
             state.sessions[session.session_id] = session
         return session
     with state.lock:
         found = state.sessions.get(session_id)
-    if found is not None and ttl is not None and time.monotonic() - found.created > ttl:
+    if found is not None and ttl is not None and state.monotonic() - found.created > ttl:
         drop_session(state, session_id)
         found = None
     if found is None:

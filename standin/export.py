@@ -2,7 +2,8 @@
 
 Unfiltered requests stream cached, pre-compressed day segments (one gzip member joined from
 them, or inflated on the fly). Filtered ones (``event``, ``where``, ``limit``) are generated
-and streamed with chunked transfer.
+and streamed with chunked transfer. Either way only rows processed by the request's "now" are
+sent, and each request picks its serializer variant once.
 """
 
 from __future__ import annotations
@@ -10,16 +11,16 @@ from __future__ import annotations
 import itertools
 import zlib
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-import orjson
 from mixpanel_data.standin.bodycache import Stored
 from mixpanel_data.standin.expr import MISSING, ExprError
 from mixpanel_data.standin.exprparse import compile_expr
 from mixpanel_data.standin.faults import BODY_FAULTS
 from mixpanel_data.standin.generator import Event
 from mixpanel_data.standin.gzipjoin import FINAL_BLOCK, GZIP_HEADER, gzip_trailer
+from mixpanel_data.standin.serialize import encoder
 from mixpanel_data.standin.state import ServerState
 from mixpanel_data.standin.wire import GZIP_MIN, Exchange, HttpError, Request
 
@@ -69,26 +70,28 @@ def handle_export(state: ServerState, ex: Exchange) -> None:
     if limit is not None and not 0 < limit <= MAX_LIMIT:
         raise HttpError(400, f"limit must be between 1 and {MAX_LIMIT}")
     time_in_ms = req.get_bool("time_in_ms")
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    days = [d for d in days if state.project.has_data(d)]  # multi-year windows stay cheap
+    now_ms = state.project.now_ms()
+    variant = state.next_variant()
+    days = state.project.data_days(first, last)  # multi-year windows stay cheap
     body_fault = ex.fault is not None and ex.fault.kind in BODY_FAULTS
     if names is None and where is None and limit is None and not body_fault:
-        _send_cached(state, ex, days, time_in_ms)
+        _send_cached(state, ex, days, time_in_ms, now_ms, variant)
         return
     try:
         predicate = compile_expr(where) if where else None
     except ExprError as exc:
         raise HttpError(400, f"invalid where expression: {exc}") from None
-    lines = _filtered_lines(state, days, names, predicate, limit, time_in_ms)
+    lines = _filtered_lines(state, days, names, predicate, limit, time_in_ms, now_ms, variant)
     if body_fault:
         ex.send(200, b"".join(lines), CONTENT_TYPE)
     else:
         _send_stream(ex, lines)
 
 
-def _send_cached(state: ServerState, ex: Exchange, days: list[date], time_in_ms: bool) -> None:
+def _send_cached(state: ServerState, ex: Exchange, days: list[date], time_in_ms: bool,
+                 now_ms: int, variant: int) -> None:
     """Stream pre-compressed day segments: gzip joined, or inflated to plain text."""
-    stored = [state.cache.get(day, time_in_ms) for day in days]
+    stored = [state.cache.get(day, time_in_ms, now_ms, variant) for day in days]
     plain_len = sum(s.segment.size for s in stored)
     if ex.request.accepts_gzip and plain_len > GZIP_MIN:
         length = len(GZIP_HEADER) + sum(s.deflate_len for s in stored) + len(FINAL_BLOCK) + 8
@@ -114,15 +117,16 @@ def _inflate(item: Stored) -> Iterator[bytes]:
 
 
 def _filtered_lines(state: ServerState, days: list[date], names: list[str] | None,
-                    predicate: Any, limit: int | None, time_in_ms: bool) -> Iterator[bytes]:
-    """Matching rows as ~1 MB blocks of JSONL."""
+                    predicate: Any, limit: int | None, time_in_ms: bool, now_ms: int,
+                    variant: int) -> Iterator[bytes]:
+    """Matching rows processed by ``now_ms`` as ~1 MB blocks of JSONL."""
     wanted = set(names) if names is not None else None
     left = limit if limit is not None else -1
-    dumps = orjson.dumps
+    dumps = encoder(variant)
     block: list[bytes] = []
     size = 0
     for day in days:
-        batch = state.project.batch(day)
+        batch = state.project.batch(day, now_ms=now_ms)
         for ev, utc_ms in zip(batch.events, batch.utc_ms, strict=True):
             if wanted is not None and ev["event"] not in wanted:
                 continue

@@ -1,38 +1,66 @@
 """Deterministic event generation: any day is rebuilt from (seed, day) alone, quickly.
 
 Each export day is generated independently, so a server can serve day N without days 0..N-1.
-Measured on the dev box (2 vCPU, one core): ~200k events/s generated, ~105k events/s generated
-and ``orjson``-encoded (~450 B/row); ``fat_properties`` rows (~1.2 KB) ~47k/s. See
-``tests/standin/test_standin_generator.py::test_generation_speed``, which prints the rate.
+Every row carries its processing time (``lag.py``); a row exists for export only once that
+time has passed (``DayBatch.visible``). Measured on the dev box (2 vCPU, one core): ~200k
+events/s generated, ~105k events/s generated and ``orjson``-encoded (~450 B/row);
+``fat_properties`` rows (~1.2 KB) ~47k/s. See
+``tests/standin/test_standin_generator.py::test_generation_produces_a_large_day``.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
 from mixpanel_data.standin import vocab as V
+from mixpanel_data.standin.lag import lag_function
 from mixpanel_data.standin.spec import ProjectSpec
 from mixpanel_data.standin.tz import DayClock, day_clock
 
 Event = dict[str, Any]
+NEVER = 2**62  # "no row left to process": a cut valid forever
+ALWAYS = -(2**62)
 
 
 @dataclass
 class DayBatch:
-    """One export day's raw rows (duplicates included) and each row's true UTC time in ms."""
+    """One export day's raw rows (duplicates included), each row's true UTC time and
+    processing time in ms (``proc_ms[i]`` equals the row's ``mp_processing_time_ms``)."""
 
     day: date
     events: list[Event] = field(default_factory=list)
     utc_ms: list[int] = field(default_factory=list)
+    proc_ms: list[int] = field(default_factory=list)
 
     def extend(self, other: DayBatch) -> None:
         """Append another batch's rows (late data lands after the rows already there)."""
         self.events.extend(other.events)
         self.utc_ms.extend(other.utc_ms)
+        self.proc_ms.extend(other.proc_ms)
+
+    def visible(self, now_ms: int) -> DayBatch:
+        """The rows processed by ``now_ms``, in order (``self`` when all are)."""
+        if max(self.proc_ms, default=ALWAYS) <= now_ms:
+            return self
+        keep = [i for i, p in enumerate(self.proc_ms) if p <= now_ms]
+        ev, utc, proc = self.events, self.utc_ms, self.proc_ms
+        return DayBatch(self.day, [ev[i] for i in keep], [utc[i] for i in keep],
+                        [proc[i] for i in keep])
+
+    def cut_window(self, now_ms: int) -> tuple[int, int]:
+        """``[lo, hi)``: every instant whose visible rows equal those at ``now_ms``."""
+        lo, hi = ALWAYS, NEVER
+        for p in self.proc_ms:
+            if p <= now_ms:
+                if p > lo:
+                    lo = p
+            elif p < hi:
+                hi = p
+        return lo, hi
 
 
 def day_seed(seed: int, day: date, salt: int = 0) -> int:
@@ -61,9 +89,26 @@ def user_pool(seed: int, profiles: int) -> tuple[str, ...]:
     return tuple(ids)
 
 
+def day_active(spec: ProjectSpec, day: date) -> bool:
+    """Whether a generated day has events at all (``active_day_rate``, stable per day)."""
+    if not spec.start <= day <= spec.end:
+        return False
+    rate = spec.active_day_rate
+    return rate >= 1 or (rate > 0 and random.Random(day_seed(spec.seed, day, 2)).random() < rate)
+
+
+@lru_cache(maxsize=16)
+def active_days(spec: ProjectSpec) -> tuple[date, ...]:
+    """Every active generated day, oldest first (one draw per day, computed once per spec)."""
+    days = (spec.start + timedelta(days=i) for i in range(spec.days))
+    if spec.active_day_rate >= 1:
+        return tuple(days)
+    return tuple(d for d in days if day_active(spec, d))
+
+
 def day_event_count(spec: ProjectSpec, day: date) -> int:
-    """How many base events a day has: the mean +-15%, stable per day."""
-    if not spec.start <= day <= spec.end or spec.events_per_day == 0:
+    """How many base events a day has: the mean +-15%, stable per day (0 when inactive)."""
+    if spec.events_per_day == 0 or not day_active(spec, day):
         return 0
     rng = random.Random(day_seed(spec.seed, day, 1))
     return max(1, round(spec.events_per_day * (0.85 + 0.3 * rng.random())))
@@ -183,39 +228,48 @@ def _edge_times(clock: DayClock) -> list[int]:
 
 
 def generate_day(spec: ProjectSpec, day: date) -> DayBatch:
-    """All base rows of one export day, duplicates appended after the originals."""
+    """All base rows of one export day (processed or not), duplicates after the originals."""
     clock = day_clock(day, spec.timezone, spec.legacy_timezone)
     n = day_event_count(spec, day)
     rng = random.Random(day_seed(spec.seed, day))
-    return _build(spec, clock, rng, n, late_base_ms=None, edges=n >= 8)
+    out = _build(spec, clock, rng, n, None, clock.end_utc * 1000, n >= 8)
+    _add_duplicates(spec, rng, out)
+    return out
 
 
 def generate_late(spec: ProjectSpec, day: date, batch: int, n: int, received_ms: int) -> DayBatch:
-    """``n`` late rows for ``day`` (batch number ``batch``), processed at ``received_ms``."""
+    """``n`` late rows for ``day`` (batch number ``batch``), all processed at ``received_ms``.
+
+    Their event times fall before ``received_ms``; none when the day has not started by then.
+    """
     clock = day_clock(day, spec.timezone, spec.legacy_timezone)
     rng = random.Random(day_seed(spec.seed, day, 1000 + batch))
-    return _build(spec, clock, rng, n, late_base_ms=received_ms, edges=False)
+    end_ms = min(clock.end_utc * 1000, received_ms - 1000)
+    if end_ms <= clock.start_utc * 1000:
+        return DayBatch(day)
+    return _build(spec, clock, rng, n, received_ms, end_ms, False)
 
 
 def _build(spec: ProjectSpec, clock: DayClock, rng: random.Random, n: int,
-           late_base_ms: int | None, edges: bool) -> DayBatch:
-    """Shared loop of ``generate_day`` and ``generate_late``."""
+           received_ms: int | None, end_ms: int, edges: bool) -> DayBatch:
+    """Shared loop of ``generate_day`` and ``generate_late`` (event times < ``end_ms``)."""
     factory = EventFactory(spec, rng)
     out = DayBatch(clock.day)
-    span_ms = (clock.end_utc - clock.start_utc) * 1000
     base_ms = clock.start_utc * 1000
+    span_ms = end_ms - base_ms
     forced = [s * 1000 + 250 for s in _edge_times(clock)] if edges else []
     r = rng.random
     shift = clock.shift if spec.legacy_timezone else None
+    lag = lag_function(spec.lag, spec.very_late_rate)
+    events, utc_list, proc_list = out.events, out.utc_ms, out.proc_ms
     for i in range(n):
         utc_ms = forced[i] if i < len(forced) else base_ms + int(r() * span_ms)
         utc_s = utc_ms // 1000
         time_s = shift(utc_s) if shift else utc_s
-        lag = 150 + int(r() ** 4 * 7_200_000)
-        proc = utc_ms + lag if late_base_ms is None else max(late_base_ms, utc_ms) + lag
-        out.events.append(factory.event(time_s, proc))
-        out.utc_ms.append(utc_ms)
-    _add_duplicates(spec, rng, out)
+        proc = utc_ms + lag(r()) if received_ms is None else received_ms
+        events.append(factory.event(time_s, proc))
+        utc_list.append(utc_ms)
+        proc_list.append(proc)
     return out
 
 
@@ -232,3 +286,4 @@ def _add_duplicates(spec: ProjectSpec, rng: random.Random, out: DayBatch) -> Non
         props["mp_processing_time_ms"] += 1 + int(r() * 3_600_000)
         out.events.append({"event": ev["event"], "properties": props})
         out.utc_ms.append(out.utc_ms[i])
+        out.proc_ms.append(props["mp_processing_time_ms"])

@@ -78,6 +78,10 @@ def run_jql(project: Project, script: str, params: dict[str, Any] | None = None)
     if not m:
         raise JqlError(f"unsupported JQL script; the stand-in understands {SUPPORTED}")
     first, last = _dates(m["args"], params or {})
+    if first > last:
+        raise JqlError("from_date cannot be later than to_date")
+    if last > project.today:
+        raise JqlError("to_date cannot be later than today")
     names = set(_SELECTOR.findall(m["args"]))
     items = [r for r in rows(project, first, last) if not names or r.name in names]
     chain = re.sub(r"\s+", " ", m["chain"].strip())

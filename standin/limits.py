@@ -60,6 +60,16 @@ class RateLimiter:
                 recent.append(now)
             return message
 
+    def spend(self, family: str, n: int) -> None:
+        """Count ``n`` requests of ``family`` as started now (another client used the budget)."""
+        if family not in self._recent:
+            raise ValueError(f"family must be query or export; got {family!r}")
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        now = self.clock()
+        with self._lock:
+            self._recent[family].extend([now] * n)
+
     def release(self, family: str) -> None:
         """Finish a request started by a successful ``acquire``."""
         if family in self._running:

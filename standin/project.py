@@ -6,19 +6,28 @@ the two can never drift apart.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
 from mixpanel_data.standin import catalog
-from mixpanel_data.standin.generator import DayBatch, Event, generate_day, generate_late
+from mixpanel_data.standin.clock import FakeClock, epoch_ms
+from mixpanel_data.standin.generator import (
+    DayBatch,
+    Event,
+    active_days,
+    day_active,
+    generate_day,
+    generate_late,
+)
 from mixpanel_data.standin.profiles import Profile, generate_profiles, naive
 from mixpanel_data.standin.spec import ProjectSpec
-from mixpanel_data.standin.tz import day_clock, from_local_epoch, utc_midnight
+from mixpanel_data.standin.tz import day_clock, from_local_epoch, local_date, local_midnight_utc
 
 BATCH_CACHE_EVENTS = 150_000  # keep at most this many generated rows alive as dicts
 
@@ -47,14 +56,17 @@ def dedupe(events: list[Event]) -> list[Event]:
 class Project:
     """A deterministic Mixpanel project: events per export day, profiles, saved objects.
 
-    Thread-safe: the server reads it from many threads while tests mutate ``today``, late data
-    and profiles.
+    A row exists (for export, every Query answer and every ground-truth method) once it is
+    processed: ``mp_processing_time_ms <= now``. ``now`` comes from ``clock`` (without one, a
+    private ``FakeClock`` frozen at ``spec.now`` or the real time of creation).
+    Thread-safe: the server reads it from many threads while tests move the clock, land late
+    data and touch profiles.
     """
 
-    def __init__(self, spec: ProjectSpec | None = None) -> None:
+    def __init__(self, spec: ProjectSpec | None = None, clock: FakeClock | None = None) -> None:
         self.spec = spec or ProjectSpec()
+        self.clock = clock or FakeClock(self.spec.now or datetime.now(UTC))
         self._lock = threading.RLock()
-        self._today = self.spec.end if self.spec.days > 0 else self.spec.start
         self._late: dict[date, list[DayBatch]] = {}
         self._versions: dict[date, int] = {}
         self._batches: OrderedDict[date, DayBatch] = OrderedDict()
@@ -67,26 +79,60 @@ class Project:
 
     # ----- clock -------------------------------------------------------------------------
     @property
+    def now(self) -> datetime:
+        """The project's wall time (aware UTC)."""
+        return self.clock.now()
+
+    def now_ms(self) -> int:
+        """``now`` as epoch milliseconds (what ``mp_processing_time_ms`` is compared with)."""
+        return epoch_ms(self.clock.now())
+
+    @property
     def today(self) -> date:
-        """The project's "today" (project timezone); ``to_date`` after it is refused."""
-        return self._today
+        """``now``'s date in the project timezone; ``to_date`` after it is refused."""
+        return local_date(self.clock.now().timestamp(), self.spec.timezone)
 
     @today.setter
     def today(self, value: date) -> None:
-        self._today = value
+        self.set_today(value)
+
+    def set_today(self, day: date) -> None:
+        """Move the clock to 23:59:59 project-local time on ``day``."""
+        end = local_midnight_utc(day + timedelta(days=1), self.spec.timezone) - 1
+        self.clock.set(datetime.fromtimestamp(end, UTC))
+
+    def set_now(self, moment: datetime) -> datetime:
+        """Move the clock to ``moment`` (naive means UTC)."""
+        return self.clock.set(moment)
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move the clock by ``delta``."""
+        return self.clock.advance(delta)
 
     @property
     def days(self) -> list[date]:
-        """Every generated export day, oldest first."""
-        return [self.spec.start + timedelta(days=i) for i in range(self.spec.days)]
+        """Every generated export day that has events, oldest first."""
+        return list(active_days(self.spec))
+
+    def data_days(self, first: date, last: date) -> list[date]:
+        """Export days in ``first..last`` that can hold rows (no loop over empty days)."""
+        active = active_days(self.spec)
+        found = active[bisect.bisect_left(active, first):bisect.bisect_right(active, last)]
+        with self._lock:
+            late = [d for d in self._late if first <= d <= last and d not in found]
+        return sorted([*found, *late]) if late else list(found)
 
     # ----- events ------------------------------------------------------------------------
     def version(self, day: date) -> int:
         """Bumped whenever late data lands in ``day`` (export caches key on it)."""
         return self._versions.get(day, 0)
 
-    def batch(self, day: date, cache: bool = True) -> DayBatch:
-        """Base plus late rows of one export day (cached, bounded, unless ``cache=False``)."""
+    def batch(self, day: date, cache: bool = True, now_ms: int | None = None) -> DayBatch:
+        """The rows of one export day processed by ``now_ms`` (default: now)."""
+        return self.full_batch(day, cache).visible(self.now_ms() if now_ms is None else now_ms)
+
+    def full_batch(self, day: date, cache: bool = True) -> DayBatch:
+        """Base plus late rows of one export day, processed or not (cached, bounded)."""
         with self._lock:
             cached = self._batches.get(day)
             if cached is not None:
@@ -107,7 +153,7 @@ class Project:
 
     def has_data(self, day: date) -> bool:
         """Whether an export day can hold rows (generated range, or late data landed)."""
-        return self.spec.start <= day <= self.spec.end or day in self._late
+        return day_active(self.spec, day) or day in self._late
 
     def raw_events(self, day: date) -> list[Event]:
         """Exactly what export returns for ``day`` (duplicates and late rows included)."""
@@ -125,23 +171,25 @@ class Project:
         """Deduped row count of one export day."""
         return len(self.unique_events(day))
 
-    def iter_unique(self, first: date, last: date) -> Iterator[tuple[Event, int]]:
+    def iter_unique(self, first: date, last: date,
+                    now_ms: int | None = None) -> Iterator[tuple[Event, int]]:
         """(event, true UTC seconds) for deduped rows of export days ``first..last``."""
-        day = first
-        while day <= last:
-            batch = self.batch(day)
+        cut = self.now_ms() if now_ms is None else now_ms
+        for day in self.data_days(first, last):
+            batch = self.batch(day, now_ms=cut)
             keep = {id(e) for e in dedupe(batch.events)}
             for ev, ms in zip(batch.events, batch.utc_ms, strict=True):
                 if id(ev) in keep:
                     yield ev, ms // 1000
-            day += timedelta(days=1)
 
     def add_late_events(self, day: date, n: int) -> list[Event]:
-        """Land ``n`` new rows in an already-exported day, processed "now" (after today)."""
+        """Land ``n`` new rows in ``day``, processed now (visible at once).
+
+        Their event times are before now; a day that has not started yet gets none.
+        """
         with self._lock:
             batches = self._late.setdefault(day, [])
-            received = (utc_midnight(self._today) + 43_200) * 1000
-            late = generate_late(self.spec, day, len(batches), n, received)
+            late = generate_late(self.spec, day, len(batches), n, self.now_ms())
             batches.append(late)
             self._versions[day] = self._versions.get(day, 0) + 1
             self._batches.pop(day, None)
@@ -166,7 +214,7 @@ class Project:
 
     def _lookup_utc(self, event: Event, seconds: int) -> int:
         """Resolve a fall-back-hour ambiguity by finding the row in the ground truth."""
-        batch = self.batch(self.export_day_of(event))
+        batch = self.full_batch(self.export_day_of(event))
         want = dedupe_key({"event": event["event"],
                            "properties": {**event["properties"], "time": seconds}})
         for ev, ms in zip(batch.events, batch.utc_ms, strict=True):

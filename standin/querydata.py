@@ -45,10 +45,10 @@ def local_epoch(project: Project, utc_s: int) -> int:
 
 
 def rows(project: Project, first: date, last: date) -> list[Row]:
-    """Deduped rows whose project-local date is within ``first..last`` (inclusive)."""
+    """Deduped rows processed by now whose project-local date is within ``first..last``."""
     pad = timedelta(days=0 if project.spec.legacy_timezone else 1)
     out: list[Row] = []
-    for ev, utc in project.iter_unique(first - pad, last + pad):
+    for ev, utc in project.iter_unique(first - pad, last + pad, project.now_ms()):
         local = EPOCH + timedelta(seconds=local_epoch(project, utc))
         if first <= local.date() <= last:
             props = ev["properties"]

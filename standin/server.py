@@ -12,10 +12,11 @@ import sys
 import threading
 import time
 import traceback
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from mixpanel_data.standin.clock import FakeClock
 from mixpanel_data.standin.control import handle_control
 from mixpanel_data.standin.endpoints import build_router
 from mixpanel_data.standin.faults import Fault
@@ -103,14 +104,20 @@ class StandIn:
     """A local Mixpanel: generated project + HTTP server + faults + rate limits.
 
     Keyword options are ``Options`` fields (e.g. ``free_plan=True``); ``rate_limits`` takes a
-    ``RateLimits`` (off by default); ``port=0`` picks a free port.
+    ``RateLimits`` (off by default); ``port=0`` picks a free port. With ``clock`` (a
+    ``FakeClock``, also handed to the client under test) the project's wall time and the
+    rate-limit windows follow it; without one the wall time is frozen at ``spec.now`` (default:
+    the real time now) until moved, and rate-limit windows use real ``time.monotonic``.
     """
 
     def __init__(self, spec: ProjectSpec | None = None, *, host: str = "127.0.0.1",
-                 port: int = 0, rate_limits: RateLimits | None = None, **options: Any) -> None:
+                 port: int = 0, rate_limits: RateLimits | None = None,
+                 clock: FakeClock | None = None, **options: Any) -> None:
         self.host, self.port = host, port
-        self.state = ServerState(Project(spec or ProjectSpec()), Options(**options),
-                                 rate_limits or RateLimits())
+        project = Project(spec or ProjectSpec(), clock)
+        monotonic = clock.monotonic if clock is not None else time.monotonic
+        self.state = ServerState(project, Options(**options), rate_limits or RateLimits(),
+                                 monotonic)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -174,6 +181,16 @@ class StandIn:
         return self.spec.project_id
 
     @property
+    def clock(self) -> FakeClock:
+        """The clock behind ``project.now`` (the one given, or the private frozen one)."""
+        return self.state.project.clock
+
+    @property
+    def now(self) -> datetime:
+        """The project's wall time (aware UTC)."""
+        return self.state.project.now
+
+    @property
     def requests(self) -> RequestLog:
         """Thread-safe log of handled API requests (never headers)."""
         return self.state.log
@@ -196,8 +213,22 @@ class StandIn:
         self.state.set_limits(limits)
 
     def set_today(self, today: date) -> None:
-        """Move the project's "today"; later ``to_date`` values get a 400."""
-        self.state.project.today = today
+        """Move the clock to 23:59:59 project-local time on ``today``; later ``to_date``
+        values get a 400."""
+        self.state.project.set_today(today)
+
+    def set_now(self, moment: datetime) -> datetime:
+        """Move the clock to ``moment`` (naive means UTC); rows processed by then appear."""
+        return self.state.project.set_now(moment)
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move the clock by ``delta``; returns the new instant."""
+        return self.state.project.advance(delta)
+
+    def spend(self, family: str, n: int) -> None:
+        """Count ``n`` requests of ``family`` (``query``/``export``) as started now, as another
+        process would; call it after ``set_rate_limits`` (which restarts the counters)."""
+        self.state.limiter.spend(family, n)
 
     def add_late_events(self, day: date, n: int) -> list[Event]:
         """Land ``n`` late rows in ``day``; the next export of that day includes them."""
@@ -208,13 +239,11 @@ class StandIn:
         return self.state.project.touch_profiles(count, when)
 
     def prepare(self, time_in_ms: bool = False, workers: int = 1) -> int:
-        """Pre-build every day's compressed export body; returns the rows cached."""
+        """Pre-build every day's compressed export body at the current clock (stable form);
+        returns the rows cached (those processed by now)."""
         return self.state.cache.prepare(self.state.project.days, time_in_ms, workers)
 
     def reset(self) -> None:
-        """Clear faults, the request log, engage sessions and rate-limit counters."""
-        self.state.faults.clear()
-        self.state.log.clear()
-        with self.state.lock:
-            self.state.sessions.clear()
-        self.state.set_limits(self.state.limits)
+        """Clear faults, the request log, engage sessions, rate-limit counters and the
+        serializer cycle (the clock stays where it is)."""
+        self.state.reset()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+
+from mixpanel_data.standin.clock import as_utc
+
+LAG_PROFILES = ("realtime", "mixed", "batch")
 
 
 @dataclass(frozen=True)
@@ -14,6 +18,11 @@ class ProjectSpec:
     ``legacy_timezone`` mimics a project created before 2023-01-01: export ``time`` is the
     "project-local epoch" (true UTC epoch + the zone's UTC offset at that instant) and export
     days are project-local days. Otherwise ``time`` is true UTC and export days are UTC days.
+
+    ``now``: the frozen wall time when the ``StandIn`` gets no clock (None: the real time at
+    creation). ``lag``: the processing-lag profile (see ``lag.py``); ``very_late_rate``: the
+    share of rows processed 6-30 days late. ``active_day_rate``: the share of days that have
+    events at all (decided per (seed, day)).
     """
 
     seed: int = 1
@@ -32,12 +41,22 @@ class ProjectSpec:
     sa_secret: str = field(default="standin-sa-secret-0123456789abcdef", repr=False)
     api_secret: str = field(default="standinlegacyapisecret0123456789", repr=False)
     created: date | None = None
+    now: datetime | None = None
+    lag: str = "mixed"
+    very_late_rate: float = 0.0
+    active_day_rate: float = 1.0
 
     def __post_init__(self) -> None:
         if self.days < 0 or self.events_per_day < 0 or self.profiles < 0:
             raise ValueError("days, events_per_day and profiles must be >= 0")
         if not 0 <= self.duplicate_rate < 1 or not 0 <= self.missing_insert_id_rate < 1:
             raise ValueError("rates must be in [0, 1)")
+        if self.lag not in LAG_PROFILES:
+            raise ValueError(f"lag must be one of {', '.join(LAG_PROFILES)}; got {self.lag!r}")
+        if not 0 <= self.very_late_rate <= 1 or not 0 <= self.active_day_rate <= 1:
+            raise ValueError("very_late_rate and active_day_rate must be in [0, 1]")
+        if self.now is not None:
+            object.__setattr__(self, "now", as_utc(self.now))
 
     @property
     def created_date(self) -> date:

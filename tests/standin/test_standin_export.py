@@ -176,7 +176,8 @@ def test_prepared_bodies_equal_ground_truth(cache_memory: int) -> None:
     assert mp.prepare(workers=2) == sum(mp.project.count(d) for d in mp.project.days)
     with mp, httpx.Client(base_url=mp.base_url, auth=mp.auth) as c:
         resp = c.get(EXPORT, params=params(mp, from_date="2024-06-01", to_date="2024-06-03"))
-        on_disk = [s.path is not None for s in mp.state.cache._entries.values()]
+        on_disk = [s.path is not None for cuts in mp.state.cache._entries.values()
+                   for s in cuts]
     assert all(on_disk) is (cache_memory == 0)
     assert [orjson.loads(x) for x in lines_of(resp.content)] == _expected(
         mp, spec.start, spec.end)
