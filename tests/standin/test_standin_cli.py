@@ -77,3 +77,28 @@ def test_sigterm_stops_cleanly(proc: tuple[subprocess.Popen[str], str, Path]) ->
     child.send_signal(signal.SIGTERM)
     assert child.wait(timeout=10) == 0
     assert child.stderr is not None and "prepared" in child.stderr.read()
+
+
+def test_clock_lag_and_serializer_flags() -> None:
+    cmd = [sys.executable, "-m", "mixpanel_data.standin", "--days", "2", "--events-per-day",
+           "300", "--start", "2024-03-08", "--now", "2024-03-09T02:00:00+00:00", "--lag",
+           "batch", "--serializer", "varying", "--very-late-rate", "0.05"]
+    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        url = child.stdout.readline().strip()
+        info = _info(url)
+        assert info["now"] == "2024-03-09T02:00:00+00:00" and info["today"] == "2024-03-08"
+        assert info["spec"]["lag"] == "batch" and info["spec"]["very_late_rate"] == 0.05
+        spec = info["spec"]
+        query = {"project_id": spec["project_id"], "from_date": "2024-03-08",
+                 "to_date": "2024-03-08"}
+        with httpx.Client(base_url=url, auth=(spec["sa_username"], spec["sa_secret"])) as c:
+            a, b = (c.get("/api/2.0/export", params=query).content for _ in range(2))
+            assert a != b and a.count(b"\n") == b.count(b"\n") > 0
+            c.post("/_standin/now", json={"advance_seconds": 5 * 86_400})
+            later = c.get("/api/2.0/export", params=query).content.count(b"\n")
+            assert later > a.count(b"\n") * 1.3  # batch lag: 03-08's evening came in later
+    finally:
+        child.send_signal(signal.SIGTERM)
+        child.wait(timeout=10)

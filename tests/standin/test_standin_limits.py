@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import httpx
-from mixpanel_data.standin import RateLimits, StandIn
+from mixpanel_data.standin import FakeClock, ProjectSpec, RateLimits, StandIn
 from standin_helpers import params
 
 
@@ -59,3 +60,30 @@ def test_export_per_second(client: httpx.Client, mp: StandIn) -> None:
 
 def test_documented_numbers() -> None:
     assert RateLimits.documented() == RateLimits(5, 60, 3, 60, 100)
+
+
+def test_spend_uses_the_hourly_query_budget(client: httpx.Client, mp: StandIn) -> None:
+    mp.set_rate_limits(RateLimits.documented())  # restarts the counters: spend after it
+    mp.spend("query", 55)
+    codes = [client.get("/api/2.0/funnels/list", params=params(mp)).status_code
+             for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+    body = client.get("/api/2.0/funnels/list", params=params(mp)).json()
+    assert body["error"] == (
+        f"Query rate limit exceeded for project_id: {mp.project_id}. 1/5 queries running "
+        "concurrently and 61/60 queries running in the last hour. For more information, see "
+        "https://developer.mixpanel.com/reference/rate-limits")
+
+
+def test_spend_control_endpoint_and_the_clock() -> None:
+    spec = ProjectSpec(days=2, events_per_day=50)
+    clock = FakeClock(datetime(2024, 3, 20, tzinfo=UTC))
+    with StandIn(spec, clock=clock, rate_limits=RateLimits.documented()) as mp, \
+            httpx.Client(base_url=mp.base_url, auth=mp.auth) as c:
+        assert c.post("/_standin/spend", json={"family": "export", "n": 60}).json() == {
+            "family": "export", "spent": 60}
+        assert c.get("/api/2.0/export", params=_day(mp)).status_code == 429
+        assert c.post("/_standin/spend", json={"family": "nope", "n": 1}).status_code == 400
+        assert c.post("/_standin/spend", json={"family": "query"}).status_code == 400
+        clock.sleep(3600)  # an hour later the spent budget is back
+        assert c.get("/api/2.0/export", params=_day(mp)).status_code == 200
