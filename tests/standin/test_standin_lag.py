@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import zlib
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
@@ -42,6 +43,13 @@ def test_mixed_is_the_default_and_mostly_hours_late() -> None:
 def test_realtime_keeps_the_original_distribution() -> None:
     s = _shares(BASE.with_(lag="realtime"))
     assert s["<10m"] + s["10m-3h"] == 1 and 0.45 <= s["<10m"] <= 0.60
+
+
+def test_realtime_rows_are_the_pre_lag_generators_bytes() -> None:
+    """CRC of the same day from the generator before lag profiles existed (commit e6d65c4)."""
+    spec = BASE.with_(lag="realtime", events_per_day=2_000)
+    body = b"\n".join(map(orjson.dumps, generate_day(spec, spec.start).events))
+    assert (zlib.crc32(body), len(body)) == (1775500033, 976340)
 
 
 def test_batch_has_nothing_real_time() -> None:
