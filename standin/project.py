@@ -156,7 +156,7 @@ class Project:
         return day_active(self.spec, day) or day in self._late
 
     def raw_events(self, day: date) -> list[Event]:
-        """Exactly what export returns for ``day`` (duplicates and late rows included)."""
+        """Exactly what export returns for ``day`` now (processed duplicates and late rows)."""
         return self.batch(day).events
 
     def unique_events(self, day: date) -> list[Event]:
