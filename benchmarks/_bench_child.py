@@ -132,10 +132,10 @@ def instrument(timer: StageTimer) -> None:
     from dlt.common.data_writers import writers
     from dlt.destinations.impl.duckdb.configuration import DuckDbConnectionPool
     from dlt.destinations.impl.duckdb.sql_client import DuckDbSqlClient
-    from mixpanel_data.sources.mixpanel import events_arrow
 
     from mixpanel_data.api import client as api_client
     from mixpanel_data.api import export as api_export
+    from mixpanel_data.sources.mixpanel import events_arrow
 
     timer.wrap(
         api_client.MixpanelClient,

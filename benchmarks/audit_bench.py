@@ -182,6 +182,7 @@ def fat_tables(events: int, fat: bool = True) -> tuple[list[Any], float]:
     from zoneinfo import ZoneInfo
 
     import orjson
+
     from mixpanel_data.sources.mixpanel.events_arrow import EventParser
     from mixpanel_data.sources.mixpanel.timezones import LegacySwitch
     from mixpanel_data.standin.generator import generate_day

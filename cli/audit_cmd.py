@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
 from mixpanel_data.cli.output import emit, render_rows, render_value
 from mixpanel_data.cli.state import OPTIONS
-
 from mixpanel_data.exceptions import ConfigError, InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -74,9 +74,9 @@ def audit(
 
     fmt = _report_format(report_format)
     first, last = _days(from_date, to_date)
-    path = plan or default_plan_path()
+    path = plan or default_plan_path(OPTIONS.settings)
     tracking_plan = load_plan(path)
-    con = open_database()
+    con = open_database(OPTIONS.settings.database_path)
     try:
         report = run_audit(
             con, tracking_plan, dataset=dataset, first=first, last=last, plan_path=str(path)
@@ -109,7 +109,7 @@ def plan_command(
     from mixpanel_data.audit import default_plan_path, draft_plan, dump_plan, load_plan
 
     if not from_data:
-        path = plan or default_plan_path()
+        path = plan or default_plan_path(OPTIONS.settings)
         checked = load_plan(path)
         summary = {
             "plan": str(path),
@@ -126,7 +126,7 @@ def plan_command(
     from mixpanel_data.storage import open_database
 
     first, last = _days(from_date, to_date)
-    con = open_database()
+    con = open_database(OPTIONS.settings.database_path)
     try:
         drafted = draft_plan(con, dataset=dataset, first=first, last=last)
     finally:

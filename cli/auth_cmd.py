@@ -11,9 +11,9 @@ import time
 from typing import Annotated, Any
 
 import typer
+
 from mixpanel_data.cli.output import emit, render_records, render_value
 from mixpanel_data.cli.state import OPTIONS, interactive
-
 from mixpanel_data.exceptions import InvalidArgumentError
 
 app = typer.Typer(name="auth", help="Manage named Mixpanel accounts.", no_args_is_help=True)
@@ -26,7 +26,7 @@ TEST_ENDPOINT = ("events/names", {"type": "general", "limit": 1})
 def _store() -> Any:
     from mixpanel_data.accounts import AccountStore
 
-    return AccountStore()
+    return AccountStore(OPTIONS.settings.config_path)
 
 
 @app.command("list")
@@ -143,13 +143,20 @@ def test(
         str | None, typer.Argument(help="Account (default: whatever `mp run` would use).")
     ] = None,
 ) -> None:
-    """Make one cheap authenticated call; report region and project (exit 2 if refused)."""
-    from mixpanel_data.api import MixpanelClient
+    """Make cheap authenticated calls; report region, project and its time zone (exit 2 if
+    refused). The zone is what Mixpanel's /me reports to a service account (or the
+    project_timezone setting), the one `mp run` uses for "today" and event_date."""
+    from mixpanel_data.api import make_client
+    from mixpanel_data.project_info import describe_project
     from mixpanel_data.resolve import resolve_credentials
 
-    credentials = resolve_credentials(account=name or OPTIONS.account, project_id=OPTIONS.project)
+    settings = OPTIONS.settings
+    credentials = resolve_credentials(
+        account=name or OPTIONS.account, project_id=OPTIONS.project, settings=settings
+    )
     started = time.monotonic()
-    with MixpanelClient(credentials) as client:
+    with make_client(credentials, settings) as client:
+        project = describe_project(client, _configured_zone())
         path, params = TEST_ENDPOINT
         client.query(path, params)
         host = client.hosts.origin("query")
@@ -159,12 +166,29 @@ def test(
         "credentials_from": credentials.source,
         "username": credentials.username,
         "project_id": credentials.project_id,
+        "project_name": project.name,
         "region": credentials.region,
+        "timezone": project.timezone,
+        "timezone_source": project.timezone_source,
         "host": host,
         "seconds": round(time.monotonic() - started, 3),
     }
-    OPTIONS.status(f"Authenticated: project {credentials.project_id} in {credentials.region}.")
+    zone = project.timezone or "unknown (set project_timezone)"
+    OPTIONS.status(
+        f"Authenticated: project {credentials.project_id} in {credentials.region}, "
+        f"time zone {zone}."
+    )
     emit(render_value(doc, OPTIONS.format))
+
+
+def _configured_zone() -> str | None:
+    """``project_timezone`` as `mp run events` would see it (pipelines.yaml, then dlt config)."""
+    from mixpanel_data.config.sources import source_setting
+    from mixpanel_data.pipelines import get_pipeline
+
+    options = get_pipeline("events", OPTIONS.settings.pipelines_file).options
+    zone = source_setting("project_timezone", options)
+    return str(zone) if zone else None
 
 
 def register(root: typer.Typer) -> None:

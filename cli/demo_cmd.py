@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from mixpanel_data.cli.output import emit, render_rows, render_value
 from mixpanel_data.cli.state import OPTIONS
 
@@ -17,12 +18,13 @@ def demo(
 ) -> None:
     """Run the whole pipeline against a local Mixpanel stand-in; no credentials needed."""
     from mixpanel_data.cli.progress import WindowProgress
-
     from mixpanel_data.demo import run_demo
 
     directory = directory.resolve()
     with WindowProgress(OPTIONS.show_progress, OPTIONS.stderr) as progress:
-        result = run_demo(directory, status=OPTIONS.status, observer=progress)
+        result = run_demo(
+            directory, status=OPTIONS.status, observer=progress, settings=OPTIONS.settings
+        )
     for run in result.runs:
         OPTIONS.status(
             f"{run['command']}: {run['rows_fetched']:,} fetched, {run['rows_new']:,} new, "

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 import typer
+
 from mixpanel_data.cli.live_common import (
     OptionalFrom,
     OptionalTo,

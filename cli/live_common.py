@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
 from mixpanel_data.cli.output import emit, render_rows
 from mixpanel_data.cli.state import OPTIONS
 
@@ -53,7 +54,12 @@ def live_api() -> Iterator[LazyClient]:
     from mixpanel_data.live import LazyClient, live_client
 
     with LazyClient(
-        lambda: live_client(account=OPTIONS.account, project_id=OPTIONS.project)
+        lambda: live_client(
+            account=OPTIONS.account,
+            project_id=OPTIONS.project,
+            settings=OPTIONS.settings,
+            on_wait=OPTIONS.waiting,
+        )
     ) as client:
         yield client
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+
 from mixpanel_data.cli.output import emit, render_records, render_rows, render_value
 from mixpanel_data.cli.state import OPTIONS, interactive
-
 from mixpanel_data.exceptions import ConfigError, InvalidArgumentError, MixpanelDataError
 
 TABLE_COLUMNS = ("table", "dataset", "type", "rows")
@@ -23,7 +23,7 @@ def tables() -> None:
     from mixpanel_data.localdb import list_tables
     from mixpanel_data.storage import open_database
 
-    con = open_database()
+    con = open_database(OPTIONS.settings.database_path)
     try:
         found = list_tables(con)
     finally:
@@ -38,7 +38,7 @@ def schema(
     from mixpanel_data.localdb import table_schema
     from mixpanel_data.storage import open_database
 
-    con = open_database()
+    con = open_database(OPTIONS.settings.database_path)
     try:
         found = table_schema(con, table)
     finally:
@@ -58,18 +58,18 @@ def info(
     Once `mp schedule run` has a history: last success, last failure and next run per schedule.
     """
     from mixpanel_data.localdb import database_info, schedule_history
-    from mixpanel_data.paths import data_dir, default_database_path
 
     if pipeline:
         from mixpanel_data.destinations.query import pipeline_info
-
         from mixpanel_data.pipelines import get_pipeline
 
-        emit(render_value(pipeline_info(get_pipeline(pipeline)), OPTIONS.format))
+        settings = OPTIONS.settings
+        spec = get_pipeline(pipeline, settings.pipelines_file)
+        emit(render_value(pipeline_info(spec, settings), OPTIONS.format))
         return
-    found = database_info(default_database_path(), data_dir()).to_dict()
+    found = database_info(OPTIONS.settings).to_dict()
     try:
-        history = schedule_history(data_dir())
+        history = schedule_history(OPTIONS.settings)
     except ConfigError as exc:  # a broken pipelines.yaml must not hide the database's state
         OPTIONS.status(f"warning: schedule history not shown: {exc}")
         history = []
@@ -93,11 +93,10 @@ def drop(
     Asks for confirmation on a terminal; elsewhere (scripts, agents) it refuses without --force.
     """
     from mixpanel_data.localdb import list_tables
-    from mixpanel_data.paths import data_dir, default_database_path
     from mixpanel_data.storage import open_database
     from mixpanel_data.tabledrop import drop_tables, plan_drop
 
-    con = open_database()
+    con = open_database(OPTIONS.settings.database_path)
     try:
         chosen = plan_drop(con, list_tables(con), names or [], all_=all_, type_=type_)
     finally:
@@ -107,7 +106,7 @@ def drop(
     elif not force:
         _confirm(", ".join(f"{t.name} ({t.rows:,} rows)" for t in chosen))
     if chosen:
-        drop_tables(default_database_path(), data_dir(), chosen)
+        drop_tables(OPTIONS.settings, chosen)
         OPTIONS.status(f"Dropped {', '.join(t.name for t in chosen)}.")
     emit(render_records(TABLE_COLUMNS, [t.to_dict() for t in chosen], OPTIONS.format))
 

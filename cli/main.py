@@ -7,10 +7,11 @@ group). Heavy imports (dlt, pandas, duckdb) happen inside commands, so ``mp --he
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import click
 import typer
+
 from mixpanel_data.cli import (
     audit_cmd,
     auth_cmd,
@@ -26,6 +27,9 @@ from mixpanel_data.cli import (
 )
 from mixpanel_data.cli.output import FORMATS, default_format
 from mixpanel_data.cli.state import OPTIONS
+
+if TYPE_CHECKING:
+    from mixpanel_data.config.settings import Settings
 
 app = typer.Typer(
     name="mp",
@@ -71,6 +75,7 @@ def root(
     Data goes to stdout, status and progress to stderr. Exit codes: 0 ok, 1 error,
     2 authentication, 3 invalid input, 4 not found, 5 rate limited, 130 interrupted.
     """
+    OPTIONS.reset()
     OPTIONS.account = account
     OPTIONS.project = project
     OPTIONS.format = _format(format)
@@ -91,14 +96,16 @@ audit_cmd.register(app)
 schedule_cmd.register(app)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``) and run the command inside the error boundary.
 
-    Returns the documented exit code; tests call this directly.
+    Returns the documented exit code; tests call this directly. ``settings`` replaces what the
+    command would read from ``MP_*`` (an embedding program's own, or a test's clock).
     """
     from mixpanel_data.cli.argv import hoist_global_options
 
     args = sys.argv[1:] if argv is None else list(argv)
+    OPTIONS.given_settings = settings
 
     def invoke() -> Any:
         command = typer.main.get_command(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+
 from mixpanel_data.cli.output import emit, render_rows
 from mixpanel_data.cli.state import OPTIONS
 
@@ -11,11 +12,11 @@ COLUMNS = ("name", "resources", "destination", "dataset", "schedule", "timezone"
 
 def pipelines() -> None:
     """List pipelines with their resources, destination, dataset, schedule and next run (UTC)."""
-    from datetime import UTC, datetime
+    from datetime import UTC
 
     from mixpanel_data.pipelines import load_pipelines
 
-    now = datetime.now(UTC)
+    now = OPTIONS.settings.clock.now().astimezone(UTC)
     rows = [
         (
             s.name,
@@ -26,7 +27,7 @@ def pipelines() -> None:
             s.schedule.timezone if s.schedule else None,
             s.schedule.next_run(now).isoformat() if s.schedule else None,
         )
-        for s in load_pipelines().values()
+        for s in load_pipelines(OPTIONS.settings.pipelines_file).values()
     ]
     emit(render_rows(COLUMNS, rows, OPTIONS.format))
 

@@ -1,7 +1,12 @@
-"""A rich progress bar over export days on stderr (silent with --quiet or off a terminal)."""
+"""A rich progress bar over export days on stderr (silent with --quiet or off a terminal).
+
+Waits for Mixpanel's budget and run notices (an unknown time zone) are printed as status lines
+whether or not the bar is shown, so a run that sits waiting for 12 minutes says why.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from types import TracebackType
 from typing import Any
@@ -13,8 +18,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 class WindowProgress:
     """Implements the source's FetchObserver hooks; a context manager around the run."""
 
-    def __init__(self, enabled: bool, console: Console) -> None:
+    def __init__(
+        self, enabled: bool, console: Console, status: Callable[[str], None] | None = None
+    ) -> None:
         self.enabled = enabled
+        self._status = status
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -49,3 +57,16 @@ class WindowProgress:
         self._rows += rows
         if self._task is not None:
             self._progress.update(self._task, advance=window.days, rows=self._rows)
+
+    def waiting(self, label: str, seconds: float) -> None:
+        """A wait for Mixpanel's budget starts (the API client's ``on_wait``)."""
+        from mixpanel_data.api.limiter import duration_text
+
+        self.notice(f"waiting {duration_text(seconds)} for Mixpanel's {label}")
+
+    def notice(self, message: str) -> None:
+        """One line above the bar (or alone on stderr)."""
+        if self.enabled:
+            self._progress.console.print(message, markup=False, highlight=False)
+        elif self._status is not None:
+            self._status(message)

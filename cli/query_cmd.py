@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 import typer
+
 from mixpanel_data.cli.live_common import (
     TZ_NOTE,
     FromOpt,

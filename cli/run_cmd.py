@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+
 from mixpanel_data.cli.output import emit, render_value
 from mixpanel_data.cli.state import OPTIONS
 
@@ -22,6 +23,16 @@ def run(
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Drop the pipeline's tables and cursor first.")
     ] = False,
+    max_wait: Annotated[
+        float | None,
+        typer.Option(
+            "--max-wait",
+            help="Longest single wait for Mixpanel's hourly budget, in seconds (0: never wait; "
+            "default MP_MAX_WAIT or about an hour). Past it the run commits what it fetched "
+            "and exits 5; the next run continues.",
+            min=0,
+        ),
+    ] = None,
 ) -> None:
     """Load a pipeline: incremental from the stored cursor, or a --from/--to backfill.
 
@@ -29,25 +40,26 @@ def run(
     older ones. A backfill never moves the stored cursor once one exists.
     """
     from mixpanel_data.cli.progress import WindowProgress
-    from mixpanel_data.sources.mixpanel.windows import parse_day
-
     from mixpanel_data.exceptions import MixpanelDataError
     from mixpanel_data.pipelines import get_pipeline
     from mixpanel_data.runner import run_pipeline
     from mixpanel_data.schedule.lock import run_lock
+    from mixpanel_data.sources.mixpanel.windows import parse_day
 
     first = parse_day(from_date, "--from") if from_date else None
     last = parse_day(to_date, "--to") if to_date else None
-    spec = get_pipeline(name)
+    settings = OPTIONS.settings
+    spec = get_pipeline(name, settings.pipelines_file)
     overrides: dict[str, object] = {}
     if OPTIONS.account or OPTIONS.project:
         from mixpanel_data.resolve import resolve_credentials
 
         overrides["credentials"] = resolve_credentials(
-            account=OPTIONS.account, project_id=OPTIONS.project
+            account=OPTIONS.account, project_id=OPTIONS.project, settings=settings
         )
     OPTIONS.status(f"Running pipeline {name!r} ({', '.join(spec.resources)} -> {spec.destination})")
-    with run_lock(spec) as held, WindowProgress(OPTIONS.show_progress, OPTIONS.stderr) as progress:
+    progress = WindowProgress(OPTIONS.show_progress, OPTIONS.stderr, status=OPTIONS.status)
+    with run_lock(settings.schedule_dir, spec) as held, progress:
         if not held:
             raise MixpanelDataError(
                 f"Pipeline {name!r} is already running (a scheduler or another `mp run`): "
@@ -55,16 +67,25 @@ def run(
             )
         summary = run_pipeline(
             spec,
+            settings,
             from_date=first,
             to_date=last,
             full_refresh=full_refresh,
+            max_wait=max_wait,
             observer=progress,
             source_overrides=overrides,
         )
+    parts = []
+    if "events" in summary.resources:
+        parts.append(
+            f"{summary.events_fetched:,} events fetched, {summary.duplicates_dropped:,} duplicates "
+            f"dropped, {summary.days_covered} days"
+        )
+    if "profiles" in summary.resources:
+        parts.append(f"{summary.profiles_fetched:,} profiles fetched")
     OPTIONS.status(
-        f"Done: {summary.rows_fetched:,} rows fetched, {summary.rows_new:,} new, "
-        f"{summary.duplicates_dropped:,} duplicates dropped, {summary.days_covered} days, "
-        f"{summary.duration_seconds:.1f}s"
+        f"Done: {'; '.join(parts)}; {summary.rows_new:,} new rows, "
+        f"{summary.duration_seconds:.1f}s (time zone {summary.timezone or 'unknown'})"
     )
     emit(render_value(summary.to_dict(), OPTIONS.format))
 

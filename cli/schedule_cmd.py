@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from mixpanel_data.cli.output import emit, render_records
 from mixpanel_data.cli.state import OPTIONS
 
@@ -37,7 +38,7 @@ def run(
     from mixpanel_data.pipelines import load_pipelines
     from mixpanel_data.schedule.scheduler import Scheduler
 
-    specs = load_pipelines()
+    specs = load_pipelines(OPTIONS.settings.pipelines_file)
     unknown = sorted(set(only or []) - set(specs))
     if unknown:
         raise PipelineNotFoundError(f"No pipeline named {unknown[0]!r}: see `mp pipelines`.")
@@ -51,7 +52,7 @@ def run(
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
-        scheduler = Scheduler(chosen)
+        scheduler = Scheduler(chosen, OPTIONS.settings)
         OPTIONS.status(f"Scheduling {', '.join(s.name for s in chosen)} (Ctrl+C to stop)")
         scheduler.serve(once=once)
     finally:
@@ -64,7 +65,9 @@ def status() -> None:
     from mixpanel_data.pipelines import load_pipelines
     from mixpanel_data.schedule.history import status_of
 
-    records = [status_of(s) for s in load_pipelines().values() if s.schedule]
+    settings = OPTIONS.settings
+    specs = load_pipelines(settings.pipelines_file).values()
+    records = [status_of(settings.schedule_dir, s) for s in specs if s.schedule]
     emit(render_records(STATUS_COLUMNS, records, OPTIONS.format))
 
 
@@ -79,7 +82,7 @@ def export(
     from mixpanel_data.pipelines import load_pipelines
     from mixpanel_data.schedule.export import export as write
 
-    specs = [s for s in load_pipelines().values() if s.schedule]
+    specs = [s for s in load_pipelines(OPTIONS.settings.pipelines_file).values() if s.schedule]
     for path in write(target, specs, out, Path.cwd()):
         emit(str(path))
 

@@ -10,6 +10,7 @@ import sys
 from typing import Annotated
 
 import typer
+
 from mixpanel_data.cli.output import emit, render_rows, render_scalar
 from mixpanel_data.cli.state import OPTIONS
 
@@ -57,12 +58,12 @@ def sql(
     params = parse_assignments(param or [])
     if pipeline:
         from mixpanel_data.destinations.query import open_connection
-
         from mixpanel_data.pipelines import get_pipeline
 
-        con = open_connection(get_pipeline(pipeline))
+        settings = OPTIONS.settings
+        con = open_connection(get_pipeline(pipeline, settings.pipelines_file), settings)
     else:
-        con = open_database()
+        con = open_database(OPTIONS.settings.database_path)
     try:
         result = run_sql(con, text, params)
     finally:

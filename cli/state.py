@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from mixpanel_data.config.settings import Settings
+
 
 @dataclass
 class GlobalOptions:
@@ -26,6 +28,21 @@ class GlobalOptions:
     verbose: bool = False
     account: str | None = None
     project: str | None = None
+    given_settings: Settings | None = None
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The library's settings, read once per command from ``MP_*`` (or given to ``main``)."""
+        if self._settings is None:
+            from mixpanel_data.config.settings import Settings
+
+            self._settings = self.given_settings or Settings.from_env()
+        return self._settings
+
+    def reset(self) -> None:
+        """Forget the settings read for the previous command (``main`` runs many in tests)."""
+        self._settings = None
 
     @property
     def stderr(self) -> Console:
@@ -38,6 +55,12 @@ class GlobalOptions:
         """A status line on stderr, unless ``--quiet``."""
         if not self.quiet:
             print(message, file=sys.stderr, flush=True)
+
+    def waiting(self, label: str, seconds: float) -> None:
+        """A budget wait is starting: say so on stderr (``on_wait`` of the API client)."""
+        from mixpanel_data.api.limiter import duration_text
+
+        self.status(f"waiting {duration_text(seconds)} for Mixpanel's {label}")
 
     def detail(self, message: str) -> None:
         """A line on stderr only with ``--verbose``."""

@@ -11,71 +11,50 @@ or object storage. ``destinations.query`` reads any of them back for ``mp sql`` 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mixpanel_data.paths import default_database_path
+from mixpanel_data.config.settings import (
+    DEFAULT_DUCKDB_MEMORY_LIMIT,
+    DUCKDB_COMPRESSIONS,
+)
+
+if TYPE_CHECKING:
+    from mixpanel_data.config.settings import Settings
+
+__all__ = [
+    "DEFAULT_DUCKDB_MEMORY_LIMIT",
+    "DUCKDB_COMPRESSIONS",
+    "adapt_source",
+    "database_path",
+    "make_destination",
+]
 
 
-def database_path() -> Path:
-    """The embedded DuckDB file (``MP_DATA_DIR``/mixpanel.duckdb), its folder created."""
-    path = default_database_path()
+def database_path(settings: Settings) -> Path:
+    """The embedded DuckDB file of ``settings``, its folder created."""
+    path = settings.database_path
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
 
-DEFAULT_DUCKDB_MEMORY_LIMIT = "512MB"
-"""DuckDB's default is 80% of RAM; beyond this a load spills to disk (MP_DUCKDB_MEMORY_LIMIT).
-
-DuckDB fills its buffer pool up to the limit during a big merge, so the limit sets the load's
-peak memory: measured at 5M events, 1GB gave a 1.5 GB process peak and 512MB a 1.0 GB one, for
-4 s more (of 64 s) spent spilling the dedupe; at 1M the two ran equally fast."""
-
-DEFAULT_DUCKDB_COMPRESSION = "zstd"
-"""How the embedded DuckDB compresses the ``properties`` JSON column (MP_DUCKDB_COMPRESSION).
-
-``auto`` leaves it to DuckDB. See ``duckdb_tables`` for why and for the measurements."""
-
-
-def make_destination(name: str) -> Any:
-    """A dlt destination object for ``name``; DuckDB points at the embedded default file.
+def make_destination(name: str, settings: Settings) -> Any:
+    """A dlt destination object for ``name``; DuckDB points at the settings' embedded file.
 
     The embedded DuckDB gets a memory limit so a load's peak memory stays flat as data grows
     (``MP_DUCKDB_MEMORY_LIMIT``, default 512MB; dlt's ``DESTINATION__DUCKDB__CREDENTIALS__*``
-    config still applies on top).
+    config still applies on top). Any other name is left to dlt, which reads that
+    destination's credentials from its own config.
     """
     import dlt
     from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
     if name == "duckdb":
-        credentials = DuckDbCredentials(str(database_path()), global_config=duckdb_config())
+        credentials = DuckDbCredentials(
+            str(database_path(settings)), global_config=settings.duckdb_config()
+        )
         return dlt.destinations.duckdb(credentials=credentials)
     return name
-
-
-def duckdb_config() -> dict[str, Any]:
-    """Settings of the embedded DuckDB while dlt loads (its memory limit)."""
-    limit = os.environ.get("MP_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)
-    return {"memory_limit": limit, "preserve_insertion_order": False}
-
-
-DUCKDB_COMPRESSIONS = ("zstd", "auto", "uncompressed")
-
-
-def duckdb_compression() -> str:
-    """``MP_DUCKDB_COMPRESSION`` checked (empty means the default), or a one-line ConfigError."""
-    from mixpanel_data.exceptions import ConfigError
-
-    value = os.environ.get("MP_DUCKDB_COMPRESSION", "").strip().lower()
-    if not value:
-        return DEFAULT_DUCKDB_COMPRESSION
-    if value not in DUCKDB_COMPRESSIONS:
-        raise ConfigError(
-            f"MP_DUCKDB_COMPRESSION={value!r} is not one of {', '.join(DUCKDB_COMPRESSIONS)}: "
-            "use zstd (the default) or auto (DuckDB's own choice)."
-        )
-    return value
 
 
 def adapt_source(source: Any, destination: str) -> Any:

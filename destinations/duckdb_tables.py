@@ -95,3 +95,51 @@ def _tables(client: Any, staging: bool) -> set[str]:
 def _staging_name(client: Any) -> str:
     with client.with_staging_dataset():
         return str(client.dataset_name)
+
+
+def rebuild_json_tables(pipeline: Any, source: Any, compression: str) -> list[str]:
+    """Re-create ``source``'s JSON tables (and staging twins) with ``compression`` on JSON.
+
+    dlt's ``refresh`` drops and re-creates tables inside its load step, with DuckDB's automatic
+    compression. Right after that first refreshed load the tables hold one chunk, so copying
+    them into tables created here is cheap, and every later load writes the fast way again.
+    Columns, types, order and NOT NULL are taken from the table as it stands.
+    """
+    if compression == "auto":
+        return []
+    names = {
+        resource.compute_table_schema()["name"]
+        for name, resource in source.selected_resources.items()
+        if name in JSON_TABLES
+    }
+    rebuilt: list[str] = []
+    with pipeline.sql_client() as client:
+        for staging in (False, True):
+            schema = client.dataset_name if not staging else _staging_name(client)
+            dataset = client.fully_qualified_dataset_name(staging=staging)
+            for table in sorted(names & _tables(client, staging)):
+                columns = client.execute_sql(
+                    "SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
+                    "WHERE schema_name = %s AND table_name = %s ORDER BY column_index",
+                    schema,
+                    table,
+                )
+                parts = []
+                for name, kind, nullable in columns:
+                    part = f"{client.escape_column_name(name)} {kind}"
+                    part += "" if nullable else " NOT NULL"
+                    part += f" USING COMPRESSION {compression}" if kind == "JSON" else ""
+                    parts.append(part)
+                quoted = client.escape_column_name(table)
+                fresh = client.escape_column_name(f"{table}__rebuilt")
+                listed = ", ".join(client.escape_column_name(c[0]) for c in columns)
+                copy = f"SELECT {listed} FROM {dataset}.{quoted}"
+                client.execute_sql(
+                    f"BEGIN TRANSACTION; "
+                    f"CREATE TABLE {dataset}.{fresh} ({', '.join(parts)}); "
+                    f"INSERT INTO {dataset}.{fresh} ({listed}) {copy}; "
+                    f"DROP TABLE {dataset}.{quoted}; "
+                    f"ALTER TABLE {dataset}.{fresh} RENAME TO {quoted}; COMMIT"
+                )
+                rebuilt.append(f"{dataset}.{table}")
+    return rebuilt

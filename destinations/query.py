@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mixpanel_data.config.settings import Settings
+from mixpanel_data.destinations.pipeline import dlt_pipeline, table_counts
 from mixpanel_data.exceptions import QueryError
 from mixpanel_data.pipelines import PipelineSpec
 
@@ -63,15 +65,13 @@ class WarehouseConnection:
         self._client.close_connection()
 
 
-def open_connection(spec: PipelineSpec) -> Any:
+def open_connection(spec: PipelineSpec, settings: Settings) -> Any:
     """A connection with ``execute(sql, params)`` answering for ``spec``'s destination."""
     if spec.destination == "duckdb":
         from mixpanel_data.storage import open_database
 
-        return open_database()
-    from mixpanel_data.runner import dlt_pipeline
-
-    pipeline = dlt_pipeline(spec)
+        return open_database(settings.database_path)
+    pipeline = dlt_pipeline(spec, settings)
     if spec.destination == "filesystem":
         return lake_connection(pipeline, spec)
     return WarehouseConnection(pipeline, spec)
@@ -109,11 +109,9 @@ def lake_connection(pipeline: Any, spec: PipelineSpec) -> Any:
     return con
 
 
-def destination_info(spec: PipelineSpec) -> dict[str, Any]:
+def destination_info(spec: PipelineSpec, settings: Settings) -> dict[str, Any]:
     """What ``mp info --pipeline NAME`` shows for a destination other than the embedded DuckDB."""
-    from mixpanel_data.runner import dlt_pipeline, table_counts
-
-    pipeline = dlt_pipeline(spec)
+    pipeline = dlt_pipeline(spec, settings)
     names = sorted(_loaded(pipeline)) if pipeline.default_schema_name else []
     if spec.destination == "filesystem":
         con = lake_connection(pipeline, spec)
@@ -133,47 +131,21 @@ def destination_info(spec: PipelineSpec) -> dict[str, Any]:
     }
 
 
-def pipeline_info(spec: PipelineSpec) -> dict[str, Any]:
+def pipeline_info(spec: PipelineSpec, settings: Settings) -> dict[str, Any]:
     """``mp info --pipeline NAME``: its destination's tables, plus its schedule history."""
     if spec.destination == "duckdb":
         from mixpanel_data.localdb import database_info
-        from mixpanel_data.paths import data_dir, default_database_path
 
         found: dict[str, Any] = {
             "pipeline": spec.name,
             "destination": spec.destination,
             "dataset": spec.dataset,
-            **database_info(default_database_path(), data_dir()).to_dict(),
+            **database_info(settings).to_dict(),
         }
     else:
-        found = destination_info(spec)
+        found = destination_info(spec, settings)
     if spec.schedule is not None:
         from mixpanel_data.schedule.history import status_of
 
-        found["schedule"] = status_of(spec)
+        found["schedule"] = status_of(settings.schedule_dir, spec)
     return found
-
-
-def count_rows(pipeline: Any, table: str, where: str = "", *args: Any) -> int:
-    """``count(*)`` of a loaded table (``WHERE where`` with ``%s`` args), on any destination.
-
-    On the filesystem destination dlt's own SQL needs DuckDB's delta extension (a download), so
-    Delta tables are scanned as a lazy Arrow dataset instead.
-    """
-    clause = f" WHERE {where}" if where else ""
-    if pipeline.destination.destination_name == "filesystem":
-        import duckdb
-        from dlt.common.libs.deltalake import get_delta_tables
-
-        lake = get_delta_tables(pipeline, table)[table].to_pyarrow_dataset()  # noqa: F841
-        con = duckdb.connect()
-        try:
-            row = con.execute(f"SELECT count(*) FROM lake{clause.replace('%s', '?')}", list(args))
-            found = row.fetchone()
-        finally:
-            con.close()
-        return int(found[0]) if found else 0
-    with pipeline.sql_client() as client:
-        name = client.make_qualified_table_name(table)
-        rows = client.execute_sql(f"SELECT count(*) FROM {name}{clause}", *args)
-    return int(rows[0][0]) if rows else 0

@@ -25,7 +25,6 @@ from mixpanel_data.exceptions import (
     AccountNotFoundError,
     ConfigError,
 )
-from mixpanel_data.paths import config_path
 
 
 @dataclass(frozen=True)
@@ -42,8 +41,8 @@ class AccountInfo:
 class AccountStore:
     """Reads and writes the accounts file; every write leaves it with mode 0600."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or config_path()
+    def __init__(self, path: Path) -> None:
+        self.path = path
 
     def _load(self) -> dict[str, Any]:
         if not self.path.exists():

@@ -1,39 +1,15 @@
-"""Run library code against another data directory without leaking an environment change.
+"""What a ``Workspace(path=...)`` means: a data directory, or a ``.duckdb`` file in one.
 
-The runner and the destinations find the database and dlt's state through ``MP_DATA_DIR``
-(``paths.data_dir``). A ``Workspace`` with its own path, or an ephemeral one, points that
-variable at its directory only while it fetches or drops, then restores the previous value
-(or its absence), even on error. A process-wide lock keeps two such scopes from interleaving.
+The workspace then carries a ``Settings`` with that data directory, so two workspaces on two
+directories load side by side (even from two threads) without touching the environment.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from mixpanel_data.config.settings import DATABASE_NAME
 from mixpanel_data.exceptions import ConfigError
-from mixpanel_data.paths import DEFAULT_DATABASE_NAME
-
-_LOCK = threading.RLock()
-ENV = "MP_DATA_DIR"
-
-
-@contextmanager
-def using_data_dir(directory: Path) -> Iterator[Path]:
-    """``MP_DATA_DIR=directory`` for the body of the ``with``; restored afterwards."""
-    with _LOCK:
-        saved = os.environ.get(ENV)
-        os.environ[ENV] = str(directory)
-        try:
-            yield directory
-        finally:
-            if saved is None:
-                os.environ.pop(ENV, None)
-            else:
-                os.environ[ENV] = saved
 
 
 def split_path(path: str | Path) -> tuple[Path, Path]:
@@ -47,4 +23,4 @@ def split_path(path: str | Path) -> tuple[Path, Path]:
         return path.parent, path
     if path.exists() and not path.is_dir():
         raise ConfigError(f"{path} is neither a directory nor a .duckdb file: pass either.")
-    return path, path / DEFAULT_DATABASE_NAME
+    return path, path / DATABASE_NAME

@@ -1,23 +1,24 @@
 """``mp demo``: the whole main job against the local stand-in, with a real answer at the end.
 
-It starts the stand-in on 127.0.0.1, points the client at it (``MP_BASE_URL``), loads events
-and profiles into a DuckDB file under the demo directory, runs an incremental re-run (which only
-re-reads the lookback window), and answers two questions with the SQL in ``queries/``.
+It starts the stand-in on 127.0.0.1, points a settings object at it (its ``base_url``, the demo
+directory as data directory; the environment is left alone), loads events and profiles into a
+DuckDB file under the demo directory, runs an incremental re-run (which only re-reads the
+lookback window), and answers two questions with the SQL in ``queries/``.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mixpanel_data.config.settings import Settings
 
 DEMO_DAYS = 14
 DEMO_EVENTS_PER_DAY = 3_000
-_ENV = ("MP_BASE_URL", "MP_USERNAME", "MP_SECRET", "MP_PROJECT_ID", "MP_REGION", "MP_DATA_DIR")
 
 
 @dataclass(frozen=True)
@@ -30,50 +31,42 @@ class DemoResult:
     daily_active_users: list[dict[str, Any]]
 
 
-@contextmanager
-def _pointed_at(
-    base_url: str, auth: tuple[str, str], project_id: int, data_dir: Path
-) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in _ENV}
-    os.environ.update(
-        MP_BASE_URL=base_url,
-        MP_USERNAME=auth[0],
-        MP_SECRET=auth[1],
-        MP_PROJECT_ID=str(project_id),
-        MP_REGION="us",
-        MP_DATA_DIR=str(data_dir),
-    )
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def run_demo(
-    data_dir: Path, status: Callable[[str], None] = lambda _: None, observer: Any = None
+    data_dir: Path,
+    status: Callable[[str], None] = lambda _: None,
+    observer: Any = None,
+    settings: Settings | None = None,
 ) -> DemoResult:
     """Load the stand-in project into ``data_dir`` and answer top events and DAU."""
+    from zoneinfo import ZoneInfo
+
+    from mixpanel_data.config.settings import Settings
+    from mixpanel_data.credentials import Credentials
     from mixpanel_data.pipelines import get_pipeline
     from mixpanel_data.runner import run_pipeline
+    from mixpanel_data.sources.mixpanel.windows import last_export_day
     from mixpanel_data.standin import ProjectSpec, StandIn
 
-    today = date.today()
+    base = settings or Settings.from_env()
+    zone = ProjectSpec().timezone
+    today = last_export_day(base.clock.now(), ZoneInfo(zone), legacy=False)
     spec = ProjectSpec(
+        timezone=zone,
         seed=42,
         start=today - timedelta(days=DEMO_DAYS - 1),
         days=DEMO_DAYS,
         events_per_day=DEMO_EVENTS_PER_DAY,
         profiles=500,
     )
-    options = {"project_timezone": spec.timezone}
-    with (
-        StandIn(spec) as server,
-        _pointed_at(server.base_url, server.auth, server.project_id, data_dir),
-    ):
+    with StandIn(spec) as server:
+        conf = base.with_(base_url=server.base_url, data_dir=data_dir)
+        user, secret = server.auth
+        options = {
+            "project_timezone": spec.timezone,
+            "credentials": Credentials(
+                secret=secret, username=user, project_id=str(server.project_id), source="demo"
+            ),
+        }
         status(
             f"Stand-in Mixpanel at {server.base_url} "
             f"({DEMO_DAYS} days, ~{DEMO_EVENTS_PER_DAY:,} events/day)"
@@ -87,7 +80,8 @@ def run_demo(
             label = f"mp run {name}" + (f" --from {first} --to {last}" if first else "")
             status(label)
             summary = run_pipeline(
-                get_pipeline(name),
+                get_pipeline(name, conf.pipelines_file),
+                conf,
                 from_date=first,
                 to_date=last,
                 observer=observer,

@@ -94,9 +94,13 @@ class PipelineConfigError(ConfigError):
 
 
 class AuthenticationError(MixpanelDataError):
-    """Credentials are missing, wrong, or lack access to the project."""
+    """Credentials are missing, wrong, or lack access to the project (``status_code`` 401/403)."""
 
     exit_code = 2
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
 
 
 class NotFoundError(MixpanelDataError):

@@ -10,11 +10,11 @@ cursor would silently miss data.
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import UTC, date
 from types import TracebackType
 from typing import Any
 
+from mixpanel_data.config.settings import Settings
 from mixpanel_data.credentials import Credentials
 from mixpanel_data.exceptions import InvalidArgumentError
 from mixpanel_data.results import FetchResult
@@ -32,7 +32,7 @@ def check_table_name(name: str, resource: str) -> None:
 
 def run_fetch(
     resource: str,
-    data_dir: Path,
+    settings: Settings,
     credentials: Credentials,
     *,
     from_date: str | date | None = None,
@@ -40,21 +40,23 @@ def run_fetch(
     options: dict[str, Any] | None = None,
     progress: Any = True,
 ) -> FetchResult:
-    """Load one resource into the database under ``data_dir``; the summary as a FetchResult.
+    """Load one resource into the settings' database; the summary as a FetchResult.
 
     The ``events``/``profiles`` pipeline definitions apply (built-in, or as pipelines.yaml
     overrides them, so its options such as ``project_timezone`` hold), always into the
     workspace's own DuckDB file; ``options`` add source settings for this call.
     """
-    from mixpanel_data.datadir import using_data_dir
     from mixpanel_data.pipelines import get_pipeline
     from mixpanel_data.runner import run_pipeline
 
-    fetched_at = datetime.now(UTC)
-    overrides = {"credentials": credentials, **{k: v for k, v in (options or {}).items() if v}}
-    with using_data_dir(data_dir), _observer(progress) as observer:
+    fetched_at = settings.clock.now().astimezone(UTC)
+    given = {k: v for k, v in (options or {}).items() if v is not None}
+    overrides = {"credentials": credentials, **given}
+    spec = get_pipeline(resource, settings.pipelines_file)
+    with _observer(progress) as observer:
         summary = run_pipeline(
-            get_pipeline(resource).model_copy(update={"destination": "duckdb"}),
+            spec.model_copy(update={"destination": "duckdb"}),
+            settings,
             from_date=from_date,
             to_date=to_date,
             observer=observer,

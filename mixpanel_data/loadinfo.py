@@ -9,6 +9,7 @@ transaction as the rows it describes. Those two tables replace the design's hand
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from mixpanel_data.results import PipelineStatus
@@ -17,15 +18,16 @@ from mixpanel_data.storage import is_dlt_dataset, quote
 logger = logging.getLogger("mixpanel_data.loadinfo")
 
 
-def pipeline_statuses(con: Any) -> list[PipelineStatus]:
+def pipeline_statuses(con: Any, pipelines_file: Path | None = None) -> list[PipelineStatus]:
     """Every named pipeline (built-ins and pipelines.yaml), then any other dlt dataset found."""
     from mixpanel_data.pipelines import load_pipelines
     from mixpanel_data.storage import dataset_schemas
 
     datasets = [s for s in dataset_schemas(con) if is_dlt_dataset(con, s)]
     states = {d: latest_state(con, d) for d in datasets}
+    specs = load_pipelines(pipelines_file)
     out = []
-    for spec in load_pipelines().values():
+    for spec in specs.values():
         local = spec.destination == "duckdb" and spec.dataset in states
         out.append(
             _status(
@@ -38,7 +40,7 @@ def pipeline_statuses(con: Any) -> list[PipelineStatus]:
                 state=states.get(spec.dataset) if local else None,
             )
         )
-    named = {s.dataset for s in load_pipelines().values() if s.destination == "duckdb"}
+    named = {s.dataset for s in specs.values() if s.destination == "duckdb"}
     for dataset in datasets:
         if dataset not in named:
             state = states[dataset] or {}
@@ -67,6 +69,7 @@ def _status(
         last_loaded_at=last,
         loads=loads,
         cursors=cursors(state or {}, resources),
+        events=events_summary(state or {}),
     )
 
 
@@ -107,13 +110,34 @@ def _resource_states(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def cursors(state: dict[str, Any], resources: tuple[str, ...]) -> dict[str, Any]:
-    """``{resource: last cursor value}`` (the export day for events, ``last_seen`` for profiles)."""
+    """``{resource: cursor}``: the export day for events, ``$last_seen`` for profiles.
+
+    Read from the resources' own state, or from dlt's ``incremental`` layout of earlier versions.
+    """
     by_resource = _resource_states(state)
     out: dict[str, Any] = {}
     for resource in resources:
-        incremental = (by_resource.get(resource) or {}).get("incremental") or {}
+        found = by_resource.get(resource) or {}
+        if found.get("cursor") is not None:
+            out[resource] = str(found["cursor"])
+            continue
+        incremental = found.get("incremental") or {}
         for values in incremental.values():
             value = (values or {}).get("last_value")
             out[resource] = None if value is None else str(value)
             break
     return out
+
+
+def events_summary(state: dict[str, Any]) -> dict[str, Any]:
+    """What ``mp info`` shows of the events state (see ``sources.mixpanel.cursor``)."""
+    events = _resource_states(state).get("events") or {}
+    if not events:
+        return {}
+    backfill = events.get("backfill")
+    return {
+        "loaded": events.get("loaded") or [],
+        "backfill_in_progress": backfill,
+        "event_date_zone": events.get("zone"),
+        "export_times": events.get("export_times"),
+    }

@@ -8,7 +8,7 @@ SQL parameters are always bound by DuckDB, never pasted into the text (``sqlpara
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mixpanel_data.exceptions import (
     InvalidArgumentError,
@@ -18,6 +18,9 @@ from mixpanel_data.exceptions import (
 )
 from mixpanel_data.results import ColumnInfo, DatabaseInfo, DateRange, SqlResult, TableInfo
 from mixpanel_data.results import TableSchema as TableSchemaResult
+
+if TYPE_CHECKING:
+    from mixpanel_data.config.settings import Settings
 from mixpanel_data.storage import (
     count_rows,
     qualified,
@@ -156,15 +159,18 @@ def date_ranges(con: Any, tables: list[TableInfo]) -> list[DateRange]:
     return out
 
 
-def database_info(path: Path, data_dir: Path, con: Any = None) -> DatabaseInfo:
-    """Path, size, tables, date ranges and last run per pipeline of the database at ``path``.
+def database_info(settings: Settings, con: Any = None, path: Path | None = None) -> DatabaseInfo:
+    """Path, size, tables, date ranges and last run per pipeline of the settings' database.
 
     Pass ``con`` to reuse an open connection (DuckDB refuses a second one with other settings
-    in the same process); otherwise a read-only one is opened and closed here.
+    in the same process); otherwise a read-only one is opened and closed here. ``path`` names
+    another database file (``Workspace.open``).
     """
     from mixpanel_data.loadinfo import pipeline_statuses
     from mixpanel_data.storage import open_database
 
+    path = path or settings.database_path
+    data_dir = settings.data_dir
     if not path.exists():
         return DatabaseInfo(str(path), str(data_dir), exists=False, size_bytes=0)
     own = con is None
@@ -178,24 +184,27 @@ def database_info(path: Path, data_dir: Path, con: Any = None) -> DatabaseInfo:
             size_bytes=_size(path),
             tables=tuple(tables),
             date_ranges=tuple(date_ranges(con, tables)),
-            pipelines=tuple(pipeline_statuses(con)),
+            pipelines=tuple(pipeline_statuses(con, settings.pipelines_file)),
         )
     finally:
         if own:
             con.close()
 
 
-def schedule_history(data_dir: Path) -> list[dict[str, Any]]:
+def schedule_history(settings: Settings) -> list[dict[str, Any]]:
     """``mp schedule status``'s rows per scheduled pipeline, once the scheduler has a history.
 
-    Empty (and nothing created on disk) until ``data_dir/schedule/history.sqlite`` exists.
+    Empty (and nothing created on disk) until the schedule history file exists.
     """
-    if not (data_dir / "schedule" / "history.sqlite").is_file():
+    from mixpanel_data.schedule.history import HISTORY_FILE
+
+    if not (settings.schedule_dir / HISTORY_FILE).is_file():
         return []
     from mixpanel_data.pipelines import load_pipelines
     from mixpanel_data.schedule.history import status_of
 
-    return [status_of(spec) for spec in load_pipelines().values() if spec.schedule]
+    specs = load_pipelines(settings.pipelines_file).values()
+    return [status_of(settings.schedule_dir, spec) for spec in specs if spec.schedule]
 
 
 def _size(path: Path) -> int:

@@ -27,7 +27,6 @@ and the key (exit 3).
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -176,12 +175,17 @@ BUILTIN: dict[str, PipelineSpec] = {
 
 
 def pipelines_file() -> Path:
-    """``MP_PIPELINES`` or ``./pipelines.yaml``."""
-    return Path(os.environ.get("MP_PIPELINES", "pipelines.yaml"))
+    """``MP_PIPELINES`` or ``./pipelines.yaml`` (the settings' ``pipelines_file``)."""
+    from mixpanel_data.config.settings import Settings
+
+    return Settings.from_env().pipelines_file
 
 
 def load_pipelines(path: Path | None = None) -> dict[str, PipelineSpec]:
-    """Built-ins overlaid with the file's pipelines (if the file exists)."""
+    """Built-ins overlaid with the file's pipelines (if the file exists).
+
+    ``path`` is the settings' ``pipelines_file``; without one, ``MP_PIPELINES`` is read.
+    """
     path = path or pipelines_file()
     specs = dict(BUILTIN)
     if not path.exists():

@@ -14,11 +14,14 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mixpanel_data.accounts import AccountStore
 from mixpanel_data.credentials import Credentials
 from mixpanel_data.exceptions import AuthenticationError
+
+if TYPE_CHECKING:
+    from mixpanel_data.config.settings import Settings
 
 _FIELDS = ("username", "secret", "project_id", "region")
 
@@ -31,9 +34,16 @@ def resolve_credentials(
     region: str | None = None,
     account: str | None = None,
     store: AccountStore | None = None,
+    settings: Settings | None = None,
 ) -> Credentials:
-    """Find credentials, or raise one AuthenticationError that lists every place looked in."""
-    store = store or AccountStore()
+    """Find credentials, or raise one AuthenticationError that lists every place looked in.
+
+    The accounts file is the settings' ``config_path`` (``MP_CONFIG_PATH``) unless ``store``.
+    """
+    if store is None:
+        from mixpanel_data.config.settings import Settings
+
+        store = AccountStore((settings or Settings.from_env()).config_path)
     pid = None if project_id is None else str(project_id)
     if secret:
         explicit = {"username": username, "secret": secret, "project_id": pid, "region": region}

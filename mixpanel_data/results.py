@@ -142,6 +142,9 @@ class PipelineStatus:
     last_loaded_at: str | None
     loads: int
     cursors: dict[str, Any] = field(default_factory=dict)
+    events: dict[str, Any] = field(default_factory=dict)
+    """The events load's state: export days loaded, a backfill in progress, the zone of
+    ``event_date`` and how export ``time`` was read (with its evidence)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -153,6 +156,7 @@ class PipelineStatus:
             "last_loaded_at": self.last_loaded_at,
             "loads": self.loads,
             "cursors": dict(self.cursors),
+            "events": dict(self.events),
         }
 
 

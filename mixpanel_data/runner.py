@@ -1,24 +1,34 @@
 """Run a named pipeline with dlt: the one code path behind ``mp run``, the scheduler and Workspace.
 
-A pipeline's destination and dataset select one dlt pipeline (``mp_<dataset>`` on the embedded
-DuckDB, ``mp_<destination>_<dataset>`` elsewhere: ``PipelineSpec.dlt_name``), whose state holds
-every resource's cursor, kept in ``MP_DATA_DIR/pipelines``. dlt finishes any load package a
-killed run left behind before it extracts new data, and the events/profiles merges are
-idempotent, so running again after a crash ends with exactly the rows of a clean run.
+A run checks what it was asked (dates, options, credentials) and asks Mixpanel for the
+project's time zone before anything is loaded or dropped; then it loads in chunks, one dlt load
+each (``sources.mixpanel.context.LoadRun``), so a long backfill or a big profile set is
+committed piece by piece and a kill loses at most the chunk in flight. ``--full-refresh`` uses
+dlt's own ``refresh="drop_resources"``: the old tables are dropped only in the load step of the
+first chunk, once its data was fetched, so a refresh that fails before that leaves them alone.
+
+When Mixpanel's budget runs out beyond the allowed wait (``--max-wait``), the run commits what
+it fetched and raises ``BudgetStopped`` (exit 5) saying when to run again; the next run
+continues where this one stopped.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from mixpanel_data.destinations.query import count_rows
-from mixpanel_data.paths import pipelines_dir
+from mixpanel_data.config.settings import Settings
+from mixpanel_data.destinations.pipeline import (
+    count_rows,
+    dlt_pipeline,
+    finish_pending,
+    prune_loaded,
+    table_counts,
+)
+from mixpanel_data.exceptions import InvalidArgumentError, RateLimitError
 from mixpanel_data.pipelines import PipelineSpec
 
 logger = logging.getLogger("mixpanel_data.runner")
@@ -37,158 +47,241 @@ class RunSummary:
     date_range: tuple[str, str] | None
     duration_seconds: float
     table_rows: dict[str, int] = field(default_factory=dict)
+    events_fetched: int = 0
+    profiles_fetched: int = 0
+    chunks: int = 0
+    timezone: str | None = None
+    timezone_source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "pipeline": self.pipeline,
             "resources": list(self.resources),
             "rows_fetched": self.rows_fetched,
+            "events_fetched": self.events_fetched,
+            "profiles_fetched": self.profiles_fetched,
             "rows_new": self.rows_new,
             "duplicates_dropped": self.duplicates_dropped,
             "days_covered": self.days_covered,
             "date_range": list(self.date_range) if self.date_range else None,
             "duration_seconds": round(self.duration_seconds, 3),
             "table_rows": self.table_rows,
+            "chunks": self.chunks,
+            "timezone": self.timezone,
+            "timezone_source": self.timezone_source,
         }
 
 
-def dlt_pipeline(spec: PipelineSpec) -> Any:
-    """The dlt pipeline of a spec's destination + dataset (created or attached)."""
-    import dlt
+class BudgetStopped(RateLimitError):
+    """Mixpanel's budget ran out beyond the allowed wait; what was fetched is committed."""
 
-    from mixpanel_data.destinations import make_destination
-
-    directory = pipelines_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    _drop_loaded_files(spec.dlt_name)
-    return dlt.pipeline(
-        pipeline_name=spec.dlt_name,
-        destination=make_destination(spec.destination),
-        dataset_name=spec.dataset,
-        pipelines_dir=str(directory),
-    )
-
-
-def _drop_loaded_files(pipeline_name: str) -> None:
-    """Have dlt delete a package's data files once they are loaded, unless the user chose.
-
-    dlt keeps them by default, which silently keeps a second, growing copy of every event under
-    ``MP_DATA_DIR/pipelines`` (1.7 GB after a 5M-event load). Setting dlt's own
-    ``load.delete_completed_jobs`` (``[load]`` in ``.dlt/config.toml``, ``LOAD__...`` or
-    ``<PIPELINE>__LOAD__DELETE_COMPLETED_JOBS``) to ``false`` keeps them.
-    """
-    import dlt
-
-    for key in ("load.delete_completed_jobs", f"{pipeline_name}.load.delete_completed_jobs"):
-        if dlt.config.get(key) is not None:
-            return
-    os.environ[f"{pipeline_name.upper()}__LOAD__DELETE_COMPLETED_JOBS"] = "true"
+    def __init__(self, message: str, retry_after: float | None, summary: RunSummary) -> None:
+        super().__init__(message, retry_after)
+        self.summary = summary
 
 
 def run_pipeline(
     spec: PipelineSpec,
+    settings: Settings | None = None,
     *,
     from_date: str | date | None = None,
     to_date: str | date | None = None,
     full_refresh: bool = False,
     observer: Any = None,
     source_overrides: dict[str, Any] | None = None,
+    max_wait: float | None = None,
 ) -> RunSummary:
-    """Extract, normalize and load ``spec``'s resources; returns the run summary."""
-    from mixpanel_data.destinations import adapt_source, duckdb_compression
-    from mixpanel_data.destinations.duckdb_tables import create_json_tables
-    from mixpanel_data.sources.mixpanel import FetchStats, mixpanel_source
+    """Extract, normalize and load ``spec``'s resources; returns the run summary.
+
+    ``max_wait`` caps one wait for Mixpanel's budget (seconds; 0 never waits), overriding the
+    settings' ``MP_MAX_WAIT``.
+    """
+    from mixpanel_data.api.factory import make_client
+    from mixpanel_data.config.sources import source_setting
+    from mixpanel_data.destinations import adapt_source
+    from mixpanel_data.project_info import describe_project
+    from mixpanel_data.resolve import resolve_credentials
+    from mixpanel_data.sources.mixpanel import FetchStats, LoadRun, mixpanel_source
+    from mixpanel_data.sources.mixpanel import settings as source_settings
+    from mixpanel_data.sources.mixpanel.windows import parse_day
 
     started = time.monotonic()
-    pipeline = dlt_pipeline(spec)
-    pipeline = finish_pending(pipeline, spec)
-    embedded = spec.destination == "duckdb"
-    if full_refresh and embedded:
-        pipeline = _drop_resources(pipeline, spec)
-    before = table_counts(pipeline, spec.resources)
-    stats = FetchStats()
+    settings = settings or Settings.from_env()
+    if max_wait is not None:
+        if max_wait < 0:
+            raise InvalidArgumentError(f"--max-wait {max_wait} is negative: use 0 or more seconds.")
+        settings = settings.with_(max_wait=max_wait)
+    settings = settings.for_loads()
+    first = parse_day(from_date, "--from") if from_date else None
+    last = parse_day(to_date, "--to") if to_date else None
+    if first and last and last < first:
+        raise InvalidArgumentError(f"--from {first} is after --to {last}: swap them.")
+    if (first or last) and "events" not in spec.resources:
+        raise InvalidArgumentError(
+            f"Pipeline {spec.name!r} loads {', '.join(spec.resources)}: --from/--to choose export "
+            "days of events; profiles load incrementally on $last_seen. Drop --from/--to."
+        )
     options = {**spec.options, **(source_overrides or {})}
-    source = mixpanel_source(
-        from_date=from_date, to_date=to_date, observer=observer, stats=stats, **options
-    ).with_resources(*spec.resources)
-    source = adapt_source(source, spec.destination)
-    if embedded:
-        create_json_tables(pipeline, source, duckdb_compression())
-    pipeline.run(
-        source,
-        refresh="drop_resources" if full_refresh and not embedded else None,
-        table_format=spec.table_format,
+    client = options.pop("client", None)  # an injected client brings its own credentials
+    credentials = options.pop("credentials", None)
+    account = options.pop("account", None)
+    if client is None:
+        credentials = credentials or resolve_credentials(account=account, settings=settings)
+        client = make_client(credentials, settings, on_wait=getattr(observer, "waiting", None))
+    configured_zone = options.pop("project_timezone", None) or source_setting("project_timezone")
+    project = describe_project(client, configured_zone)
+    if project.note:
+        logger.warning(project.note)
+        _notice(observer, project.note)
+    pipeline = finish_pending(dlt_pipeline(spec, settings), spec, settings)
+    _remove_old_spool(settings)
+    embedded = spec.destination == "duckdb"
+    before = table_counts(pipeline, spec.resources)
+    if full_refresh:  # the tables are replaced: every row in them afterwards is new
+        before = dict.fromkeys(spec.resources, 0)
+    if not full_refresh and "events" in spec.resources and before.get("events"):
+        _keep_event_dates(pipeline, spec, project.timezone)
+    run = LoadRun(
+        from_date=first,
+        to_date=last,
+        chunk_bytes=source_settings.CHUNK_BYTES,
+        chunk_profiles=source_settings.CHUNK_PROFILES,
+        stats=FetchStats(),
+        observer=observer,
     )
+    resources = list(spec.resources)
+    try:
+        while resources:
+            source = mixpanel_source(
+                **options,
+                project_timezone=project.timezone,
+                client=client,
+                config=settings,
+                run=run,
+            ).with_resources(*resources)
+            source = adapt_source(source, spec.destination)
+            refresh = full_refresh and run.chunks == 0
+            if embedded and not refresh:
+                _create_json_tables(pipeline, source, settings)
+            info = pipeline.run(
+                source,
+                refresh="drop_resources" if refresh else None,
+                table_format=spec.table_format,
+            )
+            prune_loaded(pipeline, info)
+            if embedded and refresh:
+                _rebuild_json_tables(pipeline, source, settings)
+            run.chunks += 1
+            if not run.more:
+                break
+            resources = [r for r in resources if getattr(run, f"{r}_more")]
+    finally:
+        close = getattr(client, "close", None)
+        if close is not None and "client" not in (source_overrides or {}):
+            close()
+    summary = _summary(spec, pipeline, run, before, started, project)
+    stopped = run.stats.stopped
+    if stopped is not None:
+        raise BudgetStopped(_stop_message(stopped, summary, settings), stopped.retry_after, summary)
+    return summary
+
+
+def _summary(
+    spec: PipelineSpec,
+    pipeline: Any,
+    run: Any,
+    before: dict[str, int],
+    started: float,
+    project: Any,
+) -> RunSummary:
+    stats = run.stats
     after = table_counts(pipeline, spec.resources)
-    in_range = _rows_in_range(pipeline, stats) if "events" in spec.resources else None
-    fetched = stats.rows_fetched
     windows = sorted(stats.windows)
+    in_range = _rows_in_range(pipeline, windows) if "events" in spec.resources else None
     return RunSummary(
         pipeline=spec.name,
         resources=tuple(spec.resources),
-        rows_fetched=fetched,
+        rows_fetched=stats.rows_fetched + stats.profiles_fetched,
         rows_new=sum(after.values()) - sum(before.values()),
-        duplicates_dropped=max(0, fetched - in_range) if in_range is not None else 0,
-        days_covered=stats.days,
+        duplicates_dropped=max(0, stats.rows_fetched - in_range) if in_range is not None else 0,
+        days_covered=sum(w.days for w in windows),
         date_range=(str(windows[0].start), str(windows[-1].end)) if windows else None,
         duration_seconds=time.monotonic() - started,
         table_rows=after,
+        events_fetched=stats.rows_fetched,
+        profiles_fetched=stats.profiles_fetched,
+        chunks=run.chunks,
+        timezone=project.timezone,
+        timezone_source=project.timezone_source,
     )
 
 
-def finish_pending(pipeline: Any, spec: PipelineSpec) -> Any:
-    """Complete what a killed run left behind, so this run's extract is not skipped.
-
-    Packages still in dlt's local normalize stage can be left half-moved by a SIGKILL, which dlt
-    cannot resume ("Directory not empty"). Nothing of them reached the destination, so the local
-    working directory is dropped instead: dlt then restores the cursor state from the
-    destination, where it is only ever committed together with the rows it describes.
-    """
-    from dlt.pipeline.exceptions import PipelineStepFailed
-
-    if not pipeline.has_pending_data:
-        return pipeline
-    try:
-        pipeline.run()
-        return pipeline
-    except PipelineStepFailed as exc:
-        if exc.step != "normalize" and not isinstance(exc.exception, OSError):
-            raise
-    logger.warning(
-        "Dropping unfinishable local packages of %s; state comes from the destination",
-        pipeline.pipeline_name,
-    )
-    pipeline.drop()
-    return dlt_pipeline(spec)
-
-
-def table_counts(pipeline: Any, tables: Sequence[str]) -> dict[str, int]:
-    """Row counts of the pipeline's tables (0 for a table not created yet)."""
-    counts = {}
-    for table in tables:
-        try:
-            counts[table] = count_rows(pipeline, table)
-        except Exception:
-            counts[table] = 0
-    return counts
-
-
-def _rows_in_range(pipeline: Any, stats: Any) -> int | None:
-    """Rows stored for the export days this run read (after dedupe)."""
-    if not stats.windows:
+def _rows_in_range(pipeline: Any, windows: list[Any]) -> int | None:
+    """Events stored for the export days this run read (after dedupe)."""
+    if not windows:
         return None
-    first = min(w.start for w in stats.windows)
-    last = max(w.end for w in stats.windows)
+    first, last = min(w.start for w in windows), max(w.end for w in windows)
     return count_rows(pipeline, "events", "export_date BETWEEN %s AND %s", first, last)
 
 
-def _drop_resources(pipeline: Any, spec: PipelineSpec) -> Any:
-    """``--full-refresh`` on DuckDB: drop the resources' tables and state with dlt, up front.
+def _stop_message(error: RateLimitError, summary: RunSummary, settings: Settings) -> str:
+    """One line: what was committed, and when to run again to continue."""
+    from mixpanel_data.api.limiter import duration_text
 
-    dlt's own ``refresh`` drops and re-creates the tables in the load, which would lose the JSON
-    column's compression (``duckdb_tables``); dropping first lets this run create them again.
+    done = []
+    if "events" in summary.resources:
+        span = f" ({summary.date_range[0]}..{summary.date_range[1]})" if summary.date_range else ""
+        done.append(f"{summary.days_covered} export days{span}")
+    if "profiles" in summary.resources:
+        done.append(f"{summary.profiles_fetched:,} profiles")
+    wait = error.retry_after
+    when = ""
+    if wait is not None:
+        at = settings.clock.now() + timedelta(seconds=wait)
+        when = f" after {at:%Y-%m-%d %H:%M} UTC (in {duration_text(wait)})"
+    return (
+        f"Stopped: {error.message.split(':')[0]}. Committed {' and '.join(done)}; run again"
+        f"{when} and it continues from there (or allow waiting with --max-wait)."
+    )
+
+
+def _notice(observer: Any, message: str) -> None:
+    hook = getattr(observer, "notice", None)
+    if hook is not None:
+        hook(message)
+
+
+def _remove_old_spool(settings: Settings) -> None:
+    """Spool files of versions that named them (a kill left them behind): raw events, gone."""
+    spool = settings.data_dir / "spool"
+    if spool.is_dir():
+        for path in spool.glob("mixpanel-export-*"):
+            path.unlink(missing_ok=True)
+
+
+def _create_json_tables(pipeline: Any, source: Any, settings: Settings) -> None:
+    from mixpanel_data.destinations.duckdb_tables import create_json_tables
+
+    create_json_tables(pipeline, source, settings.duckdb_compression)
+
+
+def _rebuild_json_tables(pipeline: Any, source: Any, settings: Settings) -> None:
+    """After dlt's refresh re-created the tables its own way, give ``properties`` its codec."""
+    from mixpanel_data.destinations.duckdb_tables import rebuild_json_tables
+
+    rebuild_json_tables(pipeline, source, settings.duckdb_compression)
+
+
+def _keep_event_dates(pipeline: Any, spec: PipelineSpec, zone: str | None) -> None:
+    """Re-derive stored ``event_date`` when the zone it was computed in changed (or is unknown).
+
+    ``event_date`` is ``event_time``'s day in the project's zone. Rows loaded while the zone
+    was unknown (or by a version that defaulted to UTC) hold UTC days; once Mixpanel or a
+    setting names the zone, every row is brought to it, so old and new days agree.
     """
-    from mixpanel_data.tabledrop import drop_known
+    from mixpanel_data.destinations.dates import recompute_event_dates, stored_zone
 
-    drop_known(pipeline, spec.resources)
-    return dlt_pipeline(spec)
+    wanted = zone or "UTC"
+    if stored_zone(pipeline) == wanted:
+        return
+    recompute_event_dates(pipeline, spec, wanted)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from mixpanel_data.exceptions import ConfigError, NotFoundError, TableNotFoundError
-from mixpanel_data.paths import default_database_path
 
 _INTERNAL_SCHEMAS = {"information_schema", "pg_catalog", "main"}
 #: Columns that tell what a table holds (``mp drop --type``), checked in this order.
@@ -21,7 +20,7 @@ TABLE_TYPES: tuple[tuple[str, frozenset[str]], ...] = (
 )
 
 
-def open_database(path: Path | None = None, *, read_only: bool = True) -> Any:
+def open_database(path: Path, *, read_only: bool = True) -> Any:
     """A DuckDB connection with dataset schemas on the search path.
 
     Read-only (the default) refuses a missing file with a hint to load data first, and lets
@@ -29,7 +28,6 @@ def open_database(path: Path | None = None, *, read_only: bool = True) -> Any:
     """
     import duckdb
 
-    path = path or default_database_path()
     if read_only and not path.exists():
         raise NotFoundError(
             f"No local database at {path}: load data first with "

@@ -8,9 +8,9 @@ of failing on a table dlt believes exists. Any other table is a plain ``DROP TAB
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
+from mixpanel_data.config.settings import Settings
 from mixpanel_data.exceptions import InvalidArgumentError
 from mixpanel_data.results import TableInfo
 from mixpanel_data.storage import is_dlt_dataset, quote, resolve_table
@@ -36,23 +36,21 @@ def plan_drop(
     return [t for t in chosen if type_ is None or t.type == type_]
 
 
-def drop_tables(database: Path, data_dir: Path, tables: Sequence[TableInfo]) -> None:
-    """Drop ``tables`` from the database file (no connection to it may be open here)."""
-    from mixpanel_data.datadir import using_data_dir
+def drop_tables(settings: Settings, tables: Sequence[TableInfo]) -> None:
+    """Drop ``tables`` from the settings' database (no connection to it may be open here)."""
     from mixpanel_data.storage import open_database
 
-    con = open_database(database, read_only=False)
+    con = open_database(settings.database_path, read_only=False)
     try:
         managed = {t.dataset for t in tables if is_dlt_dataset(con, t.dataset)}
     finally:
         con.close()
     leftovers = [t for t in tables if t.dataset not in managed]
-    with using_data_dir(data_dir):
-        for dataset in sorted(managed):
-            names = [t.table for t in tables if t.dataset == dataset]
-            leftovers += [t for t in tables if t.table in _drop_with_dlt(dataset, names)]
+    for dataset in sorted(managed):
+        names = [t.table for t in tables if t.dataset == dataset]
+        leftovers += [t for t in tables if t.table in _drop_with_dlt(settings, dataset, names)]
     if leftovers:
-        con = open_database(database, read_only=False)
+        con = open_database(settings.database_path, read_only=False)
         try:
             for table in leftovers:
                 con.execute(f"DROP TABLE IF EXISTS {quote(table.dataset, table.table)}")
@@ -60,25 +58,10 @@ def drop_tables(database: Path, data_dir: Path, tables: Sequence[TableInfo]) -> 
             con.close()
 
 
-def _drop_with_dlt(dataset: str, tables: list[str]) -> list[str]:
+def _drop_with_dlt(settings: Settings, dataset: str, tables: list[str]) -> list[str]:
     """Drop ``tables`` (resource names) with dlt; returns those dlt did not know."""
+    from mixpanel_data.destinations.pipeline import dlt_pipeline, drop_known, finish_pending
     from mixpanel_data.pipelines import PipelineSpec
-    from mixpanel_data.runner import dlt_pipeline, finish_pending
 
     spec = PipelineSpec(name=f"drop-{dataset}", dataset=dataset, destination="duckdb")
-    return drop_known(finish_pending(dlt_pipeline(spec), spec), tables)
-
-
-def drop_known(pipeline: Any, tables: Sequence[str]) -> list[str]:
-    """Drop the ``tables`` dlt loaded (tables and cursors, via dlt); returns the others."""
-    from dlt.pipeline.helpers import pipeline_drop
-
-    if not pipeline.default_schema_name:
-        pipeline.sync_destination()  # a fresh working dir: the schema is in the destination
-    if not pipeline.default_schema_name:
-        return list(tables)
-    known = {t["name"] for t in pipeline.default_schema.data_tables(include_incomplete=True)}
-    resources = [t for t in tables if t in known]
-    if resources:
-        pipeline_drop(pipeline, resources=resources)()
-    return [t for t in tables if t not in known]
+    return drop_known(finish_pending(dlt_pipeline(spec, settings), spec, settings), tables)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mixpanel_data.api import MixpanelClient
+    from mixpanel_data.config.settings import Settings
     from mixpanel_data.credentials import Credentials
 
 
@@ -56,17 +57,22 @@ class Workspace(LiveQueries):
         read_only: bool = False,
         credentials: Credentials | None = None,
         client: MixpanelClient | None = None,
+        settings: Settings | None = None,
     ) -> None:
         """``path``: a data directory (holding ``mixpanel_data.duckdb`` and dlt's state) or a
-        ``.duckdb`` file; default ``MP_DATA_DIR``. ``credentials``/``client`` inject ready ones.
+        ``.duckdb`` file; default ``MP_DATA_DIR``. ``credentials``/``client`` inject ready ones;
+        ``settings`` the library's settings (``Settings.from_env()`` when not given; a ``path``
+        replaces its data directory, for this workspace only).
         """
+        from mixpanel_data.config.settings import Settings
         from mixpanel_data.datadir import split_path
-        from mixpanel_data.paths import data_dir
 
         self._account = account
         self._project_id = None if project_id is None else str(project_id)
         self._region = region
-        self.data_dir, self.path = split_path(path if path is not None else data_dir())
+        base = settings or Settings.from_env()
+        self.data_dir, self.path = split_path(path if path is not None else base.data_dir)
+        self.settings = base.with_(data_dir=self.data_dir)
         self.read_only = read_only
         self._credentials = credentials
         self._client = client
@@ -145,7 +151,10 @@ class Workspace(LiveQueries):
             from mixpanel_data.resolve import resolve_credentials
 
             self._credentials = resolve_credentials(
-                account=self._account, project_id=self._project_id, region=self._region
+                account=self._account,
+                project_id=self._project_id,
+                region=self._region,
+                settings=self.settings,
             )
         return self._credentials
 
@@ -155,7 +164,7 @@ class Workspace(LiveQueries):
         if self._client is None:
             from mixpanel_data.live import live_client
 
-            self._client = live_client(credentials=self.credentials)
+            self._client = live_client(credentials=self.credentials, settings=self.settings)
             self._owns_client = True
         return self._client
 
@@ -211,7 +220,7 @@ class Workspace(LiveQueries):
         from mixpanel_data.localdb import database_info
 
         con = self.connection if self.path.exists() else None
-        return database_info(self.path, self.data_dir, con=con)
+        return database_info(self.settings, con=con, path=self.path)
 
     def drop(self, *names: str) -> list[TableInfo]:
         """Drop the named tables (and, for dlt tables, their cursors); returns what went."""
@@ -231,7 +240,7 @@ class Workspace(LiveQueries):
         )
         if chosen:
             self._close_connection()
-            drop_tables(self.path, self.data_dir, chosen)
+            drop_tables(self.settings, chosen)
         return chosen
 
     # -- fetching -------------------------------------------------------------------------------
@@ -294,7 +303,7 @@ class Workspace(LiveQueries):
         self._close_connection()
         return run_fetch(
             resource,
-            self.data_dir,
+            self.settings,
             credentials,
             from_date=from_date,
             to_date=to_date,

@@ -89,3 +89,28 @@ def _object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise HttpError(400, "body must be a JSON object")
     return body
+
+
+ME_NO_SCOPE = "This service account lacks the user_details scope needed for /me."
+
+
+def handle_me(state: ServerState, ex: Exchange) -> None:
+    """``GET /api/app/me``: the service account's projects, each with its ``timezone``.
+
+    The App API wrapper ``{"status": "ok", "results": {...}}``, with ``projects`` keyed by
+    id, as Mixpanel's MCP server and ``mixpanel-headless`` (``_internal/me.py``) read it.
+    ``Options.me``: ``"ok"``, ``"no_scope"`` (403, the account lacks ``user_details``),
+    ``"bare"`` (no wrapper) or ``"unlisted"`` (the project is not in the map).
+    """
+    spec, mode = state.project.spec, state.options.me
+    if mode == "no_scope":
+        raise HttpError(403, ME_NO_SCOPE)
+    projects: dict[str, Any] = {"1": {"name": "Another project", "organization_id": 7,
+                                      "timezone": "Asia/Tokyo", "has_workspaces": False}}
+    if mode != "unlisted":
+        projects[str(spec.project_id)] = {
+            "name": "Stand-in project", "organization_id": 7, "timezone": spec.timezone,
+            "has_workspaces": True, "domain": "mixpanel.com", "type": "project"}
+    body = {"user_id": 4242, "user_name": spec.sa_username, "projects": projects,
+            "organizations": {"7": {"id": 7, "name": "Stand-in org"}}}
+    ex.send_json(200, body if mode == "bare" else {"status": "ok", "results": body})

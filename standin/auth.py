@@ -27,12 +27,13 @@ def _credentials(header: str | None) -> tuple[str, str] | None:
 
 
 def authenticate(request: Request, spec: ProjectSpec, family: str,
-                 path_project: str | None = None) -> str:
+                 path_project: str | None = None, needs_project: bool = True) -> str:
     """Return the auth mode ("service_account" | "legacy") or raise the matching HttpError.
 
     Missing/garbled/wrong credentials -> 401; a service account without ``project_id`` -> 400;
     a valid service account on another project -> 403. The legacy secret (username = secret,
-    empty password) needs no ``project_id`` but is refused on the App API.
+    empty password) needs no ``project_id`` but is refused on the App API. ``needs_project``
+    is False for ``/api/app/me``, which is about the account, not a project.
     """
     creds = _credentials(request.headers.get("authorization"))
     if creds is None:
@@ -41,6 +42,8 @@ def authenticate(request: Request, spec: ProjectSpec, family: str,
     if user == spec.sa_username:
         if secret != spec.sa_secret:
             raise HttpError(401, BAD_CREDENTIALS)
+        if not needs_project:
+            return "service_account"
         project = path_project or request.params.get("project_id")
         if not project:
             raise HttpError(400, "project_id is required when authenticating with a "

@@ -6,6 +6,7 @@ from mixpanel_data.standin.appapi import (
     handle_annotation_tags,
     handle_annotations,
     handle_legacy_annotations,
+    handle_me,
 )
 from mixpanel_data.standin.engage import handle_engage
 from mixpanel_data.standin.export import handle_export
@@ -29,6 +30,7 @@ def build_router() -> Router:
     router.add(r"/api/2\.0/export", "export", "export", handle_export)
     router.add(r"/api/2\.0/annotations", "query", "annotations", handle_legacy_annotations)
     router.add_query("engage", handle_engage)
+    router.add(r"/api/app/me", "app", "me", handle_me)
     app = r"/api/app/projects/([^/]+)"
     router.add(app + r"/annotations/tags", "app", "annotations/tags", handle_annotation_tags)
     router.add(app + r"/annotations(?:/(\d+))?", "app", "annotations", handle_annotations)

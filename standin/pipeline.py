@@ -24,7 +24,8 @@ def run(state: ServerState, ex: Exchange, route: Route) -> None:
     """Authenticate, apply a queued fault, enforce limits, then call the handler."""
     req = ex.request
     path_project = route.args[0] if route.family == "app" and route.args else None
-    ex.auth = authenticate(req, state.project.spec, route.family, path_project)
+    ex.auth = authenticate(req, state.project.spec, route.family, path_project,
+                           needs_project=route.endpoint != "me")
     fault = state.faults.take(route.family, route.endpoint, req.path)
     ex.fault = fault
     if fault is not None and fault.kind in RESPONSE_FAULTS:

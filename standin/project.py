@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
+
 from mixpanel_data.standin import catalog
 from mixpanel_data.standin.clock import FakeClock, epoch_ms
 from mixpanel_data.standin.generator import (

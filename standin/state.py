@@ -16,6 +16,8 @@ from mixpanel_data.standin.project import Project
 from mixpanel_data.standin.reqlog import RequestLog
 from mixpanel_data.standin.serialize import SERIALIZERS, VARIANTS
 
+ME_MODES = ("ok", "no_scope", "bare", "unlisted")
+
 
 @dataclass
 class Options:
@@ -27,6 +29,7 @@ class Options:
     ``cache_memory``: bytes of compressed export bodies kept in memory before spilling to disk.
     ``serializer``: ``"stable"`` (same bytes every time) or ``"varying"`` (each export request
     writes the same rows in another JSON form, see ``serialize.py``).
+    ``me``: how ``/api/app/me`` answers (``appapi.handle_me``).
     """
 
     engage_total_on_every_page: bool = False
@@ -35,11 +38,14 @@ class Options:
     free_plan: bool = False
     cache_memory: int = 256 << 20
     serializer: str = "stable"
+    me: str = "ok"
 
     def __post_init__(self) -> None:
         if self.serializer not in SERIALIZERS:
             raise ValueError(f"serializer must be one of {', '.join(SERIALIZERS)}; "
                              f"got {self.serializer!r}")
+        if self.me not in ME_MODES:
+            raise ValueError(f"me must be one of {', '.join(ME_MODES)}; got {self.me!r}")
 
 
 @dataclass

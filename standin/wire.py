@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import orjson
+
 from mixpanel_data.standin.faults import BODY_FAULTS, Fault
 
 GZIP_MIN = 1400  # gzip only bodies larger than this (export spec)

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-from mixpanel_data.standin import ProjectSpec, StandIn
 
 from mixpanel_data.api import reset_budgets
 from mixpanel_data.pipelines import get_pipeline
 from mixpanel_data.runner import RunSummary, run_pipeline
+from mixpanel_data.standin import ProjectSpec, StandIn
 
 TZ = "America/Los_Angeles"
 

@@ -4,6 +4,7 @@ The public surface is what ``__all__`` lists; the modules behind it are implemen
 
     hosts     regional base URLs per family, MP_BASE_URL override
     client    MixpanelClient: auth, request path, export spooling and batching
+    factory   make_client: the one way the library builds a client from its settings
     export    export stream decoding, end-of-stream checks, line batching
     retry     RetryPolicy: backoff with jitter, Retry-After
     limiter   ApiLimits and the process-wide shared rate budgets
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from mixpanel_data.api.client import MixpanelClient
 from mixpanel_data.api.export import ExportStats
+from mixpanel_data.api.factory import make_client
 from mixpanel_data.api.hosts import Hosts, resolve_hosts
 from mixpanel_data.api.limiter import ApiLimits, reset_budgets
 from mixpanel_data.api.retry import RetryPolicy
@@ -24,6 +26,7 @@ __all__ = [
     "Hosts",
     "MixpanelClient",
     "RetryPolicy",
+    "make_client",
     "reset_budgets",
     "resolve_hosts",
 ]

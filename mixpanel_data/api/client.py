@@ -34,8 +34,17 @@ import orjson
 from mixpanel_data.api.errors import body_error, error_for_response, read_error_body
 from mixpanel_data.api.export import ExportStats, iter_line_batches, spool_body
 from mixpanel_data.api.hosts import Family, resolve_hosts
-from mixpanel_data.api.limiter import ApiLimits, Budget, budget_key, shared_budget
-from mixpanel_data.api.retry import RetryPolicy, call_with_retries
+from mixpanel_data.api.limiter import (
+    ApiLimits,
+    Budget,
+    WaitHook,
+    budget_key,
+    budget_label,
+    shared_budget,
+)
+from mixpanel_data.api.retry import RateLimited, RetryPolicy, call_with_retries
+from mixpanel_data.config.clock import SYSTEM_CLOCK, Clock
+from mixpanel_data.config.limits import HOUR
 from mixpanel_data.credentials import Credentials
 from mixpanel_data.exceptions import (
     ConfigError,
@@ -67,12 +76,18 @@ class MixpanelClient:
         retry: RetryPolicy | None = None,
         limits: ApiLimits | None = None,
         transport: httpx.BaseTransport | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        on_wait: WaitHook | None = None,
     ) -> None:
+        """``clock`` drives budget waits (and their sleeps); ``on_wait(label, seconds)`` hears
+        of each wait for a budget, ours or Mixpanel's 429, before it starts."""
         credentials.warn_if_legacy()
         self.credentials = credentials
         self.hosts = resolve_hosts(credentials.region, base_url)
-        self.retry = retry or RetryPolicy()
+        self.clock = clock
+        self.retry = retry or RetryPolicy(sleep=clock.sleep)
         self.limits = limits or ApiLimits()
+        self.on_wait = on_wait
         user, password = credentials.basic_auth()
         # The encoded header value is a secret too: make sure no message can ever echo it.
         register_secret(base64.b64encode(f"{user}:{password}".encode()).decode("ascii"))
@@ -165,6 +180,16 @@ class MixpanelClient:
             return None
         return _json_body(response, what=f"{method} {response.request.url.path}")
 
+    def me(self) -> Any:
+        """``GET /api/app/me``: the service account, its organizations and projects (zones).
+
+        Not project-scoped (no ``project_id``); a legacy project secret cannot call it.
+        """
+        if self.credentials.is_legacy:
+            raise ConfigError("Mixpanel's /me needs a service account, not a project secret.")
+        response = self._send("app", "GET", f"{self.hosts.app}/me", params={}, project=False)
+        return _json_body(response, what="GET /api/app/me")
+
     # -- Raw export ------------------------------------------------------------------------------
 
     def export_batches(
@@ -177,6 +202,7 @@ class MixpanelClient:
         batch_bytes: int = 16 * 2**20,
         spool_dir: str | os.PathLike[str] | None = None,
         stats: ExportStats | None = None,
+        max_bytes: int | None = None,
     ) -> Iterator[bytearray]:
         """Raw events of ``from_date``..``to_date`` (inclusive) as batches of whole JSON lines.
 
@@ -184,9 +210,10 @@ class MixpanelClient:
         (``terminated early``, dropped, truncated) is retried from scratch, so a batch is never
         followed by a retry. Each batch is a ``bytearray`` of complete ``\\n``-terminated lines
         (read straight from the spool, no extra copy), about ``batch_bytes`` long. The body is
-        spooled to a temporary file (deleted when the generator ends or is closed), so memory
-        does not grow with the export. An empty window yields nothing. Pass ``stats`` to read
-        attempts, bytes and lines afterwards.
+        spooled to an unnamed temporary file in ``spool_dir`` (it has no name on disk, so even a
+        SIGKILL leaves nothing behind), so memory does not grow with the export. An empty window
+        yields nothing. Pass ``stats`` to read attempts, bytes and lines afterwards. A window
+        whose export exceeds ``max_bytes`` stops downloading and raises ``ExportTooLarge``.
         """
         if from_date > to_date:
             raise InvalidArgumentError(
@@ -199,7 +226,9 @@ class MixpanelClient:
             params["event"] = list(events)
         if where:
             params["where"] = where
-        return self._export(encode_params(params), batch_bytes, spool_dir, stats or ExportStats())
+        return self._export(
+            encode_params(params), batch_bytes, spool_dir, stats or ExportStats(), max_bytes
+        )
 
     def _export(
         self,
@@ -207,25 +236,28 @@ class MixpanelClient:
         batch_bytes: int,
         spool_dir: str | os.PathLike[str] | None,
         stats: ExportStats,
+        max_bytes: int | None,
     ) -> Iterator[bytearray]:
-        fd, spool_path = tempfile.mkstemp(prefix="mixpanel-export-", suffix=".jsonl", dir=spool_dir)
-        try:
-            with os.fdopen(fd, "w+b") as spool:
-                call_with_retries(
-                    self.retry,
-                    lambda attempt: self._download_export(params, spool, stats, attempt),
-                    what=f"GET {httpx.URL(self.hosts.export).path}/export",
-                )
-                spool.seek(0)
-                for batch in iter_line_batches(spool, batch_bytes):
-                    stats.batches += 1
-                    yield batch
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(spool_path)
+        with tempfile.TemporaryFile(prefix="mixpanel-export-", dir=spool_dir) as spool:
+            call_with_retries(
+                self.retry,
+                lambda attempt: self._download_export(params, spool, stats, attempt, max_bytes),
+                what=f"GET {httpx.URL(self.hosts.export).path}/export",
+                max_rate_wait=self.limits.max_wait,
+                on_rate_limited=lambda exc, wait: self._refused("export", exc, wait),
+            )
+            spool.seek(0)
+            for batch in iter_line_batches(spool, batch_bytes):
+                stats.batches += 1
+                yield batch
 
     def _download_export(
-        self, params: dict[str, str], spool: BinaryIO, stats: ExportStats, attempt: int
+        self,
+        params: dict[str, str],
+        spool: BinaryIO,
+        stats: ExportStats,
+        attempt: int,
+        max_bytes: int | None = None,
     ) -> None:
         """One attempt at the whole window: stream, decode and verify into ``spool``."""
         spool.seek(0)
@@ -242,7 +274,7 @@ class MixpanelClient:
                 log["status"] = response.status_code
                 if response.status_code != 200:
                     raise self._error(response, read_error_body(response))
-                spool_body(response, spool, stats)
+                spool_body(response, spool, stats, max_bytes)
             finally:
                 response.close()
 
@@ -258,21 +290,41 @@ class MixpanelClient:
         data: Mapping[str, str] | None = None,
         json: Any = None,
         idempotent: bool = True,
+        project: bool = True,
     ) -> httpx.Response:
-        """Send one buffered request with budget, retries and error mapping; 2xx response."""
+        """Send one buffered request with budget, retries and error mapping; 2xx response.
+
+        ``project=False`` leaves ``project_id`` out (``/me`` is not about one project)."""
 
         def attempt_once(attempt: int) -> httpx.Response:
+            query = self._with_project(params) if project else dict(params)
             with self._attempt(family, method, url, attempt) as log:
-                response = self._http.request(
-                    method, url, params=self._with_project(params), data=data, json=json
-                )
+                response = self._http.request(method, url, params=query, data=data, json=json)
                 log["status"] = response.status_code
             if not response.is_success:
                 raise self._error(response, response.content)
             return response
 
         what = f"{method} {httpx.URL(url).path}"
-        return call_with_retries(self.retry, attempt_once, what=what, idempotent=idempotent)
+        return call_with_retries(
+            self.retry,
+            attempt_once,
+            what=what,
+            idempotent=idempotent,
+            max_rate_wait=self.limits.max_wait,
+            on_rate_limited=lambda exc, wait: self._refused(family, exc, wait),
+        )
+
+    def _refused(self, family: Family, exc: RateLimited, wait: float) -> None:
+        """Mixpanel answered 429: when its hourly budget is spent (and it did not say when it
+        has room again), count ours as spent too; tell ``on_wait`` what is being waited for."""
+        hourly = _hour_full(exc.detail)
+        budget = self._budget(family)
+        if hourly and exc.retry_after is None and budget is not None:
+            budget.fill(HOUR)
+        if self.on_wait is not None:
+            label = budget_label(family, HOUR if hourly else 0.0)
+            self.on_wait(f"{label} (Mixpanel answered 429)", wait)
 
     @contextlib.contextmanager
     def _attempt(
@@ -283,7 +335,8 @@ class MixpanelClient:
         path = httpx.URL(url).path
         log: dict[str, Any] = {"status": None}
         started = time.monotonic()
-        with budget.slot() if budget else contextlib.nullcontext():
+        slot = budget.slot(max_wait=self.limits.max_wait, on_wait=self.on_wait) if budget else None
+        with slot or contextlib.nullcontext():
             try:
                 yield log
             finally:
@@ -295,7 +348,7 @@ class MixpanelClient:
 
     def _budget(self, family: Family) -> Budget | None:
         project = budget_key(self.credentials)
-        return shared_budget(family, self.hosts.origin(family), project, self.limits)
+        return shared_budget(family, self.hosts.origin(family), project, self.limits, self.clock)
 
     def _with_project(self, params: Mapping[str, str]) -> dict[str, str]:
         """A copy of ``params`` with the service account's ``project_id`` (never mutates)."""
@@ -331,6 +384,18 @@ def encode_params(params: Mapping[str, Any] | None) -> dict[str, str]:
         else:
             encoded[key] = str(value)
     return encoded
+
+
+def _hour_full(detail: str) -> bool:
+    """Whether a Query 429 says the hourly count is at its limit ("61/60 ... in the last hour").
+
+    The documented message carries both counters (API reference §4.2); an export 429 ("too
+    many export requests in progress") or another text says nothing about the hour.
+    """
+    import re
+
+    match = re.search(r"(\d+)/(\d+) queries running in the last hour", detail)
+    return match is not None and int(match.group(1)) >= int(match.group(2))
 
 
 def _json_body(response: httpx.Response, *, what: str) -> Any:

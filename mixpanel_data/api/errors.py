@@ -104,13 +104,15 @@ def error_for_response(
     if status == 401:
         return AuthenticationError(
             "Mixpanel rejected the credentials (401): check the service account username "
-            "and secret (`mp auth test`)."
+            "and secret (`mp auth test`).",
+            status_code=401,
         )
     if status == 403:
         project = f"project {project_id}" if project_id else "this project"
         return AuthenticationError(
             f"Mixpanel denied access to {project} (403: {detail}): give the service account a "
-            "role in that project or fix the project id (MP_PROJECT_ID / --project)."
+            "role in that project or fix the project id (MP_PROJECT_ID / --project).",
+            status_code=403,
         )
     if status == 402:
         return PlanRestrictedError(

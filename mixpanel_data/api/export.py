@@ -27,12 +27,31 @@ import orjson
 from mixpanel_data.api.retry import RETRYABLE_TRANSPORT_ERRORS
 from mixpanel_data.exceptions import IncompleteExportError
 
-__all__ = ["ExportStats", "LineTail", "StreamDecoder", "iter_line_batches", "spool_body"]
+__all__ = [
+    "ExportStats",
+    "ExportTooLarge",
+    "LineTail",
+    "StreamDecoder",
+    "iter_line_batches",
+    "spool_body",
+]
 
 _TERMINATED = (b"terminated early", b"export terminated early")
 _BLANK = b"\r\n\t "
 #: Largest piece of decompressed data handled at once (bounds memory per chunk).
 PIECE_BYTES = 256 * 1024
+
+
+class ExportTooLarge(Exception):
+    """A window's export grew past the caller's ``max_bytes``: fetch it as smaller windows.
+
+    Internal to the fetch (never retried as such): the download stops at once, so a window
+    that was sized on a guess (many empty days, then a busy stretch) costs bounded disk.
+    """
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"export window exceeded {size} bytes")
+        self.size = size
 
 
 @dataclass
@@ -199,16 +218,25 @@ def _fill(spool: BinaryIO, head: bytearray, size: int) -> tuple[bytearray, bool]
     return buf, eof
 
 
-def spool_body(response: httpx.Response, spool: BinaryIO, stats: ExportStats) -> None:
-    """Stream ``response`` decoded into ``spool``; ``IncompleteExportError`` if it ended badly."""
+def spool_body(
+    response: httpx.Response, spool: BinaryIO, stats: ExportStats, max_bytes: int | None = None
+) -> None:
+    """Stream ``response`` decoded into ``spool``; ``IncompleteExportError`` if it ended badly.
+
+    ``ExportTooLarge`` as soon as more than ``max_bytes`` decoded bytes arrived.
+    """
     decoder = StreamDecoder(response.headers.get("content-encoding"))
     tail = LineTail()
+    written = 0
     try:
         for raw in response.iter_raw():
             stats.wire_bytes += len(raw)
             for data in decoder.feed(raw):
                 spool.write(data)
                 tail.feed(data)
+                written += len(data)
+                if max_bytes is not None and written > max_bytes:
+                    raise ExportTooLarge(max_bytes)
     except RETRYABLE_TRANSPORT_ERRORS as exc:
         raise IncompleteExportError(
             f"Export connection dropped after {stats.wire_bytes} bytes "

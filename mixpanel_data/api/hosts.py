@@ -13,7 +13,6 @@ while keeping its normal path, so one local stand-in server can answer all three
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -74,11 +73,12 @@ def resolve_hosts(
 ) -> Hosts:
     """Pick the hosts for ``region``, or put every family under one override origin.
 
-    ``base_url`` wins over ``MP_BASE_URL``; an empty value counts as unset.
+    ``base_url`` wins over ``MP_BASE_URL`` in ``environ`` (pass the environment to honour it;
+    the library's own callers pass the settings' ``base_url`` instead); empty counts as unset.
     """
     if region not in REGIONS:
         raise ConfigError(f"Unknown region {region!r}: use one of us, eu, in (MP_REGION).")
-    env = os.environ if environ is None else environ
+    env = environ or {}
     override = base_url or env.get(BASE_URL_ENV) or None
     if override is None:
         origins = _ORIGINS[region]

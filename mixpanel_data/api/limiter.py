@@ -21,50 +21,48 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
+from mixpanel_data.config.clock import SYSTEM_CLOCK, Clock
+from mixpanel_data.config.limits import HOUR, ApiLimits, RateWindow
 from mixpanel_data.credentials import Credentials
 from mixpanel_data.exceptions import RateLimitError
 
-__all__ = ["ApiLimits", "Budget", "RateWindow", "budget_key", "reset_budgets", "shared_budget"]
+__all__ = [
+    "ApiLimits",
+    "Budget",
+    "RateWindow",
+    "WaitHook",
+    "budget_key",
+    "budget_label",
+    "duration_text",
+    "reset_budgets",
+    "shared_budget",
+]
 
 logger = logging.getLogger("mixpanel_data.api")
-HOUR = 3600.0
+WaitHook = Callable[[str, float], None]
+"""``on_wait(label, seconds)``: told before a wait of a second or more (e.g. for a progress bar)."""
 
 
-@dataclass(frozen=True)
-class ApiLimits:
-    """Mixpanel's documented per-project limits; ``None`` switches one limit off."""
-
-    query_concurrent: int | None = 5
-    query_per_hour: int | None = 60
-    export_concurrent: int | None = 100
-    export_per_second: int | None = 3
-    export_per_hour: int | None = 60
-    #: Longest the limiter sleeps for a rate window before raising ``RateLimitError`` instead.
-    max_wait: float = 60.0
-    #: Longest a request waits for a free concurrency slot before raising ``RateLimitError``.
-    slot_timeout: float = 900.0
-
-    def windows(self, family: str) -> list[RateWindow]:
-        """The rolling windows that apply to ``family`` ("query" or "export")."""
-        pairs = {
-            "query": [(self.query_per_hour, HOUR)],
-            "export": [(self.export_per_second, 1.0), (self.export_per_hour, HOUR)],
-        }.get(family, [])
-        return [RateWindow(limit, period) for limit, period in pairs if limit is not None]
-
-    def concurrent(self, family: str) -> int | None:
-        """How many requests of ``family`` may be in flight at once (None: no cap)."""
-        return {"query": self.query_concurrent, "export": self.export_concurrent}.get(family)
+def budget_label(family: str, period: float) -> str:
+    """How a person calls the budget being waited for ("hourly query budget")."""
+    noun = "export" if family == "export" else "query"
+    if period >= HOUR:
+        return f"hourly {noun} budget"
+    if period <= 1.0:
+        return f"per-second {noun} limit"
+    return f"{noun} budget"
 
 
-@dataclass(frozen=True)
-class RateWindow:
-    """At most ``limit`` request starts in any ``period`` seconds."""
-
-    limit: int
-    period: float
+def duration_text(seconds: float) -> str:
+    """``45 s``, ``12 min``, ``1 h 5 min``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
 class Budget:
@@ -78,14 +76,19 @@ class Budget:
         self,
         name: str,
         *,
+        family: str = "query",
         concurrent: int | None,
         windows: Sequence[RateWindow] = (),
         max_wait: float = 60.0,
         slot_timeout: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        scope: str | None = None,
     ) -> None:
+        """``scope`` names whose budget it is in messages ("project 2526451")."""
         self.name = name
+        self.scope = scope or name
+        self.family = family
         self.concurrent = concurrent
         self.windows = tuple(windows)
         self.max_wait = max_wait
@@ -103,31 +106,45 @@ class Budget:
             return self._in_flight
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
-        """Hold one request slot for the duration of the block."""
-        self.acquire()
+    def slot(
+        self, *, max_wait: float | None = None, on_wait: WaitHook | None = None
+    ) -> Iterator[None]:
+        """Hold one request slot for the duration of the block (``acquire``'s arguments)."""
+        self.acquire(max_wait=max_wait, on_wait=on_wait)
         try:
             yield
         finally:
             self.release()
 
-    def acquire(self) -> None:
-        """Wait for a free slot and room in every rate window, then count one request start."""
+    def acquire(
+        self, *, max_wait: float | None = None, on_wait: WaitHook | None = None
+    ) -> None:
+        """Wait for a free slot and room in every rate window, then count one request start.
+
+        ``max_wait`` (default: the budget's) caps one wait for a rate window; a longer one
+        raises ``RateLimitError`` saying how long to wait. ``on_wait(label, seconds)`` hears of
+        every wait of a second or more before it starts (the progress bar shows it).
+        """
+        limit = self.max_wait if max_wait is None else max_wait
         deadline = time.monotonic() + self.slot_timeout
         while True:
             with self._cond:
                 self._wait_for_slot(deadline)
-                wait = self._window_wait()
+                wait, period = self._window_wait()
                 if wait <= 0:
                     self._record_start()
                     return
-            if wait > self.max_wait:
+            label = budget_label(self.family, period)
+            if wait > limit:
                 raise RateLimitError(
-                    f"Mixpanel {self.name} budget is used up for now: wait {wait:.0f}s before "
-                    "trying again, or raise ApiLimits.max_wait to let the client wait.",
+                    f"Mixpanel's {label} for {self.scope} is used up: it has room again in "
+                    f"{duration_text(wait)}; "
+                    "run again then (or allow longer waits with --max-wait / MP_MAX_WAIT).",
                     retry_after=wait,
                 )
             logger.debug("waiting %.2fs for the %s rate budget", wait, self.name)
+            if on_wait is not None and wait >= 1.0:
+                on_wait(label, wait)
             self._sleep(wait)
 
     def release(self) -> None:
@@ -153,16 +170,30 @@ class Budget:
                 )
             self._cond.wait(remaining)
 
-    def _window_wait(self) -> float:
-        """Seconds until every rate window has room (0 when a request may start now)."""
+    def _window_wait(self) -> tuple[float, float]:
+        """(seconds until every rate window has room, the period of the one that decides)."""
         now = self._clock()
-        wait = 0.0
+        wait, period = 0.0, 0.0
         for window, starts in zip(self.windows, self._starts, strict=True):
             while starts and starts[0] <= now - window.period:
                 starts.popleft()
-            if len(starts) >= window.limit:
-                wait = max(wait, starts[0] + window.period - now)
-        return wait
+            if len(starts) >= window.limit and starts[0] + window.period - now > wait:
+                wait, period = starts[0] + window.period - now, window.period
+        return wait, period
+
+    def fill(self, period: float) -> None:
+        """Count the window of ``period`` as full from now: Mixpanel said so with a 429.
+
+        Other clients of the project (a second process, a person at a dashboard) spend the same
+        hourly budget, so the server can run out before our own count does; from then on this
+        process waits locally instead of sending requests that are sure to be refused.
+        """
+        with self._cond:
+            now = self._clock()
+            for window, starts in zip(self.windows, self._starts, strict=True):
+                if window.period == period:
+                    starts.clear()
+                    starts.extend([now] * window.limit)
 
     def _record_start(self) -> None:
         now = self._clock()
@@ -183,7 +214,13 @@ def budget_key(credentials: Credentials) -> str:
     return f"legacy-{digest}"
 
 
-def shared_budget(family: str, origin: str, project: str, limits: ApiLimits) -> Budget | None:
+def shared_budget(
+    family: str,
+    origin: str,
+    project: str,
+    limits: ApiLimits,
+    clock: Clock = SYSTEM_CLOCK,
+) -> Budget | None:
     """The process-wide budget of (family, origin, project); None if ``family`` is unlimited.
 
     The first client to ask creates the budget with its ``limits``; later clients share it, so
@@ -198,12 +235,17 @@ def shared_budget(family: str, origin: str, project: str, limits: ApiLimits) -> 
         budget = _REGISTRY.get(key)
         if budget is None:
             label = project if not project.startswith("legacy-") else "legacy project"
+            scope = f"project {project}" if label == project else "the legacy project"
             budget = Budget(
                 f"{family} ({origin}, {label})",
+                scope=scope,
+                family=family,
                 concurrent=concurrent,
                 windows=windows,
                 max_wait=limits.max_wait,
                 slot_timeout=limits.slot_timeout,
+                clock=clock.monotonic,
+                sleep=clock.sleep,
             )
             _REGISTRY[key] = budget
         return budget

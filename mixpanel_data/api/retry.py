@@ -1,17 +1,20 @@
 """Retry with exponential backoff and jitter, honouring ``Retry-After`` on 429.
 
 Mixpanel has no cursor on export and documents no ``Retry-After``, but real deployments send one
-on 429 (API reference §4.2). So: on 429 wait what the server asked (capped), otherwise back off
-exponentially with jitter; on 5xx, resets, timeouts and incomplete exports back off and retry.
+on 429 (API reference §4.2). On 5xx, resets, timeouts and incomplete exports: back off
+exponentially with jitter, ``max_attempts`` in all. A 429 is different: the project's budget is
+spent (often by someone else: another process, a dashboard), and it has room again within the
+hour. So a 429 waits what the server asked, or backs off from 30 s to 5 min, for as long as
+``max_rate_wait`` allows in total, and does not use up attempts.
 
-What is retried, and what is raised when attempts run out:
+What is retried, and what is raised when it gives up:
 
     RateLimited (429, internal)        -> RateLimitError, message says how long to wait
     TransientError / IncompleteExport  -> the last TransientError
     httpx timeouts / network / protocol errors -> TransientError naming the failure
 
-A ``Retry-After`` above ``retry_after_cap`` is not slept through: the loop stops at once with a
-``RateLimitError`` saying how long to wait, so a process never hangs silently for an hour.
+A ``Retry-After`` beyond what is left of ``max_rate_wait`` is not slept through: the loop stops at
+once with a ``RateLimitError`` saying how long to wait, so a process never hangs past its cap.
 """
 
 from __future__ import annotations
@@ -66,13 +69,16 @@ class RetryPolicy:
     base_delay: float = 2.0
     max_delay: float = 60.0
     jitter: float = 1.0
-    retry_after_cap: float = 120.0
+    #: First and longest wait after a 429 that carries no ``Retry-After``.
+    rate_limit_delay: float = 30.0
+    rate_limit_max_delay: float = 300.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("RetryPolicy.max_attempts must be at least 1")
-        if min(self.base_delay, self.max_delay, self.jitter, self.retry_after_cap) < 0:
+        delays = (self.base_delay, self.max_delay, self.jitter, self.rate_limit_delay)
+        if min(*delays, self.rate_limit_max_delay) < 0:
             raise ValueError("RetryPolicy delays must not be negative")
 
     def backoff(self, attempt: int) -> float:
@@ -84,7 +90,12 @@ class RetryPolicy:
         """Seconds to wait before the next attempt; ``Retry-After`` wins over the backoff."""
         if retry_after is None:
             return self.backoff(attempt)
-        return min(retry_after, self.retry_after_cap) + random.uniform(0, self.jitter)
+        return retry_after + random.uniform(0, self.jitter)
+
+    def rate_limit_backoff(self, refusals: int) -> float:
+        """Seconds to wait after the ``refusals``-th 429 in a row that gave no ``Retry-After``."""
+        wait = min(self.rate_limit_max_delay, self.rate_limit_delay * 2 ** (refusals - 1))
+        return wait + random.uniform(0, self.jitter)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -111,22 +122,37 @@ def call_with_retries(
     *,
     what: str,
     idempotent: bool = True,
+    max_rate_wait: float = 0.0,
+    on_rate_limited: Callable[[RateLimited, float], None] | None = None,
 ) -> T:
     """Run ``attempt_fn(attempt)`` until it succeeds or the policy gives up.
 
     ``what`` ("GET /api/query/segmentation") names the call in logs and messages. A
     non-idempotent call is only retried when it certainly did not reach the server
-    (connect failures) or was refused with 429.
+    (connect failures) or was refused with 429. 429s are waited out for at most
+    ``max_rate_wait`` seconds in total (0: raise at the first); ``on_rate_limited(exc, wait)``
+    is told before each such wait.
     """
-    for attempt in range(1, policy.max_attempts + 1):
-        last = attempt == policy.max_attempts
+    attempt, refusals, waited = 1, 0, 0.0
+    while True:
+        last = attempt >= policy.max_attempts
         try:
             return attempt_fn(attempt)
         except RateLimited as exc:
-            retry_after = exc.retry_after
-            if last or (retry_after is not None and retry_after > policy.retry_after_cap):
-                raise _rate_limit_error(what, attempt, exc, policy) from None
-            reason = "HTTP 429"
+            refusals += 1
+            wait = (
+                policy.rate_limit_backoff(refusals)
+                if exc.retry_after is None
+                else exc.retry_after
+            )
+            if waited + wait > max_rate_wait:
+                raise _rate_limit_error(what, refusals, exc, wait) from None
+            if on_rate_limited is not None:
+                on_rate_limited(exc, wait)
+            logger.info("%s answered 429: waiting %.0fs (refusal %d)", what, wait, refusals)
+            waited += wait
+            policy.sleep(wait)
+            continue
         except TransientError as exc:
             if last or not idempotent:
                 raise
@@ -141,7 +167,7 @@ def call_with_retries(
             what, wait, reason, attempt + 1, policy.max_attempts,
         )  # fmt: skip
         policy.sleep(wait)
-    raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+        attempt += 1
 
 
 def _reason(exc: TransientError) -> str:
@@ -154,15 +180,15 @@ def _reason(exc: TransientError) -> str:
     return type(exc).__name__
 
 
-def _rate_limit_error(
-    what: str, attempts: int, exc: RateLimited, policy: RetryPolicy
-) -> RateLimitError:
+def _rate_limit_error(what: str, refusals: int, exc: RateLimited, wait: float) -> RateLimitError:
     """A one-line ``RateLimitError`` that says how long to wait before trying again."""
-    wait = exc.retry_after if exc.retry_after is not None else policy.backoff(attempts)
-    noun = "attempt" if attempts == 1 else "attempts"
+    from mixpanel_data.api.limiter import duration_text
+
+    noun = "time" if refusals == 1 else "times"
     return RateLimitError(
-        f"Mixpanel rate limit hit (429) on {what} after {attempts} {noun}: wait {wait:.0f}s "
-        f"and try again, or fetch less at once ({exc.detail}).",
+        f"Mixpanel refused {what} {refusals} {noun} (429, rate limit): it has room again in "
+        f"about {duration_text(wait)}; run again then, or allow longer waits with --max-wait / "
+        f"MP_MAX_WAIT ({exc.detail}).",
         retry_after=wait,
     )
 

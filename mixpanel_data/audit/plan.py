@@ -11,10 +11,9 @@ its type (``plan: string``). Errors name the file, the line and the key::
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -139,6 +138,9 @@ class ConditionalRule(BaseModel):
     require: dict[str, PropertySpec]
     events: list[str] | None = None
 
+if TYPE_CHECKING:
+    from mixpanel_data.config.settings import Settings
+
 
 def _default_rules() -> list[ConditionalRule]:
     return [
@@ -200,9 +202,11 @@ def check_regex(pattern: str) -> str:
     return pattern
 
 
-def default_plan_path() -> Path:
-    """``MP_TRACKING_PLAN`` or ``./tracking_plan.yaml``."""
-    return Path(os.environ.get("MP_TRACKING_PLAN", "tracking_plan.yaml"))
+def default_plan_path(settings: Settings | None = None) -> Path:
+    """The settings' tracking plan: ``MP_TRACKING_PLAN`` or ``./tracking_plan.yaml``."""
+    from mixpanel_data.config.settings import Settings
+
+    return (settings or Settings.from_env()).tracking_plan
 
 
 def load_plan(path: Path | None = None) -> TrackingPlan:

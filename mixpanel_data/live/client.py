@@ -13,36 +13,26 @@ client for input it is going to refuse.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from mixpanel_data.exceptions import ConfigError
-
 if TYPE_CHECKING:
     from mixpanel_data.api import ApiLimits, MixpanelClient
+    from mixpanel_data.api.limiter import WaitHook
+    from mixpanel_data.config.settings import Settings
     from mixpanel_data.credentials import Credentials
 
-__all__ = ["LIMIT_ENV", "LazyClient", "live_client", "query_limits"]
-
-#: Environment variable -> ``ApiLimits`` field.
-LIMIT_ENV = {"MP_QUERY_CONCURRENT": "query_concurrent", "MP_QUERY_PER_HOUR": "query_per_hour"}
+__all__ = ["LazyClient", "live_client", "query_limits"]
 
 
 def query_limits(environ: Mapping[str, str] | None = None) -> ApiLimits:
-    """Mixpanel's documented limits, overridden by ``MP_QUERY_CONCURRENT``/``MP_QUERY_PER_HOUR``."""
-    from mixpanel_data.api import ApiLimits
+    """Mixpanel's documented limits, overridden by ``MP_QUERY_CONCURRENT``/``MP_QUERY_PER_HOUR``.
 
-    env = os.environ if environ is None else environ
-    changes: dict[str, int | None] = {}
-    for var, field in LIMIT_ENV.items():
-        raw = env.get(var, "").strip()
-        if not raw:
-            continue
-        if not raw.isdigit():
-            raise ConfigError(f"{var}={raw!r} is not a whole number: set it to e.g. 60 (0 = off).")
-        changes[field] = int(raw) or None
-    return ApiLimits(**changes)  # type: ignore[arg-type]
+    The same reading as ``Settings.from_env`` (one place knows the variables).
+    """
+    from mixpanel_data.config.settings import Settings
+
+    return Settings.from_env(environ).limits
 
 
 def live_client(
@@ -52,13 +42,25 @@ def live_client(
     project_id: str | int | None = None,
     base_url: str | None = None,
     limits: ApiLimits | None = None,
+    settings: Settings | None = None,
+    on_wait: WaitHook | None = None,
 ) -> MixpanelClient:
-    """A ``MixpanelClient`` for live queries: credentials resolved in the documented order."""
-    from mixpanel_data.api import MixpanelClient
+    """A ``MixpanelClient`` for live queries: credentials resolved in the documented order.
+
+    Built by ``api.factory.make_client`` from ``settings`` (``MP_*`` when not given);
+    ``base_url`` and ``limits`` override those two settings.
+    """
+    from mixpanel_data.api.factory import make_client
+    from mixpanel_data.config.settings import Settings
     from mixpanel_data.resolve import resolve_credentials
 
-    creds = credentials or resolve_credentials(account=account, project_id=project_id)
-    return MixpanelClient(creds, base_url=base_url, limits=limits or query_limits())
+    conf = settings or Settings.from_env()
+    if base_url or limits:
+        conf = conf.with_(base_url=base_url or conf.base_url, limits=limits or conf.limits)
+    creds = credentials or resolve_credentials(
+        account=account, project_id=project_id, settings=conf
+    )
+    return make_client(creds, conf, on_wait=on_wait)
 
 
 class LazyClient:

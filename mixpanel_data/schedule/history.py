@@ -1,6 +1,6 @@
 """Run history of scheduled pipelines: one SQLite file shared by every scheduler process.
 
-``MP_DATA_DIR/schedule/history.sqlite`` holds one row per run (pipeline, the cron time it ran
+``<data dir>/schedule/history.sqlite`` holds one row per run (pipeline, the cron time it ran
 for, start, end, status, rows, duration, error message). ``mp schedule status`` and
 ``mp info --pipeline`` read the last success, the last failure and its message from it; the
 scheduler reads the last cron time handled to catch a missed run up once.
@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mixpanel_data.paths import data_dir
 from mixpanel_data.pipelines import PipelineSpec
 
 _SCHEMA = """
@@ -31,15 +30,12 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
-def schedule_dir() -> Path:
-    """``MP_DATA_DIR/schedule`` (history and locks), created."""
-    path = data_dir() / "schedule"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+HISTORY_FILE = "history.sqlite"
 
 
-def _connect() -> sqlite3.Connection:
-    con = sqlite3.connect(schedule_dir() / "history.sqlite", timeout=30, isolation_level=None)
+def _connect(directory: Path) -> sqlite3.Connection:
+    directory.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(directory / HISTORY_FILE, timeout=30, isolation_level=None)
     con.execute(_SCHEMA)
     return con
 
@@ -48,9 +44,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def record_start(pipeline: str, scheduled_for: datetime | None) -> int:
-    """A ``running`` row; returns its id for :func:`record_end`."""
-    con = _connect()
+def record_start(directory: Path, pipeline: str, scheduled_for: datetime | None) -> int:
+    """A ``running`` row in ``directory``'s history; returns its id for :func:`record_end`."""
+    con = _connect(directory)
     try:
         cur = con.execute(
             "INSERT INTO runs (pipeline, scheduled_for, started_at, status) "
@@ -63,10 +59,15 @@ def record_start(pipeline: str, scheduled_for: datetime | None) -> int:
 
 
 def record_end(
-    run_id: int, status: str, rows_new: int | None, duration: float, message: str | None = None
+    directory: Path,
+    run_id: int,
+    status: str,
+    rows_new: int | None,
+    duration: float,
+    message: str | None = None,
 ) -> None:
     """Close a run: ``success``, ``failure`` (with its message) or ``interrupted``."""
-    con = _connect()
+    con = _connect(directory)
     try:
         con.execute(
             "UPDATE runs SET finished_at = ?, status = ?, rows_new = ?, duration_seconds = ?, "
@@ -77,9 +78,9 @@ def record_end(
         con.close()
 
 
-def last_scheduled(pipeline: str) -> datetime | None:
+def last_scheduled(directory: Path, pipeline: str) -> datetime | None:
     """The latest cron time a run was started for (any outcome), if any."""
-    con = _connect()
+    con = _connect(directory)
     try:
         row = con.execute(
             "SELECT max(scheduled_for) FROM runs WHERE pipeline = ?", (pipeline,)
@@ -89,9 +90,9 @@ def last_scheduled(pipeline: str) -> datetime | None:
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
 
-def runs(pipeline: str | None = None) -> list[dict[str, Any]]:
+def runs(directory: Path, pipeline: str | None = None) -> list[dict[str, Any]]:
     """Every recorded run (oldest first), of one pipeline or all."""
-    con = _connect()
+    con = _connect(directory)
     con.row_factory = sqlite3.Row
     try:
         sql = "SELECT * FROM runs" + (" WHERE pipeline = ?" if pipeline else "") + " ORDER BY id"
@@ -104,9 +105,11 @@ def _last(history: list[dict[str, Any]], status: str) -> dict[str, Any] | None:
     return next((r for r in reversed(history) if r["status"] == status), None)
 
 
-def status_of(spec: PipelineSpec, now: datetime | None = None) -> dict[str, Any]:
+def status_of(
+    directory: Path, spec: PipelineSpec, now: datetime | None = None
+) -> dict[str, Any]:
     """Schedule, next run, last success and last failure (with its message) of one pipeline."""
-    history = runs(spec.name)
+    history = runs(directory, spec.name)
     success, failure = _last(history, "success"), _last(history, "failure")
     nxt = spec.schedule.next_run(now or datetime.now(UTC)) if spec.schedule else None
     return {

@@ -20,9 +20,10 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from mixpanel_data.config.settings import Settings
 from mixpanel_data.pipelines import PipelineSpec
 from mixpanel_data.schedule import history
 from mixpanel_data.schedule.lock import run_lock
@@ -31,24 +32,23 @@ logger = logging.getLogger("mixpanel_data.schedule")
 Clock = Callable[[], datetime]
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Scheduler:
     """Runs due pipelines until :meth:`stop` (or a signal) asks it to end."""
 
     def __init__(
         self,
         specs: Iterable[PipelineSpec],
+        settings: Settings,
         *,
         run: Callable[[PipelineSpec], Any] | None = None,
-        clock: Clock = _utc_now,
+        clock: Clock | None = None,
         max_sleep: float = 30.0,
     ) -> None:
         self.specs = [s for s in specs if s.schedule is not None]
-        self._run = run or _run_pipeline
-        self._clock = clock
+        self.settings = settings
+        self._history = settings.schedule_dir
+        self._run = run or (lambda spec: _run_pipeline(spec, settings))
+        self._clock = clock or settings.clock.now
         self._max_sleep = max_sleep
         self._stopping = threading.Event()
         self._signals = 0
@@ -95,7 +95,7 @@ class Scheduler:
         for spec in self.specs:
             assert spec.schedule is not None
             due = spec.schedule.previous_run(now)
-            last = history.last_scheduled(spec.name)
+            last = history.last_scheduled(self._history, spec.name)
             if last is not None and last < due and not self._stopping.is_set():
                 logger.info("%s missed its run at %s: catching up once", spec.name, due)
                 self.run_one(spec, due)
@@ -115,33 +115,34 @@ class Scheduler:
 
     def run_one(self, spec: PipelineSpec, scheduled_for: datetime) -> str:
         """One locked, recorded run: ``success``, ``failure``, ``interrupted`` or ``skipped``."""
-        with run_lock(spec) as held:
+        with run_lock(self._history, spec) as held:
             if not held:
                 logger.info("%s: skipped, another run holds its lock", spec.name)
                 return "skipped"
-            run_id = history.record_start(spec.name, scheduled_for)
+            run_id = history.record_start(self._history, spec.name, scheduled_for)
             logger.info("%s: run started (scheduled for %s)", spec.name, scheduled_for)
             started = time.monotonic()
             try:
                 summary = self._run(spec)
             except KeyboardInterrupt:
-                history.record_end(run_id, "interrupted", None, time.monotonic() - started)
+                elapsed = time.monotonic() - started
+                history.record_end(self._history, run_id, "interrupted", None, elapsed)
                 logger.info("%s: run interrupted", spec.name)
                 raise
             except Exception as exc:
                 elapsed = time.monotonic() - started
                 message = " ".join(str(exc).split())[:500] or type(exc).__name__
-                history.record_end(run_id, "failure", None, elapsed, message)
+                history.record_end(self._history, run_id, "failure", None, elapsed, message)
                 logger.error("%s: run failed after %.1fs: %s", spec.name, elapsed, message)
                 return "failure"
             elapsed = time.monotonic() - started
             rows = getattr(summary, "rows_new", None)
-            history.record_end(run_id, "success", rows, elapsed)
+            history.record_end(self._history, run_id, "success", rows, elapsed)
             logger.info("%s: run finished: %s new rows in %.1fs", spec.name, rows, elapsed)
             return "success"
 
 
-def _run_pipeline(spec: PipelineSpec) -> Any:
+def _run_pipeline(spec: PipelineSpec, settings: Settings) -> Any:
     from mixpanel_data.runner import run_pipeline
 
-    return run_pipeline(spec)
+    return run_pipeline(spec, settings)

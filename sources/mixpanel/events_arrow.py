@@ -4,21 +4,30 @@ The bytes become a zero-copy Arrow string column (offsets found with numpy), Duc
 reader pulls every needed field in one parse per line, and numpy fixes up the times. That keeps
 the fast path in C++ on every core while dlt receives typed Arrow tables with ``properties``
 as one JSON text column.
+
+The dedupe key (``event_key``) must not depend on how Mixpanel serialized a row: another export
+of the same events can order keys differently or escape text differently. An event with
+``$insert_id`` is keyed on Mixpanel's own 4-tuple (event, distinct_id, time, $insert_id), with
+``time`` written canonically. An event without one is keyed on its content in canonical form:
+parsed, ``mp_processing_time_ms`` (ingestion metadata) removed, keys sorted, re-serialized.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 import numpy as np
+import orjson
 import pyarrow as pa
-from mixpanel_data.sources.mixpanel import timezones as tz_
 
 from mixpanel_data.exceptions import MixpanelDataError
+from mixpanel_data.sources.mixpanel import timezones as tz_
 
 PROMOTE_TYPES = {
     "text": ("VARCHAR", pa.string()),
@@ -78,7 +87,7 @@ class EventParser:
             ) from None
         finally:
             con.unregister("batch_lines")
-        return self._finish(parsed)
+        return self._finish(_with_content_keys(parsed, lines))
 
     def _finish(self, parsed: pa.Table) -> pa.Table:
         raw_us = tz_.raw_time_to_us(parsed.column("time_raw").to_numpy(zero_copy_only=False))
@@ -168,8 +177,7 @@ def _build_sql(promote: tuple[Promoted, ...]) -> str:
 WITH x AS (SELECT json_extract_string(line, {path_list}) AS ex, line FROM batch_lines)
 SELECT
   CASE WHEN ex[4] IS NOT NULL AND ex[4] <> ''
-    THEN md5(concat_ws({sep}, 'k', ex[1], coalesce(ex[3], ''), ex[2], ex[4]))
-    ELSE md5('c' || regexp_replace(line, '"mp_processing_time_ms":\\s*-?[0-9.eE+]+,?', '', 'g'))
+    THEN md5(concat_ws({sep}, 'k', ex[1], coalesce(ex[3], ''), {_CANONICAL_TIME}, ex[4]))
   END AS event_key,
   ex[1] AS event_name,
   TRY_CAST(ex[2] AS DOUBLE) AS time_raw,
@@ -178,6 +186,51 @@ SELECT
   TRY_CAST(ex[5] AS BIGINT) AS mp_processing_time_ms,
   ex[6] AS properties{promoted}
 FROM x"""
+
+
+_CANONICAL_TIME = (
+    "CASE WHEN TRY_CAST(ex[2] AS DOUBLE) = floor(TRY_CAST(ex[2] AS DOUBLE)) "
+    "THEN CAST(CAST(TRY_CAST(ex[2] AS DOUBLE) AS HUGEINT) AS VARCHAR) ELSE ex[2] END"
+)
+"""``time`` as a whole number when it is one (``1709251200`` and ``1709251200.0`` are one key),
+as Mixpanel's text otherwise; the integer form is what earlier versions keyed on."""
+INGESTION_METADATA = ("mp_processing_time_ms",)
+"""Properties Mixpanel sets when it processes an event: not part of the event's identity."""
+
+
+def content_key(line: bytes | str) -> str:
+    """The key of an event without ``$insert_id``: md5 of its canonical JSON.
+
+    Canonical: parsed, ingestion metadata removed, keys sorted at every level, written by
+    orjson (UTF-8, no escapes beyond JSON's own, shortest float form), so key order, unicode
+    escapes and ``\\/`` in another export give the same key.
+    """
+    event: Any = orjson.loads(line)
+    if isinstance(event, dict) and isinstance(event.get("properties"), dict):
+        props = dict(event["properties"])
+        for name in INGESTION_METADATA:
+            props.pop(name, None)
+        event = {**event, "properties": props}
+    canonical = orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
+    return hashlib.md5(b"c" + canonical, usedforsecurity=False).hexdigest()
+
+
+def _with_content_keys(parsed: pa.Table, lines: pa.Array) -> pa.Table:
+    """Fill the keys SQL left empty (rows without ``$insert_id``) from the rows' content.
+
+    Such rows are a small share of real exports, so a Python pass over just them is cheap.
+    """
+    keys = parsed.column("event_key")
+    missing = keys.null_count
+    if not missing:
+        return parsed
+    flat = keys.combine_chunks()
+    where = np.flatnonzero(~np.asarray(flat.is_valid().to_numpy(zero_copy_only=False)))
+    filled = flat.to_pylist()
+    for i in where:
+        filled[i] = content_key(lines[int(i)].as_py())
+    index = parsed.schema.get_field_index("event_key")
+    return parsed.set_column(index, "event_key", pa.array(filled, type=pa.string()))
 
 
 def promoted_columns(spec: dict[str, str] | list[str] | None) -> tuple[Promoted, ...]:

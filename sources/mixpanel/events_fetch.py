@@ -3,6 +3,12 @@
 Each worker thread asks the planner for its next whole-day window, downloads it (the client
 spools and verifies it before yielding, so a retried window never emits rows twice) and parses
 its batches. A bounded queue between workers and dlt caps how many parsed batches wait in memory.
+
+A window's tables all reach the consumer before its ``done`` notice, so a caller that records
+progress on ``done`` never records a window whose rows it has not received. Running out of
+Mixpanel's budget (``RateLimitError``, after the allowed wait) is a soft stop: no new window
+starts, the windows in flight finish, and ``FetchStats.stopped`` holds the error, so the rows
+fetched so far can still be committed.
 """
 
 from __future__ import annotations
@@ -16,12 +22,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
+
+from mixpanel_data.api.export import ExportStats, ExportTooLarge
+from mixpanel_data.exceptions import RateLimitError
 from mixpanel_data.sources.mixpanel.events_arrow import EventParser
 from mixpanel_data.sources.mixpanel.settings import DEFAULT_BATCH_BYTES, QUEUE_DEPTH
 from mixpanel_data.sources.mixpanel.windows import Window, WindowPlanner
-
-from mixpanel_data.api.export import ExportStats
-from mixpanel_data.paths import data_dir
 
 
 class ExportClient(Protocol):
@@ -39,13 +45,20 @@ class FetchObserver(Protocol):
 
     def window_done(self, window: Window, rows: int) -> None: ...
 
+    def waiting(self, label: str, seconds: float) -> None: ...
+
+    def notice(self, message: str) -> None: ...
+
 
 @dataclass
 class FetchStats:
     """What one run fetched, for the run summary."""
 
     rows_fetched: int = 0
+    profiles_fetched: int = 0
     windows: list[Window] = field(default_factory=list)
+    requests: int = 0
+    stopped: RateLimitError | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def started(self, window: Window) -> None:
@@ -55,6 +68,16 @@ class FetchStats:
     def add(self, rows: int) -> None:
         with self._lock:
             self.rows_fetched += rows
+
+    def add_profiles(self, rows: int) -> None:
+        with self._lock:
+            self.profiles_fetched += rows
+
+    def stop(self, error: RateLimitError) -> None:
+        """Remember the first budget stop of the run (the runner reports it after committing)."""
+        with self._lock:
+            if self.stopped is None:
+                self.stopped = error
 
     @property
     def days(self) -> int:
@@ -68,8 +91,10 @@ class ExportRequest:
     events: Sequence[str] | None = None
     where: str | None = None
     batch_bytes: int = DEFAULT_BATCH_BYTES
-    spool_dir: Path | None = field(default_factory=lambda: data_dir() / "spool")
+    spool_dir: Path | None = None
     """Downloads are verified on disk before use; keep them beside the data, not in /tmp."""
+    max_window_bytes: int | None = None
+    """A window of several days whose export grows past this is stopped and split in two."""
 
 
 def fetch_tables(
@@ -81,10 +106,13 @@ def fetch_tables(
     concurrency: int,
     stats: FetchStats | None = None,
     observer: FetchObserver | None = None,
+    on_done: Callable[[Window], None] | None = None,
 ) -> Iterator[pa.Table]:
-    """Yield Arrow tables of every window, in completion order, at most QUEUE_DEPTH buffered."""
+    """Yield Arrow tables of every window, in completion order, at most QUEUE_DEPTH buffered.
+
+    ``on_done(window)`` runs in the consumer's thread once all of the window's tables went out.
+    """
     stats = stats if stats is not None else FetchStats()
-    _notify(observer, "days_planned", planner.start, planner.end)
     out: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_DEPTH)
     cancel = threading.Event()
     failed = threading.Event()
@@ -108,6 +136,7 @@ def fetch_tables(
             batch_bytes=request.batch_bytes,
             spool_dir=request.spool_dir,
             stats=export,
+            max_bytes=request.max_window_bytes if window.days > 1 else None,
         )
         measured = False
         try:
@@ -134,10 +163,17 @@ def fetch_tables(
                 window = planner.next()
                 if window is None:
                     break
+                try:
+                    rows = fetch(window)
+                except ExportTooLarge as exc:
+                    planner.split(window, exc.size)
+                    continue
                 stats.started(window)
-                rows = fetch(window)
                 stats.add(rows)
                 put(("done", window, rows))
+        except RateLimitError as exc:  # a soft stop: the others finish their windows
+            failed.set()
+            stats.stop(exc)
         except BaseException as exc:  # handed to the consumer, which re-raises it
             failed.set()  # the other workers start no new window (each costs a request)
             put(("error", exc))
@@ -152,7 +188,7 @@ def fetch_tables(
             worker = threading.Thread(target=work, name=f"mp-export-{i}", daemon=True)
             worker.start()
             workers.append(worker)
-        yield from _drain(out, len(workers), observer)
+        yield from _drain(out, len(workers), observer, on_done)
     finally:
         cancel.set()
         for worker in workers:
@@ -160,7 +196,10 @@ def fetch_tables(
 
 
 def _drain(
-    out: queue.Queue[Any], workers: int, observer: FetchObserver | None
+    out: queue.Queue[Any],
+    workers: int,
+    observer: FetchObserver | None,
+    on_done: Callable[[Window], None] | None,
 ) -> Iterator[pa.Table]:
     while workers:
         item = out.get()
@@ -168,6 +207,8 @@ def _drain(
             if item.num_rows:
                 yield item
         elif item[0] == "done":
+            if on_done is not None:
+                on_done(item[1])
             _notify(observer, "window_done", item[1], item[2])
         elif item[0] == "exit":
             workers -= 1

@@ -1,16 +1,26 @@
-"""Page through the Engage API: page 0 opens a session, the rest are fetched concurrently.
+"""Page through the Engage API in parts small enough to finish within an hour's budget.
 
-Engage pages belong to a ``session_id``; ``total`` arrives on page 0 only, so the page count is
-known after the first call and pages 1..N-1 can be fetched in parallel. An expired session
-(HTTP 400) restarts the listing once from page 0; the ``profiles`` merge on ``distinct_id``
-makes the repeat harmless.
+Every engage page is one of the 60 Query requests a project may make per hour, and a page
+belongs to a ``session_id`` that does not outlive an hour's wait. A project with more profiles
+than an hour's pages could never load when the whole set was one listing that started over
+after every failure. So the profiles are split into ``$last_seen`` ranges ("parts"), fetched
+oldest first, each a session of its own (page 0 gives ``total``; pages 1..N-1 are fetched
+concurrently, API reference §6.2). After each part the cursor moves to the part's upper bound,
+and the resource commits it with the rows: a run stopped by the budget (or killed) resumes at
+the first unfinished part instead of page 0.
+
+Parts are cut from the data: page 0 of a range that holds more than ``SPLIT_FACTOR`` parts'
+worth of profiles is a sample of its ``$last_seen`` values, and the range is cut at their
+quantiles (recursively, if a part still comes out too big). An expired session restarts that
+part once from its page 0; the ``profiles`` merge on ``distinct_id`` makes repeats harmless.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -26,6 +36,8 @@ PROFILE_SCHEMA = pa.schema(
         ("properties", pa.string()),
     ]
 )
+SPLIT_FACTOR = 2
+_LAST_SEEN = 'properties["$last_seen"]'
 
 
 class EngageClient(Protocol):
@@ -34,77 +46,200 @@ class EngageClient(Protocol):
     def engage_page(self, params: Mapping[str, Any]) -> dict[str, Any]: ...
 
 
-def engage_where(where: str | None, last_seen_from: datetime | None) -> str | None:
-    """Combine a user filter with the incremental lower bound on ``$last_seen``."""
-    clauses = [f"({where})"] if where else []
-    if last_seen_from is not None:
-        stamp = last_seen_from.replace(tzinfo=None, microsecond=0).isoformat()
-        clauses.append(f'properties["$last_seen"] >= "{stamp}"')
-    return " and ".join(clauses) or None
+@dataclass(frozen=True)
+class Part:
+    """Profiles with ``low <= $last_seen < high``; None is open (``low`` None: also undefined)."""
+
+    low: str | None
+    high: str | None
+
+    def inside(self, stamp: str) -> bool:
+        """Whether a ``$last_seen`` value falls in this part."""
+        return (self.low is None or stamp >= self.low) and (self.high is None or stamp < self.high)
+
+    def where(self, user_where: str | None) -> str | None:
+        clauses = [f"({user_where})"] if user_where else []
+        if self.low is not None:
+            clauses.append(f'{_LAST_SEEN} >= "{self.low}"')
+        if self.high is not None:
+            below = f'{_LAST_SEEN} < "{self.high}"'
+            if self.low is None:
+                below = f"(not defined({_LAST_SEEN}) or {below})"
+            clauses.append(below)
+        return " and ".join(clauses) or None
 
 
-def fetch_profile_tables(
+@dataclass
+class ProfilesState:
+    """The profiles resource's committed state: the next run's ``$last_seen`` lower bound, and
+    the upper bounds of parts still to fetch when a split run stopped early."""
+
+    cursor: str | None = None
+    bounds: list[str] = field(default_factory=list)
+    finished: bool = field(default=False, compare=False)
+    """Set (not stored) once every part is done."""
+
+    @classmethod
+    def read(cls, raw: dict[str, Any]) -> ProfilesState:
+        cursor = raw.get("cursor")
+        if cursor is None:  # written by dlt.sources.incremental("last_seen") before
+            old = (raw.get("incremental") or {}).get("last_seen") or {}
+            value = old.get("last_value")
+            cursor = _stamp(value) if value is not None else None
+        return cls(cursor=cursor, bounds=list(raw.get("bounds") or []))
+
+    def write(self, raw: dict[str, Any]) -> None:
+        raw.pop("incremental", None)
+        raw["version"] = 2
+        raw["cursor"] = self.cursor
+        raw["bounds"] = list(self.bounds)
+
+
+def fetch_profile_parts(
     client: EngageClient,
+    state: ProfilesState,
     *,
     where: str | None = None,
     cohort_id: int | None = None,
     page_size: int = 1000,
     concurrency: int = 4,
+    part_profiles: int = 25_000,
+    stop_after: int | None = None,
+    on_part_done: Callable[[ProfilesState], None] | None = None,
 ) -> Iterator[pa.Table]:
-    """Yield one Arrow table per engage page (restarting once if the session expires)."""
+    """Yield Arrow tables of every part, moving ``state`` after each finished part.
+
+    Stops (returning normally) once ``stop_after`` profiles came in, at a part boundary; the
+    state then says where the next call continues. ``state.bounds`` empty and the generator
+    exhausted means every part is done.
+    """
     base: dict[str, Any] = {"page_size": page_size}
-    if where:
-        base["where"] = where
     if cohort_id is not None:
         base["filter_by_cohort"] = {"id": int(cohort_id)}
-    for attempt in (1, 2):
-        try:
-            yield from _all_pages(client, base, concurrency)
+    queue = _parts(state)
+    fetched = 0
+    while queue:
+        part = queue.pop(0)
+        fetch = _PartFetch(client, base, part.where(where), concurrency)
+        first = fetch.first_page()
+        total = int(first.get("total") or 0)
+        split = _split(part, first.get("results") or [], total, part_profiles)
+        if split:
+            queue[:0] = split
+            state.bounds = [p.high for p in queue if p.high is not None]
+            yield profiles_to_arrow(first.get("results") or [])  # loaded now; merged again later
+            continue
+        seen: list[str] = []
+        for table in fetch.all_pages(first):
+            seen.append(_max_stamp(table))
+            fetched += table.num_rows
+            yield table
+        state.cursor = part.high if part.high is not None else max([part.low or "", *seen]) or None
+        state.bounds = [p.high for p in queue if p.high is not None]
+        if on_part_done is not None:
+            on_part_done(state)
+        if stop_after is not None and fetched >= stop_after and queue:
             return
-        except QueryError as exc:
-            if attempt == 2 or "session" not in exc.message.lower():
-                raise
+    state.finished = True
 
 
-def _all_pages(client: EngageClient, base: dict[str, Any], concurrency: int) -> Iterator[pa.Table]:
-    first = client.engage_page({**base, "page": 0})
-    yield profiles_to_arrow(first.get("results") or [])
-    size = int(first.get("page_size") or base["page_size"])
-    session = first.get("session_id")
-    results = first.get("results") or []
-    if not session or len(results) < size:
-        return
-    total = first.get("total")
-    if total is None:
-        yield from _sequential(client, base, session, size)
-        return
-    pages = list(range(1, math.ceil(int(total) / size)))
-    step = max(1, concurrency) * 2  # bounded look-ahead: memory stays a few pages deep
-    with ThreadPoolExecutor(
-        max_workers=max(1, concurrency), thread_name_prefix="mp-engage"
-    ) as pool:
-        for start in range(0, len(pages), step):
-            chunk = pages[start : start + step]
-            fetched = pool.map(
-                lambda page: client.engage_page({**base, "page": page, "session_id": session}),
-                chunk,
-            )
-            for body in fetched:
-                yield profiles_to_arrow(body.get("results") or [])
+def _parts(state: ProfilesState) -> list[Part]:
+    """The parts from the cursor on: the bounds of an interrupted split, then the open rest."""
+    lows = [state.cursor, *state.bounds]
+    highs: list[str | None] = [*state.bounds, None]
+    return [Part(low, high) for low, high in zip(lows, highs, strict=True)]
 
 
-def _sequential(
-    client: EngageClient, base: dict[str, Any], session: str, size: int
-) -> Iterator[pa.Table]:
-    page = 1
-    while True:
-        body = client.engage_page({**base, "page": page, "session_id": session})
-        results = body.get("results") or []
-        if results:
-            yield profiles_to_arrow(results)
-        if len(results) < size:
+def _split(part: Part, sample: list[dict[str, Any]], total: int, part_profiles: int) -> list[Part]:
+    """Cut ``part`` at quantiles of its page-0 ``$last_seen`` values, or [] to fetch it whole."""
+    if total <= SPLIT_FACTOR * part_profiles:
+        return []
+    stamps = (_stamp(p.get("$properties", {}).get("$last_seen")) for p in sample)
+    values = sorted(s for s in stamps if s is not None and part.inside(s))
+    pieces = math.ceil(total / part_profiles)
+    if not values or pieces < 2:
+        return []
+    picks = (values[min(len(values) - 1, len(values) * i // pieces)] for i in range(1, pieces))
+    cuts = sorted({v for v in picks if part.low is None or v > part.low})
+    if not cuts:
+        return []
+    lows = [part.low, *cuts]
+    highs = [*cuts, part.high]
+    return [Part(low, high) for low, high in zip(lows, highs, strict=True)]
+
+
+class _PartFetch:
+    """One part's listing: page 0 opens a session, later pages are fetched concurrently."""
+
+    def __init__(
+        self, client: EngageClient, base: dict[str, Any], where: str | None, concurrency: int
+    ) -> None:
+        self.client = client
+        self.base = {**base, **({"where": where} if where else {})}
+        self.concurrency = max(1, concurrency)
+
+    def first_page(self) -> dict[str, Any]:
+        """Page 0 (a new session), asked again once if Mixpanel calls the session gone."""
+        for attempt in (1, 2):
+            try:
+                return self.client.engage_page({**self.base, "page": 0})
+            except QueryError as exc:
+                if attempt == 2 or not _session_gone(exc):
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def all_pages(self, first: dict[str, Any]) -> Iterator[pa.Table]:
+        """Every page of the part; an expired session restarts it once from page 0."""
+        for attempt in (1, 2):
+            try:
+                yield from self._pages(first)
+                return
+            except QueryError as exc:
+                if attempt == 2 or not _session_gone(exc):
+                    raise
+                first = self.first_page()
+
+    def _pages(self, first: dict[str, Any]) -> Iterator[pa.Table]:
+        results = first.get("results") or []
+        yield profiles_to_arrow(results)
+        size = int(first.get("page_size") or self.base["page_size"])
+        session = first.get("session_id")
+        if not session or len(results) < size:
             return
-        page += 1
+        total = first.get("total")
+        if total is None:
+            yield from self._sequential(session, size)
+            return
+        pages = list(range(1, math.ceil(int(total) / size)))
+        step = self.concurrency * 2  # bounded look-ahead: memory stays a few pages deep
+        pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="mp-engage")
+        with pool:
+            for start in range(0, len(pages), step):
+                chunk = pages[start : start + step]
+                fetched = pool.map(
+                    lambda page: self.client.engage_page(
+                        {**self.base, "page": page, "session_id": session}
+                    ),
+                    chunk,
+                )
+                for body in fetched:
+                    yield profiles_to_arrow(body.get("results") or [])
+
+    def _sequential(self, session: str, size: int) -> Iterator[pa.Table]:
+        page = 1
+        while True:
+            body = self.client.engage_page({**self.base, "page": page, "session_id": session})
+            results = body.get("results") or []
+            if results:
+                yield profiles_to_arrow(results)
+            if len(results) < size:
+                return
+            page += 1
+
+
+def _session_gone(exc: QueryError) -> bool:
+    """Mixpanel's 400 for a ``session_id`` that expired (API reference §6.2)."""
+    return "session" in exc.message.lower()
 
 
 def profiles_to_arrow(results: list[dict[str, Any]]) -> pa.Table:
@@ -118,6 +253,22 @@ def profiles_to_arrow(results: list[dict[str, Any]]) -> pa.Table:
         seen.append(_naive_time(properties.get("$last_seen")))
         props.append(orjson.dumps(properties).decode())
     return pa.table([ids, seen, props], schema=PROFILE_SCHEMA)
+
+
+def _max_stamp(table: pa.Table) -> str:
+    """The latest ``last_seen`` of a table as engage writes it ("" when there is none)."""
+    import pyarrow.compute as pc
+
+    value = pc.max(table.column("last_seen")).as_py() if table.num_rows else None
+    return value.replace(microsecond=0).isoformat() if value is not None else ""
+
+
+def _stamp(value: Any) -> str | None:
+    """``$last_seen`` as engage's ``YYYY-MM-DDTHH:MM:SS`` text (what ``where`` compares)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None, microsecond=0).isoformat()
+    moment = _naive_time(value)
+    return moment.replace(microsecond=0).isoformat() if moment is not None else None
 
 
 def _naive_time(value: Any) -> datetime | None:

@@ -32,8 +32,6 @@ from typing import Any
 
 import dlt
 from dlt.sources import DltResource
-from mixpanel_data.sources.mixpanel import settings
-from mixpanel_data.sources.mixpanel.timezones import zone
 
 from mixpanel_data import live
 from mixpanel_data.credentials import Credentials
@@ -45,6 +43,8 @@ from mixpanel_data.live._base import (
     check_range,
     check_text,
 )
+from mixpanel_data.sources.mixpanel import settings
+from mixpanel_data.sources.mixpanel.timezones import zone
 
 __all__ = [
     "REPORT_SOURCES",
@@ -358,6 +358,7 @@ def _unless(value: Any, default: Any) -> Any:
 
 
 def _client(credentials: Credentials | None, account: str | None, base_url: str | None) -> Any:
+    """From ``api.factory`` with the ``MP_*`` settings: the configured limits and their waits."""
     return live.live_client(credentials=credentials, account=account, base_url=base_url)
 
 

@@ -8,15 +8,20 @@ DEFAULT_LOOKBACK_DAYS = 5
 DEFAULT_START_DAYS_AGO = 30
 """Where the very first incremental run starts when no ``--from`` or ``start_date`` is given."""
 
-MAX_WINDOWS_PER_RUN = 40
-"""Export allows 60 requests/hour: a long range is cut into at most this many whole-day windows."""
-
 TARGET_WINDOW_BYTES = 128 * 2**20
 """Once a window is measured, later windows hold as many whole days as fit in this much export.
 
 Fewer requests for small projects (each one counts against 3/second and 60/hour); a busy
 project's day alone exceeds it, so its windows stay one day. Keeps each download's spool near
 this size (a heuristic: a day denser than any measured one can exceed it)."""
+
+MAX_WINDOW_BYTES = 4 * TARGET_WINDOW_BYTES
+"""A window of several days whose export outgrows this is stopped and fetched as two halves:
+spool disk stays bounded when a window sized over empty days meets a busy stretch."""
+
+CHUNK_BYTES = 1024 * 2**20
+"""Export bytes (decompressed) committed per dlt load in a long run: a kill or a failure loses
+at most this much download, and the rerun continues after the last committed chunk."""
 
 DEFAULT_CONCURRENCY = 3
 """Export windows downloaded at once (Mixpanel allows 100 concurrent, 3 new requests/second)."""
@@ -29,3 +34,9 @@ QUEUE_DEPTH = 4
 
 DEFAULT_PROFILE_PAGE_SIZE = 1000
 DEFAULT_PROFILE_CONCURRENCY = 4
+
+PROFILES_PER_PART = 25_000
+"""Profiles per engage listing (``$last_seen`` range): 25 pages, well inside one hour's 60."""
+
+CHUNK_PROFILES = 250_000
+"""Profiles committed per dlt load in a long profiles run."""

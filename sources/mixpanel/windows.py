@@ -1,14 +1,18 @@
-"""Whole-day, inclusive, non-overlapping export windows, and "today" in the export's time zone."""
+"""Whole-day, inclusive, non-overlapping export windows, and the last day export accepts now."""
 
 from __future__ import annotations
 
-import math
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from mixpanel_data.exceptions import InvalidArgumentError
+
+EARLIEST_ZONE = timedelta(hours=12)
+"""The westmost zone in use is UTC-12: when a project's zone is unknown, its "today" is at least
+the date 12 hours ago in UTC, so a request up to that day can never be in its future."""
 
 
 @dataclass(frozen=True, order=True)
@@ -21,6 +25,11 @@ class Window:
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
+
+    def halves(self) -> tuple[Window, Window]:
+        """Two windows that cover this one (it must be longer than a day)."""
+        middle = self.start + timedelta(days=self.days // 2 - 1)
+        return Window(self.start, middle), Window(middle + timedelta(days=1), self.end)
 
     def __str__(self) -> str:
         return self.start.isoformat() if self.days == 1 else f"{self.start}..{self.end}"
@@ -40,9 +49,47 @@ def parse_day(value: str | date, what: str) -> date:
         ) from None
 
 
-def export_today(tz: ZoneInfo | None) -> date:
-    """Today in the zone that export days are counted in (UTC, or the legacy project zone)."""
-    return datetime.now(tz or UTC).date()
+def last_export_day(now: datetime, tz: ZoneInfo | None, legacy: bool | None) -> date:
+    """The latest ``to_date`` Mixpanel accepts at ``now``: never a day in the project's future.
+
+    Mixpanel refuses a ``to_date`` after today in the project's zone (400). Export days are UTC
+    days for projects created from 2023 on and project-local days before; a UTC export cannot
+    hold a UTC day that has not begun either. So: today in the zone for a legacy project, the
+    earlier of that and UTC's today otherwise (or while undecided), and with the zone unknown
+    the date 12 hours ago in UTC (the earliest today anywhere on Earth).
+    """
+    utc = now.astimezone(UTC)
+    if tz is None:
+        return (utc - EARLIEST_ZONE).date()
+    local = utc.astimezone(tz).date()
+    return local if legacy else min(local, utc.date())
+
+
+def merge_ranges(ranges: Iterable[Window]) -> list[Window]:
+    """Sorted, non-overlapping windows covering the same days (adjacent ones joined)."""
+    merged: list[Window] = []
+    for window in sorted(ranges):
+        if merged and window.start <= merged[-1].end + timedelta(days=1):
+            last = merged[-1]
+            merged[-1] = Window(last.start, max(last.end, window.end))
+        else:
+            merged.append(window)
+    return merged
+
+
+def uncovered(start: date, end: date, covered: Iterable[Window]) -> list[Window]:
+    """The parts of ``start..end`` that ``covered`` leaves out."""
+    out: list[Window] = []
+    day = start
+    for window in merge_ranges(covered):
+        if window.end < day or window.start > end:
+            continue
+        if window.start > day:
+            out.append(Window(day, window.start - timedelta(days=1)))
+        day = max(day, window.end + timedelta(days=1))
+    if day <= end:
+        out.append(Window(day, end))
+    return out
 
 
 class WindowPlanner:
@@ -50,69 +97,106 @@ class WindowPlanner:
 
     Every export request counts against Mixpanel's 3/second and 60/hour, and a small project's
     day downloads in a fraction of a second, so one-day windows spend the budget (and the run's
-    time) on request overhead. Until a window has been measured, windows are the smallest size
-    (one day, or what keeps a long range within ``max_windows``). After that a window holds as
-    many days as fit in ``target_bytes`` of export at the densest rate seen so far (which keeps
-    each download's spool near that size; a single busy day, or days denser than any measured,
-    can still exceed it), and at most ``GROWTH`` times the longest window that had data (empty
-    days, such as those before a project's first event, say nothing about the days after them).
-    A day is never split; ``window_days`` fixes the size. Thread-safe: every fetch thread asks
-    for its next window when it is free.
+    time) on request overhead. A window holds one day until one has been measured; then as many
+    days as fit in ``target_bytes`` of export at the densest rate seen (keeping each download's
+    spool near that size), growing at most ``GROWTH`` times the longest window that had data.
+    Windows that come back empty double in length (up to ``MAX_EMPTY_DAYS``), so years of mostly
+    empty days cost a few dozen requests, not thousands; should a long window meet a busy stretch
+    the fetch stops it at ``max_bytes`` and ``split`` hands out its halves. The hourly budget is
+    respected by waiting for it, never by growing windows. ``window_days`` fixes the size.
+
+    ``todo`` is what to fetch (several ranges when a resumed backfill skips finished ones).
+    ``chunk(target)`` starts a chunk: ``next`` returns None once ``target`` bytes were fetched in
+    it (``exhausted`` tells whether days are left for the next chunk). Thread-safe: every fetch
+    thread asks for its next window when it is free.
     """
 
     GROWTH = 4
+    MAX_EMPTY_DAYS = 256
 
     def __init__(
-        self,
-        start: date,
-        end: date,
-        *,
-        window_days: int | None,
-        max_windows: int,
-        target_bytes: int,
+        self, todo: Iterable[Window], *, window_days: int | None, target_bytes: int
     ) -> None:
-        if end < start:
-            raise InvalidArgumentError(
-                f"--from {start} is after --to {end}: swap them or fix the range."
-            )
         if window_days is not None and window_days < 1:
             raise InvalidArgumentError(
                 f"window_days must be 1 or more, not {window_days}: leave it out to size "
                 "windows automatically."
             )
-        self.start = start
-        self.end = end
-        self._next = start
+        self._todo = merge_ranges(todo)
+        self.start = self._todo[0].start if self._todo else None
+        self.end = self._todo[-1].end if self._todo else None
+        self._pending: list[Window] = []  # halves of windows that came back too large
         self._fixed = window_days
-        self._smallest = max(1, math.ceil(((end - start).days + 1) / max_windows))
         self._target = target_bytes
         self._bytes_per_day: float | None = None
         self._longest_with_data = 0
+        self._empty_days = 1
+        self._chunk_target: int | None = None
+        self._chunk_bytes = 0
         self._lock = threading.Lock()
 
-    def next(self) -> Window | None:
-        """The next window to fetch, or None when every day has been handed out."""
+    @property
+    def days(self) -> int:
+        """Days still to hand out (halves of split windows included)."""
         with self._lock:
-            if self._next > self.end:
+            return sum(w.days for w in self._todo) + sum(w.days for w in self._pending)
+
+    @property
+    def exhausted(self) -> bool:
+        """True when every day has been handed out."""
+        with self._lock:
+            return not self._todo and not self._pending
+
+    def chunk(self, target_bytes: int | None) -> None:
+        """Start a chunk that ends once ``target_bytes`` of export were fetched (None: never)."""
+        with self._lock:
+            self._chunk_target, self._chunk_bytes = target_bytes, 0
+
+    def next(self) -> Window | None:
+        """The next window to fetch, or None when the chunk is full or every day is out."""
+        with self._lock:
+            if self._chunk_target is not None and self._chunk_bytes >= self._chunk_target:
                 return None
-            last = min(self.end, self._next + timedelta(days=self._size() - 1))
-            window = Window(self._next, last)
-            self._next = last + timedelta(days=1)
+            if self._pending:
+                return self._pending.pop()
+            if not self._todo:
+                return None
+            head = self._todo[0]
+            last = min(head.end, head.start + timedelta(days=self._size() - 1))
+            window = Window(head.start, last)
+            if last == head.end:
+                self._todo.pop(0)
+            else:
+                self._todo[0] = Window(last + timedelta(days=1), head.end)
             return window
 
     def observe(self, window: Window, export_bytes: int) -> None:
         """Record how big ``window``'s export was (decompressed bytes)."""
-        if export_bytes <= 0:
-            return
         with self._lock:
+            self._chunk_bytes += max(0, export_bytes)
+            if export_bytes <= 0:
+                self._empty_days = min(self.MAX_EMPTY_DAYS, max(self._empty_days, window.days) * 2)
+                return
             rate = export_bytes / window.days
             self._bytes_per_day = max(self._bytes_per_day or 0.0, rate)
             self._longest_with_data = max(self._longest_with_data, window.days)
+            self._empty_days = 1
+
+    def split(self, window: Window, fetched_bytes: int) -> None:
+        """``window`` was stopped after ``fetched_bytes``: hand out its halves next."""
+        first, second = window.halves()
+        with self._lock:
+            self._chunk_bytes += fetched_bytes
+            rate = fetched_bytes / window.days
+            self._bytes_per_day = max(self._bytes_per_day or 0.0, rate)
+            self._empty_days = 1
+            self._pending += [second, first]  # popped from the end: first half first
 
     def _size(self) -> int:
         if self._fixed:
             return self._fixed
-        if self._bytes_per_day is None:
-            return self._smallest
-        fits = int(self._target // self._bytes_per_day)
-        return max(self._smallest, min(fits, self.GROWTH * self._longest_with_data))
+        measured = 1
+        if self._bytes_per_day is not None:
+            fits = int(self._target // self._bytes_per_day)
+            measured = max(1, min(fits, self._longest_with_data * self.GROWTH))
+        return max(measured, self._empty_days)

@@ -18,6 +18,7 @@ PUBLIC = {
     "Hosts",
     "MixpanelClient",
     "RetryPolicy",
+    "make_client",
     "reset_budgets",
     "resolve_hosts",
 }
@@ -27,13 +28,15 @@ def test_public_surface_is_exactly_all():
     assert set(api.__all__) == PUBLIC
     for name in api.__all__:
         obj = getattr(api, name)
-        assert obj.__module__.startswith("mixpanel_data.api."), name
+        assert obj.__module__.startswith(("mixpanel_data.api.", "mixpanel_data.config.")), name
         assert inspect.getdoc(obj), f"{name} has no docstring"
 
 
 def test_client_signature_is_stable():
     params = inspect.signature(api.MixpanelClient).parameters
-    assert list(params) == ["credentials", "base_url", "timeout", "retry", "limits", "transport"]
+    assert list(params) == [
+        "credentials", "base_url", "timeout", "retry", "limits", "transport", "clock", "on_wait"
+    ]
     assert all(p.kind is p.KEYWORD_ONLY for name, p in params.items() if name != "credentials")
 
 
@@ -102,7 +105,10 @@ def test_backoff_is_exponential_capped_and_jittered():
     jittery = RetryPolicy(base_delay=1.0, max_delay=5.0, jitter=2.0)
     assert all(1.0 <= jittery.backoff(1) <= 3.0 for _ in range(50))
     assert policy.delay(1, retry_after=7.0) == 7.0
-    assert RetryPolicy(retry_after_cap=3.0, jitter=0.0).delay(1, retry_after=7.0) == 3.0
+    limited = RetryPolicy(rate_limit_delay=30.0, rate_limit_max_delay=300.0, jitter=0.0)
+    assert [limited.rate_limit_backoff(n) for n in (1, 2, 3, 4, 5, 6)] == [
+        30.0, 60.0, 120.0, 240.0, 300.0, 300.0
+    ]
 
 
 @pytest.mark.parametrize(
@@ -147,11 +153,15 @@ def test_call_with_retries_gives_up_with_last_transient_error():
 
 
 def test_rate_limited_without_retry_after_reports_the_backoff():
-    policy = RetryPolicy(max_attempts=2, base_delay=4.0, jitter=0.0, sleep=lambda s: None)
+    """Without Retry-After a 429 backs off from ``rate_limit_delay`` (doubling), waiting at most
+    ``max_rate_wait`` in all; attempts are not used up by 429s."""
+    sleeps: list[float] = []
+    policy = RetryPolicy(max_attempts=2, rate_limit_delay=4.0, jitter=0.0, sleep=sleeps.append)
 
     def attempt(n: int) -> str:
         raise RateLimited("busy", None)
 
-    with pytest.raises(RateLimitError, match=r"after 2 attempts: wait 8s") as caught:
-        call_with_retries(policy, attempt, what="GET /x")
-    assert caught.value.retry_after == 8.0
+    with pytest.raises(RateLimitError, match=r"GET /x 4 times .*again in about 32 s") as caught:
+        call_with_retries(policy, attempt, what="GET /x", max_rate_wait=30.0)
+    assert caught.value.retry_after == 32.0
+    assert sleeps == [4.0, 8.0, 16.0]

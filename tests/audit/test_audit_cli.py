@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+
 from mixpanel_data.cli.main import main
 
 from .seeded import PLAN_YAML

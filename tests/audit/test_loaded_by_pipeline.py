@@ -12,7 +12,7 @@ def test_draft_and_audit_a_pipeline_loaded_project(standin_env, monkeypatch):
     env = standin_env(start=date(2024, 3, 8), days=2, events_per_day=300, profiles=40)
     env.run("events", from_date=env.project.days[0], to_date=env.project.days[-1])
 
-    con = open_database()
+    con = open_database(env.data_dir / "mixpanel_data.duckdb")
     try:
         drafted = parse_plan(dump_plan(draft_plan(con)))
         report = run_audit(con, drafted)

@@ -9,11 +9,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from mixpanel_data.standin import ProjectSpec, StandIn
 
 from mixpanel_data.api import reset_budgets
 from mixpanel_data.pipelines import get_pipeline
 from mixpanel_data.runner import run_pipeline
+from mixpanel_data.standin import ProjectSpec, StandIn
 
 TZ = "America/Los_Angeles"
 SECRET = "cli-test-secret-7f3a9b2c41"

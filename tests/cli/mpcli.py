@@ -7,8 +7,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from mixpanel_data.cli.main import main
 from typer.testing import CliRunner
+
+from mixpanel_data.cli.main import main
 
 MP = [sys.executable, "-c", "from mixpanel_data.cli.main import run; run()"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import typer
+
 from mixpanel_data.cli.argv import hoist_global_options
 from mixpanel_data.cli.main import app
 

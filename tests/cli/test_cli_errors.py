@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 import pytest
-from mixpanel_data.cli import errors
 
+from mixpanel_data.cli import errors
 from mixpanel_data.exceptions import (
     AccountExistsError,
     AccountNotFoundError,

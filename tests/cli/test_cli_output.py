@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+
 from mixpanel_data.cli.output import (
     FORMATS,
     default_format,

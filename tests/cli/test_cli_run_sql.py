@@ -122,7 +122,7 @@ def test_run_refuses_while_the_pipeline_is_locked(standin_env):
 
     env = standin_env(start=date(2024, 3, 8), days=1)
     day = str(env.project.days[0])
-    with run_lock(get_pipeline("events")) as held:
+    with run_lock(env.data_dir / "schedule", get_pipeline("events")) as held:
         assert held
         out = mp("run", "events", "--from", day, "--to", day)
     assert out.returncode == 1

@@ -11,9 +11,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from mixpanel_data.standin import ProjectSpec, StandIn
 
 from mixpanel_data.api import reset_budgets
+from mixpanel_data.standin import ProjectSpec, StandIn
 
 from .mpcli import MP
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -36,7 +37,7 @@ def clean_env(monkeypatch, tmp_path):
 
 
 def _store_with_default() -> AccountStore:
-    store = AccountStore()
+    store = AccountStore(Path(os.environ["MP_CONFIG_PATH"]))
     store.add("prod", Credentials(secret="file-secret", username="file-user", project_id="300"))
     return store
 

@@ -1,36 +1,36 @@
-"""The embedded DuckDB's load settings from the environment: memory limit, JSON compression."""
+"""The embedded DuckDB's load settings, read once into ``Settings``: memory limit, compression."""
 
 from __future__ import annotations
 
 import duckdb
 import pytest
-from mixpanel_data.destinations import DUCKDB_COMPRESSIONS, duckdb_compression, duckdb_config
 
+from mixpanel_data.config.settings import DUCKDB_COMPRESSIONS, Settings
 from mixpanel_data.exceptions import ConfigError
 
 
-def test_memory_is_capped_by_default(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("MP_DUCKDB_MEMORY_LIMIT", raising=False)
-    assert duckdb_config() == {"memory_limit": "512MB", "preserve_insertion_order": False}
-    monkeypatch.setenv("MP_DUCKDB_MEMORY_LIMIT", "2GB")
-    assert duckdb_config()["memory_limit"] == "2GB"
+def test_memory_is_capped_by_default():
+    assert Settings.from_env({}).duckdb_config() == {
+        "memory_limit": "512MB",
+        "preserve_insertion_order": False,
+    }
+    settings = Settings.from_env({"MP_DUCKDB_MEMORY_LIMIT": "2GB"})
+    assert settings.duckdb_config()["memory_limit"] == "2GB"
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [(None, "zstd"), ("", "zstd"), (" ZSTD ", "zstd"), ("auto", "auto")]
+    ("value", "expected"),
+    [(None, "zstd"), ("", "zstd"), (" ZSTD ", "zstd"), ("auto", "auto")],
+    ids=["unset", "empty", "spaced_upper", "auto"],
 )
-def test_compression_values(monkeypatch: pytest.MonkeyPatch, value: str | None, expected: str):
-    if value is None:
-        monkeypatch.delenv("MP_DUCKDB_COMPRESSION", raising=False)
-    else:
-        monkeypatch.setenv("MP_DUCKDB_COMPRESSION", value)
-    assert duckdb_compression() == expected
+def test_compression_values(value: str | None, expected: str):
+    environ = {} if value is None else {"MP_DUCKDB_COMPRESSION": value}
+    assert Settings.from_env(environ).duckdb_compression == expected
 
 
-def test_unknown_compression_is_a_one_line_config_error(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("MP_DUCKDB_COMPRESSION", "brotli")
+def test_unknown_compression_is_a_one_line_config_error():
     with pytest.raises(ConfigError, match="MP_DUCKDB_COMPRESSION='brotli' is not one of"):
-        duckdb_compression()
+        Settings.from_env({"MP_DUCKDB_COMPRESSION": "brotli"})
 
 
 @pytest.mark.parametrize("value", [v for v in DUCKDB_COMPRESSIONS if v != "auto"])

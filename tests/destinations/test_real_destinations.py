@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mixpanel_data.cli.main import main
 from typer.testing import CliRunner
+
+from mixpanel_data.cli.main import main
 
 DESTINATIONS = ("duck", "pg", "lake")
 QUERIES = [

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
-from mixpanel_data.standin import ProjectSpec, StandIn
 
 from mixpanel_data.api import ApiLimits, MixpanelClient, RetryPolicy, reset_budgets
 from mixpanel_data.credentials import Credentials
+from mixpanel_data.standin import ProjectSpec, StandIn
 
-#: Six Los Angeles days; "today" (the stand-in's) is the last one.
-SPEC = ProjectSpec(seed=11, start=date(2024, 3, 1), days=6, events_per_day=400,
-                   timezone="America/Los_Angeles")  # fmt: skip
+#: Six Los Angeles days; "today" (the stand-in's) is the last one, 20:00 in Los Angeles (already
+#: 2024-03-07 in UTC), so its late rows are still arriving, as on a real project.
+SPEC = ProjectSpec(
+    seed=11,
+    start=date(2024, 3, 1),
+    days=6,
+    events_per_day=400,
+    timezone="America/Los_Angeles",
+    now=datetime(2024, 3, 7, 4, tzinfo=UTC),
+)
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from mixpanel_data.cli.main import run
 from mixpanel_data.standin import answers
 
@@ -193,7 +194,7 @@ def test_subprocess_rate_limit_exit_5_and_bad_secret_exit_2(env):
     out = subprocess.run([*MP, "-f", "json", "funnels"], capture_output=True, text=True,
                          env=dict(os.environ), timeout=60)  # fmt: skip
     assert out.returncode == 5, out.stderr
-    assert "wait 900s" in out.stderr and out.stdout == ""
+    assert "room again in about 15 min" in out.stderr and out.stdout == ""
     env.server.clear_faults()
     secret = "wrong-secret-value-123"
     out = subprocess.run([*MP, "events", "--format", "csv"], capture_output=True, text=True,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from mixpanel_data.standin import answers
 
 from mixpanel_data import live
+from mixpanel_data.standin import answers
 
 
 def test_event_discovery_matches_ground_truth(client, mp):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import dlt
 import duckdb
 import pytest
+
 from mixpanel_data.sources.mixpanel import (
     mixpanel_funnels,
     mixpanel_insights,
@@ -87,7 +88,7 @@ def test_funnels_and_segmentation_load_and_read_back(standin_env, loader):
 
 
 def test_lists_insights_and_retention_load(standin_env, loader):
-    env = standin_env()
+    env = standin_env(now=datetime(2024, 3, 8, tzinfo=UTC))  # event names: its last 31 days
     first, last = env.project.days[0], env.project.days[2]
     loader.run(mixpanel_lists(cohort_ids=[1002]))
     loader.run(mixpanel_lists(cohort_ids=[1002]))  # replace: no duplicates

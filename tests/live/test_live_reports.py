@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from mixpanel_data.standin import answers
 
 from mixpanel_data import live
+from mixpanel_data.standin import answers
 
 FIRST, LAST = date(2024, 3, 1), date(2024, 3, 6)
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mixpanel_data.sources.mixpanel.pii import hash_value
 
 from mixpanel_data.pipelines import PipelineSpec
 from mixpanel_data.runner import run_pipeline
+from mixpanel_data.sources.mixpanel.pii import hash_value
 
 from .fake_mixpanel import FakeMixpanel
 from .traces import find_traces, searched_kinds

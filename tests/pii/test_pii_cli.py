@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from mixpanel_data.cli.main import main
 
 from .traces import find_traces

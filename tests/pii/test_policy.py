@@ -9,10 +9,10 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from mixpanel_data.sources.mixpanel.events_arrow import promoted_columns
-from mixpanel_data.sources.mixpanel.pii import hash_value, pii_policy, resolve_salt
 
 from mixpanel_data.exceptions import ConfigError
+from mixpanel_data.sources.mixpanel.events_arrow import promoted_columns
+from mixpanel_data.sources.mixpanel.pii import hash_value, pii_policy, resolve_salt
 
 SALT = "test-salt-0123456789abcdef"
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 from croniter import croniter
-from mixpanel_data.cli.main import main
 from typer.testing import CliRunner
+
+from mixpanel_data.cli.main import main
 
 YAML = """
 pipelines:

@@ -14,9 +14,9 @@ from types import ModuleType
 
 import dagster as dg
 import pytest
-from mixpanel_data.cli.main import main
 from typer.testing import CliRunner
 
+from mixpanel_data.cli.main import main
 from mixpanel_data.pipelines import load_pipelines
 from mixpanel_data.schedule.dagster_defs import FILENAME, dagster_module
 

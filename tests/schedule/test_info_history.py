@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mixpanel_data.cli.main import main
 from typer.testing import CliRunner
 
+from mixpanel_data.cli.main import main
 from mixpanel_data.schedule import history
 
 YAML = """
@@ -49,10 +49,16 @@ def test_no_history_no_schedule_section(data_dir: Path) -> None:
 
 
 def test_history_shows_last_success_failure_and_next_run(data_dir: Path) -> None:
-    ok = history.record_start("nightly", datetime(2026, 1, 1, 1, 30, tzinfo=UTC))
-    history.record_end(ok, "success", 42, 1.5)
-    bad = history.record_start("nightly", datetime(2026, 1, 2, 1, 30, tzinfo=UTC))
-    history.record_end(bad, "failure", None, 0.2, "Mixpanel said 401: check MP_SECRET")
+    ok = history.record_start(
+        data_dir / "schedule", "nightly", datetime(2026, 1, 1, 1, 30, tzinfo=UTC)
+    )
+    history.record_end(data_dir / "schedule", ok, "success", 42, 1.5)
+    bad = history.record_start(
+        data_dir / "schedule", "nightly", datetime(2026, 1, 2, 1, 30, tzinfo=UTC)
+    )
+    history.record_end(
+        data_dir / "schedule", bad, "failure", None, 0.2, "Mixpanel said 401: check MP_SECRET"
+    )
 
     code, found = _info()
     assert code == 0
@@ -68,8 +74,10 @@ def test_history_shows_last_success_failure_and_next_run(data_dir: Path) -> None
 
 
 def test_a_broken_pipelines_file_does_not_hide_the_database(data_dir: Path, tmp_path: Path):
-    ok = history.record_start("nightly", datetime(2026, 1, 1, 1, 30, tzinfo=UTC))
-    history.record_end(ok, "success", 42, 1.5)
+    ok = history.record_start(
+        data_dir / "schedule", "nightly", datetime(2026, 1, 1, 1, 30, tzinfo=UTC)
+    )
+    history.record_end(data_dir / "schedule", ok, "success", 42, 1.5)
     (tmp_path / "pipelines.yaml").write_text("pipelines:\n  nightly:\n    schedule: {cron: nope}\n")
     with CliRunner().isolation() as (stdout, stderr, _):
         code = main(["-f", "json", "info"])

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mixpanel_data.cli.main import main
 from typer.testing import CliRunner
 
+from mixpanel_data.cli.main import main
+from mixpanel_data.config.settings import Settings
 from mixpanel_data.exceptions import PipelineConfigError
 from mixpanel_data.pipelines import PipelineSpec, Schedule, load_pipelines
 from mixpanel_data.schedule import history
@@ -34,6 +35,17 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MP_PIPELINES", str(tmp_path / "pipelines.yaml"))
     return tmp_path
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    """What the CLI reads from the same environment (the scheduler's history and locks)."""
+    return Settings.from_env()
+
+
+@pytest.fixture
+def runs_dir(settings: Settings) -> Path:
+    return settings.schedule_dir
 
 
 def _utc(*args: int) -> datetime:
@@ -115,7 +127,7 @@ def test_mp_pipelines_lists_next_run(data_dir: Path) -> None:
 SPEC = PipelineSpec(name="p", schedule=Schedule(cron="0 * * * *"))
 
 
-def test_two_schedulers_one_run(data_dir: Path) -> None:
+def test_two_schedulers_one_run(data_dir: Path, settings: Settings, runs_dir: Path) -> None:
     calls: list[str] = []
 
     def slow(spec: PipelineSpec) -> None:
@@ -126,7 +138,7 @@ def test_two_schedulers_one_run(data_dir: Path) -> None:
     outcomes: list[str] = []
 
     def one_scheduler() -> None:
-        outcomes.append(Scheduler([SPEC], run=slow).run_one(SPEC, due))
+        outcomes.append(Scheduler([SPEC], settings, run=slow).run_one(SPEC, due))
 
     threads = [threading.Thread(target=one_scheduler) for _ in range(2)]
     for t in threads:
@@ -136,48 +148,60 @@ def test_two_schedulers_one_run(data_dir: Path) -> None:
     assert sorted(outcomes) == ["skipped", "success"] and calls == ["p"]
 
 
-def test_lock_holds_across_processes(data_dir: Path) -> None:
+def test_lock_holds_across_processes(data_dir: Path, settings: Settings, runs_dir: Path) -> None:
     code = (
         "import time; from mixpanel_data.pipelines import PipelineSpec;"
         "from mixpanel_data.schedule.lock import run_lock\n"
-        "with run_lock(PipelineSpec(name='other')) as held:\n"
+        "from mixpanel_data.config.settings import Settings\n"
+        "with run_lock(Settings.from_env().schedule_dir, PipelineSpec(name='other')) as held:\n"
         "    print(held, flush=True); time.sleep(30)\n"
     )
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "True"
         calls: list[str] = []
-        assert Scheduler([SPEC], run=calls.append).run_one(SPEC, _utc(2025, 1, 1)) == "skipped"
-        with run_lock(SPEC) as held:
+        assert (
+            Scheduler([SPEC], settings, run=calls.append).run_one(SPEC, _utc(2025, 1, 1))
+            == "skipped"
+        )
+        with run_lock(runs_dir, SPEC) as held:
             assert held is False
     finally:
         child.kill()
         child.wait()
-    with run_lock(SPEC) as held:  # the kernel freed the dead holder's lock
+    with run_lock(runs_dir, SPEC) as held:  # the kernel freed the dead holder's lock
         assert held is True
 
 
-def test_missed_runs_are_caught_up_once(data_dir: Path) -> None:
+def test_missed_runs_are_caught_up_once(data_dir: Path, settings: Settings, runs_dir: Path) -> None:
     now = _utc(2025, 1, 1, 12, 30)
-    run_id = history.record_start("p", _utc(2025, 1, 1, 6))  # then down for six hours
-    history.record_end(run_id, "success", 10, 1.0)
+    run_id = history.record_start(runs_dir, "p", _utc(2025, 1, 1, 6))  # then down for six hours
+    history.record_end(runs_dir, run_id, "success", 10, 1.0)
     calls: list[str] = []
-    scheduler = Scheduler([SPEC], run=lambda s: calls.append(s.name), clock=lambda: now)
+    scheduler = Scheduler([SPEC], settings, run=lambda s: calls.append(s.name), clock=lambda: now)
     scheduler.serve(once=True)
     assert calls == ["p"]
-    assert history.last_scheduled("p") == _utc(2025, 1, 1, 12)
+    assert history.last_scheduled(runs_dir, "p") == _utc(2025, 1, 1, 12)
     assert scheduler.next_due["p"] == _utc(2025, 1, 1, 13)
-    Scheduler([SPEC], run=lambda s: calls.append(s.name), clock=lambda: now).serve(once=True)
+    Scheduler([SPEC], settings, run=lambda s: calls.append(s.name), clock=lambda: now).serve(
+        once=True
+    )
     assert calls == ["p"]  # nothing missed any more
 
 
-def test_no_history_waits_for_the_next_time(data_dir: Path) -> None:
+def test_no_history_waits_for_the_next_time(
+    data_dir: Path, settings: Settings, runs_dir: Path
+) -> None:
     calls: list[str] = []
-    Scheduler([SPEC], run=calls.append, clock=lambda: _utc(2025, 1, 1, 12, 30)).serve(once=True)
+    Scheduler([SPEC], settings, run=calls.append, clock=lambda: _utc(2025, 1, 1, 12, 30)).serve(
+        once=True
+    )
     assert calls == []
 
 
-def test_tick_runs_due_pipelines_and_status_shows_history(data_dir: Path) -> None:
+def test_tick_runs_due_pipelines_and_status_shows_history(
+    data_dir: Path, settings: Settings, runs_dir: Path
+) -> None:
     clock = [_utc(2025, 1, 1, 12, 30)]
 
     def flaky(spec: PipelineSpec) -> Any:
@@ -185,7 +209,7 @@ def test_tick_runs_due_pipelines_and_status_shows_history(data_dir: Path) -> Non
             raise RuntimeError("stand-in said no")
         return type("S", (), {"rows_new": 7})()
 
-    scheduler = Scheduler([SPEC], run=flaky, clock=lambda: clock[0])
+    scheduler = Scheduler([SPEC], settings, run=flaky, clock=lambda: clock[0])
     scheduler.catch_up()
     for hour in (13, 14):
         clock[0] = _utc(2025, 1, 1, hour, 0, 1)
@@ -197,4 +221,4 @@ def test_tick_runs_due_pipelines_and_status_shows_history(data_dir: Path) -> Non
     (row,) = json.loads(out)
     assert code == 0 and row["runs"] == 2 and row["last_success_rows"] == 7
     assert row["last_failure_message"] == "stand-in said no"
-    assert [r["scheduled_for"][11:16] for r in history.runs("p")] == ["13:00", "14:00"]
+    assert [r["scheduled_for"][11:16] for r in history.runs(runs_dir, "p")] == ["13:00", "14:00"]

@@ -45,14 +45,17 @@ def test_sigterm_during_a_run_finishes_it_cleanly(
         YAML.format(tz=env.server.spec.timezone, start=env.project.days[0])
     )
     missed = datetime.now(UTC) - timedelta(hours=1)
-    history.record_end(history.record_start("events", missed), "success", 0, 0.1)
+    runs_dir = env.data_dir / "schedule"
+    history.record_end(
+        runs_dir, history.record_start(runs_dir, "events", missed), "success", 0, 0.1
+    )
     child = subprocess.Popen(
         [sys.executable, "-c", "from mixpanel_data.cli.main import run; run()",
          "schedule", "run"],
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        _wait_for(lambda: any(r["status"] == "running" for r in history.runs("events")))
+        _wait_for(lambda: any(r["status"] == "running" for r in history.runs(runs_dir, "events")))
         time.sleep(0.3)  # inside the load
         child.send_signal(signal.SIGTERM)
         _, err = child.communicate(timeout=120)
@@ -60,7 +63,7 @@ def test_sigterm_during_a_run_finishes_it_cleanly(
         if child.poll() is None:
             child.kill()
     assert child.returncode == 0, err
-    last = history.runs("events")[-1]
+    last = history.runs(runs_dir, "events")[-1]
     assert last["status"] == "success", err
     # the signal arrived while the load ran, and the load still finished
     assert err.index("run started") < err.index("SIGTERM received") < err.index("run finished")

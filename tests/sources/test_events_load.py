@@ -184,9 +184,7 @@ def _cursor(env):
     import dlt
 
     pipeline = dlt.attach("mp_mixpanel", pipelines_dir=str(env.data_dir / "pipelines"))
-    state = pipeline.state["sources"]["mixpanel"]["resources"]["events"]["incremental"]
-    value = state["export_date"]["last_value"]
-    return str(value)[:10]
+    return str(pipeline.state["sources"]["mixpanel"]["resources"]["events"]["cursor"])[:10]
 
 
 def test_utc_now_helper_is_sane(ending_today):

@@ -7,6 +7,7 @@ from datetime import date
 
 import httpx
 import pytest
+
 from mixpanel_data.standin import ProjectSpec, StandIn
 
 # 2024-03-08..11 spans the US spring-forward day (2024-03-10).

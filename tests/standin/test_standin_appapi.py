@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from mixpanel_data.standin import ProjectSpec, StandIn
 from standin_helpers import params
+
+from mixpanel_data.standin import ProjectSpec, StandIn
 
 
 def _fresh() -> StandIn:

@@ -6,6 +6,7 @@ import base64
 
 import httpx
 import pytest
+
 from mixpanel_data.standin import StandIn
 
 DAY = {"from_date": "2024-03-08", "to_date": "2024-03-08", "limit": "1"}

@@ -8,8 +8,9 @@ from datetime import datetime
 
 import httpx
 import pytest
-from mixpanel_data.standin import StandIn
 from standin_helpers import params
+
+from mixpanel_data.standin import StandIn
 
 ENGAGE = "/api/2.0/engage"
 

@@ -8,8 +8,9 @@ import zlib
 
 import httpx
 import pytest
-from mixpanel_data.standin import StandIn
 from standin_helpers import lines_of, params
+
+from mixpanel_data.standin import StandIn
 
 EXPORT = "/api/2.0/export"
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import orjson
 import pytest
+
 from mixpanel_data.standin import Project, ProjectSpec, dedupe_key
 from mixpanel_data.standin.generator import generate_day
 from mixpanel_data.standin.tz import local_date

@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import orjson
 import pytest
+from standin_helpers import lines_of, params
+
 from mixpanel_data.standin import Project, ProjectSpec, StandIn, dedupe_key
 from mixpanel_data.standin.generator import generate_day
-from standin_helpers import lines_of, params
 
 MIN = 60_000
 HOUR = 60 * MIN

@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
+from standin_helpers import params
+
 from mixpanel_data.standin import FakeClock, ProjectSpec, StandIn
 from mixpanel_data.standin.tz import local_date
-from standin_helpers import params
 
 LA = ProjectSpec(seed=41, start=date(2024, 3, 7), days=4, events_per_day=400, profiles=60,
                  timezone="America/Los_Angeles")

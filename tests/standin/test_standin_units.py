@@ -7,6 +7,7 @@ import os
 import zlib
 
 import pytest
+
 from mixpanel_data.standin.expr import MISSING, ExprError
 from mixpanel_data.standin.exprparse import compile_expr
 from mixpanel_data.standin.faults import Fault, FaultQueue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -166,7 +166,10 @@ def test_connection_escape_hatch_writes_and_survives_fetch(env):
         assert ws.sql_scalar("SELECT count(*) FROM summary") == env.project.unique_count(START)
 
 
-def test_live_queries_and_discovery(env):
+def test_live_queries_and_discovery(standin_env):
+    # Discovery looks at the stand-in's last 31 days: its clock stands a day after the project.
+    env = standin_env(start=START, days=3, events_per_day=250, profiles=40,
+                      now=datetime(2024, 3, 7, 12, tzinfo=UTC))  # fmt: skip
     first, last = str(env.project.days[0]), str(env.project.days[-1])
     with Workspace() as ws:
         names = ws.events()

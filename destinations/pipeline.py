@@ -1,0 +1,190 @@
+"""The dlt pipeline behind a pipeline spec: built, repaired, kept clean, counted, dropped from.
+
+One module both sides use: the runner (loads), ``mp drop`` and ``--full-refresh`` (drops through
+dlt), ``mp sql --pipeline`` / ``mp info --pipeline`` (reads). A spec's destination and dataset
+select one dlt pipeline (``PipelineSpec.dlt_name``) whose state holds every resource's cursor,
+in the settings' ``pipelines_dir``.
+
+What a run leaves on disk is kept to dlt's bookkeeping: loaded packages are deleted once loaded
+(dlt keeps their data files by default: a second, growing copy of every event), and a run that
+was killed leaves extract folders and half-normalized packages that the next run removes.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mixpanel_data.config.settings import Settings
+    from mixpanel_data.pipelines import PipelineSpec
+
+logger = logging.getLogger("mixpanel_data.destinations")
+
+_DLT_NORMALIZE_KEEP = {"extracted"}
+"""Folders of dlt's ``normalize`` storage that hold committed work; any other folder there is an
+extract that never finished (dlt names each extract's scratch folder with a random id)."""
+
+
+def dlt_pipeline(spec: PipelineSpec, settings: Settings) -> Any:
+    """The dlt pipeline of a spec's destination + dataset (created or attached)."""
+    import dlt
+
+    from mixpanel_data.destinations import make_destination
+
+    directory = settings.pipelines_dir
+    directory.mkdir(parents=True, exist_ok=True)
+    return dlt.pipeline(
+        pipeline_name=spec.dlt_name,
+        destination=make_destination(spec.destination, settings),
+        dataset_name=spec.dataset,
+        pipelines_dir=str(directory),
+    )
+
+
+def finish_pending(pipeline: Any, spec: PipelineSpec, settings: Settings) -> Any:
+    """Complete what a killed run left behind, so this run's extract is not skipped.
+
+    Packages still in dlt's local normalize stage can be left half-moved by a SIGKILL, which dlt
+    cannot resume ("Directory not empty"). Nothing of them reached the destination, so the local
+    working directory is dropped instead: dlt then restores the cursor state from the
+    destination, where it is only ever committed together with the rows it describes.
+    """
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    remove_leftovers(pipeline)
+    if not pipeline.has_pending_data:
+        return pipeline
+    try:
+        info = pipeline.run()
+        prune_loaded(pipeline, info)
+        return pipeline
+    except PipelineStepFailed as exc:
+        if exc.step != "normalize" and not isinstance(exc.exception, OSError):
+            raise
+    logger.warning(
+        "Dropping unfinishable local packages of %s; state comes from the destination",
+        pipeline.pipeline_name,
+    )
+    pipeline.drop()
+    return dlt_pipeline(spec, settings)
+
+
+def remove_leftovers(pipeline: Any) -> list[Path]:
+    """Delete what a killed run left in dlt's working folder; returns what was removed.
+
+    Extract scratch folders (``normalize/<random id>``: parquet files of an extract that never
+    committed), packages a killed normalize left in ``load/new``, and loaded packages the
+    previous run had no chance to prune. Raw event data, personal data included, is never kept
+    past the run that fetched it. Call it holding the pipeline's run lock.
+    """
+    root = Path(pipeline.working_dir)
+    doomed: list[Path] = []
+    normalize = root / "normalize"
+    if normalize.is_dir():
+        keep = _DLT_NORMALIZE_KEEP
+        doomed += [p for p in normalize.iterdir() if p.is_dir() and p.name not in keep]
+    new = root / "load" / "new"
+    if new.is_dir():
+        doomed += [p for p in new.iterdir() if p.is_dir()]
+    if _prunes(pipeline):
+        loaded = root / "load" / "loaded"
+        if loaded.is_dir():
+            doomed += [p for p in loaded.iterdir() if p.is_dir()]
+    for path in doomed:
+        shutil.rmtree(path, ignore_errors=True)
+    if doomed:
+        logger.info("removed %d leftover folders of an earlier run", len(doomed))
+    return doomed
+
+
+def prune_loaded(pipeline: Any, info: Any) -> None:
+    """Delete the packages ``info`` loaded, data files and all, unless the user keeps them.
+
+    dlt keeps every loaded package's files by default (1.7 GB after a 5M-event load). Setting
+    dlt's own ``load.delete_completed_jobs`` (``[load]`` in ``.dlt/config.toml``, ``LOAD__...``
+    or ``<PIPELINE>__LOAD__DELETE_COMPLETED_JOBS``) to ``false`` keeps them.
+    """
+    if info is None or not _prunes(pipeline):
+        return
+    root = Path(pipeline.working_dir) / "load" / "loaded"
+    for load_id in getattr(info, "loads_ids", None) or []:
+        shutil.rmtree(root / str(load_id), ignore_errors=True)
+
+
+def _prunes(pipeline: Any) -> bool:
+    """False when the user set dlt's ``load.delete_completed_jobs`` to false anywhere."""
+    import dlt
+
+    setting = "load.delete_completed_jobs"
+    for key in (setting, f"{pipeline.pipeline_name}.{setting}"):
+        value: Any = dlt.config.get(key)
+        if value is not None:
+            return str(value).strip().lower() not in ("false", "0", "no", "off")
+    return True
+
+
+def drop_known(pipeline: Any, tables: Sequence[str]) -> list[str]:
+    """Drop the ``tables`` dlt loaded (tables and cursors, via dlt); returns the others."""
+    from dlt.pipeline.helpers import pipeline_drop
+
+    if not pipeline.default_schema_name:
+        pipeline.sync_destination()  # a fresh working dir: the schema is in the destination
+    if not pipeline.default_schema_name:
+        return list(tables)
+    known = {t["name"] for t in pipeline.default_schema.data_tables(include_incomplete=True)}
+    resources = [t for t in tables if t in known]
+    if resources:
+        pipeline_drop(pipeline, resources=resources)()
+    return [t for t in tables if t not in known]
+
+
+def count_rows(pipeline: Any, table: str, where: str = "", *args: Any) -> int:
+    """``count(*)`` of a loaded table (``WHERE where`` with ``%s`` args), on any destination.
+
+    On the filesystem destination dlt's own SQL needs DuckDB's delta extension (a download), so
+    Delta tables are scanned as a lazy Arrow dataset instead.
+    """
+    clause = f" WHERE {where}" if where else ""
+    if pipeline.destination.destination_name == "filesystem":
+        import duckdb
+        from dlt.common.libs.deltalake import get_delta_tables
+
+        lake = get_delta_tables(pipeline, table)[table].to_pyarrow_dataset()  # noqa: F841
+        con = duckdb.connect()
+        try:
+            row = con.execute(f"SELECT count(*) FROM lake{clause.replace('%s', '?')}", list(args))
+            found = row.fetchone()
+        finally:
+            con.close()
+        return int(found[0]) if found else 0
+    with pipeline.sql_client() as client:
+        name = client.make_qualified_table_name(table)
+        rows = client.execute_sql(f"SELECT count(*) FROM {name}{clause}", *args)
+    return int(rows[0][0]) if rows else 0
+
+
+def table_counts(pipeline: Any, tables: Iterable[str]) -> dict[str, int]:
+    """Row counts of the pipeline's tables; 0 only for a table that does not exist yet.
+
+    Any other failure (a destination that cannot be reached, a broken table) propagates: a run
+    summary must not report 0 rows for data it could not count.
+    """
+    known = _loaded_tables(pipeline)
+    return {table: count_rows(pipeline, table) if table in known else 0 for table in tables}
+
+
+def _loaded_tables(pipeline: Any) -> set[str]:
+    """Data tables that exist in the destination (dlt's schema can name some not written yet)."""
+    if not pipeline.default_schema_name:
+        return set()
+    if pipeline.destination.destination_name == "filesystem":
+        from dlt.common.libs.deltalake import get_delta_tables
+
+        return set(get_delta_tables(pipeline))
+    names = [t["name"] for t in pipeline.default_schema.data_tables(include_incomplete=True)]
+    with pipeline.destination_client() as client:
+        return {name for name in names if client.get_storage_table(name)[0]}

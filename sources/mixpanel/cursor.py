@@ -1,0 +1,227 @@
+"""Where an events load starts and ends, and what it has committed: the resource's own state.
+
+dlt's ``incremental`` treats ``initial_value`` as a floor under ``last_value - lag`` and makes a
+run with ``end_value`` stateless. That clamped every run to "30 days ago" (a January backfill
+followed by ``mp run events`` skipped February to April) and could not resume a long backfill.
+So the events resource keeps its cursor in the resource state dlt commits with each load
+(``dlt.current.resource_state()``, the dlt-documented way to write custom incremental loading):
+
+    cursor    the last export day of the unbroken run of days incremental loads committed
+    loaded    every export-day range committed, merged (``mp verify`` and ``mp info`` read it)
+    backfill  a ``--from/--to`` range in progress, with the windows it committed so far
+    export_times, zone   how export ``time`` was read, and the zone ``event_date`` is in
+
+Rules (``plan_run``): the first run ever starts at ``--from``, else ``start_date``, else 30
+days before the last exportable day; every later run without ``--from`` starts at ``cursor -
+lookback_days``, however long the pipeline sat idle, and runs to ``--to`` or the last
+exportable day. ``--from`` with a cursor is a backfill: the cursor stays, and the same backfill
+run again continues after the windows it committed. State written by the earlier
+``incremental`` layout is read once and carried over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from mixpanel_data.exceptions import InvalidArgumentError
+from mixpanel_data.sources.mixpanel.settings import DEFAULT_START_DAYS_AGO
+from mixpanel_data.sources.mixpanel.windows import Window, merge_ranges, parse_day, uncovered
+
+Mode = Literal["first", "incremental", "backfill"]
+
+
+@dataclass
+class Backfill:
+    """A ``--from/--to`` backfill: its request and the windows committed so far."""
+
+    first: date
+    last: date | None
+    done: list[Window] = field(default_factory=list)
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "from": self.first.isoformat(),
+            "to": self.last.isoformat() if self.last else None,
+            "done": ranges_state(self.done),
+        }
+
+    @classmethod
+    def from_state(cls, raw: dict[str, Any]) -> Backfill:
+        return cls(
+            first=parse_day(raw["from"], "backfill.from"),
+            last=parse_day(raw["to"], "backfill.to") if raw.get("to") else None,
+            done=_windows(raw.get("done")),
+        )
+
+
+@dataclass
+class EventsState:
+    """The events resource's state (see the module docstring)."""
+
+    cursor: date | None = None
+    loaded: list[Window] = field(default_factory=list)
+    backfill: Backfill | None = None
+    export_times: dict[str, Any] | None = None
+    zone: str | None = None
+
+    @classmethod
+    def read(cls, raw: dict[str, Any]) -> EventsState:
+        """From ``dlt.current.resource_state()``, the earlier ``incremental`` layout included."""
+        cursor = raw.get("cursor")
+        if cursor is None:  # written by dlt.sources.incremental("export_date") before
+            old = (raw.get("incremental") or {}).get("export_date") or {}
+            cursor = old.get("last_value")
+        legacy = raw.get("export_times")
+        if legacy is None and isinstance(raw.get("legacy_time"), bool):
+            legacy = {"legacy": raw["legacy_time"], "evidence": "decided by an earlier version"}
+        backfill = raw.get("backfill")
+        state = cls(
+            cursor=parse_day(cursor, "cursor") if cursor is not None else None,
+            loaded=_windows(raw.get("loaded")),
+            backfill=Backfill.from_state(backfill) if backfill else None,
+            export_times=legacy,
+            zone=raw.get("zone"),
+        )
+        return state
+
+    def write(self, raw: dict[str, Any]) -> None:
+        """Into the resource state dlt commits with this load."""
+        raw.pop("incremental", None)
+        raw.pop("legacy_time", None)
+        raw["version"] = 2
+        raw["cursor"] = self.cursor.isoformat() if self.cursor else None
+        raw["loaded"] = ranges_state(self.loaded)
+        raw["backfill"] = self.backfill.to_state() if self.backfill else None
+        raw["export_times"] = self.export_times
+        raw["zone"] = self.zone
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """The export days one run fetches (``todo``) and how it moves the state."""
+
+    mode: Mode
+    start: date
+    end: date
+    todo: tuple[Window, ...]
+
+    @property
+    def days(self) -> int:
+        return sum(w.days for w in self.todo)
+
+
+def plan_run(
+    state: EventsState,
+    *,
+    from_date: date | None,
+    to_date: date | None,
+    start_date: date | None,
+    lookback_days: int,
+    last_day: date,
+) -> RunPlan:
+    """The run's range by the rules in the module docstring, or a one-line error (exit 3)."""
+    check_request(from_date, to_date, last_day)
+    if state.cursor is None:
+        start = from_date or start_date or last_day - timedelta(days=DEFAULT_START_DAYS_AGO)
+        end = to_date or last_day
+        if start > end:
+            raise InvalidArgumentError(
+                f"The first load would start on {start} (start_date) but end on {end}: "
+                "pass --from, or a later --to."
+            )
+        return RunPlan("first", start, end, (Window(start, end),))
+    if from_date is not None:
+        end = to_date or last_day
+        backfill = state.backfill
+        if backfill and backfill.first == from_date and backfill.last == to_date:
+            todo = uncovered(from_date, end, backfill.done)
+        else:
+            todo = [Window(from_date, end)]
+        return RunPlan("backfill", from_date, end, tuple(todo))
+    start = min(state.cursor - timedelta(days=max(0, lookback_days)), last_day)
+    end = to_date or last_day
+    if end < start:
+        raise InvalidArgumentError(
+            f"--to {end} is before {start}, where the next incremental run starts (the stored "
+            f"cursor {state.cursor} minus lookback_days): add --from to re-read older days."
+        )
+    return RunPlan("incremental", start, end, (Window(start, end),))
+
+
+def check_request(from_date: date | None, to_date: date | None, last_day: date) -> None:
+    """Refuse, before any request, a range that is reversed or reaches past what Mixpanel has."""
+    if from_date and to_date and to_date < from_date:
+        raise InvalidArgumentError(f"--from {from_date} is after --to {to_date}: swap them.")
+    if from_date and from_date > last_day:
+        raise InvalidArgumentError(
+            f"--from {from_date} is in the future: the last day Mixpanel can export now is "
+            f"{last_day} (today in the project's time zone)."
+        )
+    if to_date and to_date > last_day:
+        raise InvalidArgumentError(
+            f"--to {to_date} is after {last_day}, the last day Mixpanel can export now "
+            "(today in the project's time zone): use a day no later than that."
+        )
+
+
+class Progress:
+    """Moves the state as windows commit: only over an unbroken run of days from the start.
+
+    Windows finish out of order (several download at once); the cursor of an incremental run
+    advances to the end of the longest stretch from the run's start that is fully done, so a
+    stop or a kill can never leave an unfetched day behind the cursor.
+    """
+
+    def __init__(
+        self, state: EventsState, plan: RunPlan, to_date: date | None, done: list[Window]
+    ) -> None:
+        """``to_date`` is the ``--to`` the run was asked with: a backfill resumes only when run
+        again with the same ``--from`` and ``--to``. ``done`` collects the run's windows across
+        its chunks."""
+        self.state = state
+        self.plan = plan
+        self._done = done
+        if plan.mode == "backfill":
+            backfill = state.backfill
+            if backfill is None or (backfill.first, backfill.last) != (plan.start, to_date):
+                state.backfill = Backfill(plan.start, to_date)
+
+    def done(self, window: Window) -> None:
+        """``window``'s rows are all in this load."""
+        self._done.append(window)
+        self.state.loaded = merge_ranges([*self.state.loaded, window])
+        if self.plan.mode == "backfill":
+            assert self.state.backfill is not None
+            self.state.backfill.done = merge_ranges([*self.state.backfill.done, window])
+            return
+        reach = _reach(self.plan.start, self._done)
+        if reach is not None and (self.state.cursor is None or reach > self.state.cursor):
+            self.state.cursor = reach
+
+    def finish(self) -> None:
+        """Every planned window committed: a finished backfill leaves nothing to resume."""
+        if self.plan.mode == "backfill":
+            self.state.backfill = None
+
+
+def _reach(start: date, done: list[Window]) -> date | None:
+    """The last day of the unbroken stretch of ``done`` days beginning at ``start``."""
+    merged = merge_ranges(done)
+    if not merged or merged[0].start > start:
+        return None
+    return merged[0].end
+
+
+def ranges_state(windows: list[Window]) -> list[list[str]]:
+    """Merged ranges as JSON-ready ``[[first, last], ...]``."""
+    return [[w.start.isoformat(), w.end.isoformat()] for w in merge_ranges(windows)]
+
+
+def _windows(raw: Any) -> list[Window]:
+    out = []
+    for item in raw or []:
+        first, last = item
+        out.append(Window(parse_day(first, "state"), parse_day(last, "state")))
+    return merge_ranges(out)
