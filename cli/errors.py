@@ -146,10 +146,6 @@ def _silence_stdout() -> None:
 
 def _unwrap(exc: BaseException) -> BaseException:
     """dlt wraps source errors in PipelineStepFailed; report the library error inside it."""
-    seen = exc
-    while not isinstance(seen, MixpanelDataError) and seen.__cause__ is not None:
-        seen = seen.__cause__
-    inner = getattr(seen, "exception", None)
-    if not isinstance(seen, MixpanelDataError) and isinstance(inner, BaseException):
-        return _unwrap(inner)
-    return seen if isinstance(seen, MixpanelDataError | KeyboardInterrupt) else exc
+    from mixpanel_data.exceptions import library_error
+
+    return library_error(exc)

@@ -165,3 +165,18 @@ class TransientError(MixpanelDataError):
 
 class IncompleteExportError(TransientError):
     """An export stream ended early (``terminated early``, dropped connection, truncated gzip)."""
+
+
+def library_error(exc: BaseException) -> BaseException:
+    """The library error a dlt ``PipelineStepFailed`` (or any wrapper) carries, else ``exc``.
+
+    dlt wraps what a source raises (``ResourceExtractionError`` inside ``PipelineStepFailed``);
+    callers of ``run_pipeline`` and the CLI's error boundary want the one-line error inside.
+    """
+    seen = exc
+    while not isinstance(seen, MixpanelDataError) and seen.__cause__ is not None:
+        seen = seen.__cause__
+    inner = getattr(seen, "exception", None)
+    if not isinstance(seen, MixpanelDataError) and isinstance(inner, BaseException):
+        return library_error(inner)
+    return seen if isinstance(seen, MixpanelDataError | KeyboardInterrupt) else exc

@@ -28,7 +28,7 @@ from mixpanel_data.destinations.pipeline import (
     prune_loaded,
     table_counts,
 )
-from mixpanel_data.exceptions import InvalidArgumentError, RateLimitError
+from mixpanel_data.exceptions import InvalidArgumentError, RateLimitError, library_error
 from mixpanel_data.pipelines import PipelineSpec
 
 logger = logging.getLogger("mixpanel_data.runner")
@@ -96,6 +96,8 @@ def run_pipeline(
     ``max_wait`` caps one wait for Mixpanel's budget (seconds; 0 never waits), overriding the
     settings' ``MP_MAX_WAIT``.
     """
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
     from mixpanel_data.api.factory import make_client
     from mixpanel_data.config.sources import source_setting
     from mixpanel_data.destinations import adapt_source
@@ -163,11 +165,17 @@ def run_pipeline(
             refresh = full_refresh and run.chunks == 0
             if embedded and not refresh:
                 _create_json_tables(pipeline, source, settings)
-            info = pipeline.run(
-                source,
-                refresh="drop_resources" if refresh else None,
-                table_format=spec.table_format,
-            )
+            try:
+                info = pipeline.run(
+                    source,
+                    refresh="drop_resources" if refresh else None,
+                    table_format=spec.table_format,
+                )
+            except PipelineStepFailed as exc:  # the one-line library error dlt wrapped
+                inner = library_error(exc)
+                if inner is exc:
+                    raise
+                raise inner from exc
             prune_loaded(pipeline, info)
             if embedded and refresh:
                 _rebuild_json_tables(pipeline, source, settings)
