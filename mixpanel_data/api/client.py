@@ -180,6 +180,16 @@ class MixpanelClient:
             return None
         return _json_body(response, what=f"{method} {response.request.url.path}")
 
+    def reserve(self, family: Family, count: int) -> None:
+        """Wait until ``family``'s hourly budget has room for ``count`` requests in a row.
+
+        For runs of requests a long wait must not split (engage pages of one session). Raises
+        ``RateLimitError`` when that wait would exceed ``limits.max_wait``.
+        """
+        budget = self._budget(family)
+        if budget is not None:
+            budget.reserve(count, max_wait=self.limits.max_wait, on_wait=self.on_wait)
+
     def me(self) -> Any:
         """``GET /api/app/me``: the service account, its organizations and projects (zones).
 

@@ -40,8 +40,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger("mixpanel_data.api")
+_HOURLY = 60.0
+"""Windows this long or longer count a request until a period after it ends (``release``)."""
 WaitHook = Callable[[str, float], None]
-"""``on_wait(label, seconds)``: told before a wait of a second or more (e.g. for a progress bar)."""
+"""``on_wait(label, seconds)``: told before a wait of two seconds or more (for a progress bar)."""
 
 
 def budget_label(family: str, period: float) -> str:
@@ -98,6 +100,7 @@ class Budget:
         self._cond = threading.Condition()
         self._in_flight = 0
         self._starts: list[deque[float]] = [deque() for _ in self.windows]
+        self._open = 0  # counted requests in flight (stamped in the long windows when they end)
 
     @property
     def in_flight(self) -> int:
@@ -118,40 +121,77 @@ class Budget:
 
     def acquire(
         self, *, max_wait: float | None = None, on_wait: WaitHook | None = None
-    ) -> None:
+    ) -> float:
         """Wait for a free slot and room in every rate window, then count one request start.
 
         ``max_wait`` (default: the budget's) caps one wait for a rate window; a longer one
         raises ``RateLimitError`` saying how long to wait. ``on_wait(label, seconds)`` hears of
-        every wait of a second or more before it starts (the progress bar shows it).
+        every wait of two seconds or more before it starts (the progress bar shows it).
+        Returns the instant counted.
         """
-        limit = self.max_wait if max_wait is None else max_wait
-        deadline = time.monotonic() + self.slot_timeout
         while True:
             with self._cond:
-                self._wait_for_slot(deadline)
+                self._wait_for_slot(time.monotonic() + self.slot_timeout)
                 wait, period = self._window_wait()
-                if wait <= 0:
-                    self._record_start()
+                if wait == 0:
+                    return self._record_start()
+                if wait < 0:  # our own requests in flight hold the room: wait for one to end
+                    self._cond.wait(0.5)
+                    continue
+            self._pause(wait, period, max_wait, on_wait)
+
+    def reserve(
+        self, count: int, *, max_wait: float | None = None, on_wait: WaitHook | None = None
+    ) -> None:
+        """Wait until the hourly windows have room for ``count`` more requests (none counted).
+
+        A caller about to make a run of requests that must not be interrupted by a long wait
+        (engage pages share a ``session_id`` that does not outlive an hour) waits up front.
+        ``count`` beyond a window's limit is capped at the limit.
+        """
+        while True:
+            with self._cond:
+                wait, period = self._window_wait(count)
+                if wait == 0:
                     return
-            label = budget_label(self.family, period)
-            if wait > limit:
-                raise RateLimitError(
-                    f"Mixpanel's {label} for {self.scope} is used up: it has room again in "
-                    f"{duration_text(wait)}; "
-                    "run again then (or allow longer waits with --max-wait / MP_MAX_WAIT).",
-                    retry_after=wait,
-                )
-            logger.debug("waiting %.2fs for the %s rate budget", wait, self.name)
-            if on_wait is not None and wait >= 1.0:
-                on_wait(label, wait)
-            self._sleep(wait)
+                if wait < 0:
+                    self._cond.wait(0.5)
+                    continue
+            self._pause(wait, period, max_wait, on_wait)
+
+    def _pause(
+        self, wait: float, period: float, max_wait: float | None, on_wait: WaitHook | None
+    ) -> None:
+        """Sleep ``wait`` seconds for the window of ``period``, or raise past ``max_wait``."""
+        label = budget_label(self.family, period)
+        if wait > (self.max_wait if max_wait is None else max_wait):
+            raise RateLimitError(
+                f"Mixpanel's {label} for {self.scope} is used up: it has room again in "
+                f"{duration_text(wait)}; "
+                "run again then (or allow longer waits with --max-wait / MP_MAX_WAIT).",
+                retry_after=wait,
+            )
+        logger.debug("waiting %.2fs for the %s rate budget", wait, self.name)
+        if on_wait is not None and wait >= 2.0:
+            on_wait(label, wait)
+        self._sleep(wait)
 
     def release(self) -> None:
-        """Give a slot back and wake one waiting thread."""
+        """Give a slot back and wake the waiting threads.
+
+        In the windows of a minute or more a request is counted from its start until an hour
+        after its END: Mixpanel counts a request when it sees it, which can be later than our
+        start (a slow connection, a long queue), so our count never frees a slot before
+        Mixpanel's does (a 429 there would cost a minute's backoff, or the engage session).
+        """
         with self._cond:
             self._in_flight -= 1
-            self._cond.notify()
+            self._open -= 1
+            now = self._clock()
+            for window, starts in zip(self.windows, self._starts, strict=True):
+                if window.period >= _HOURLY:
+                    starts.append(now)
+            self._cond.notify_all()
 
     def _wait_for_slot(self, deadline: float) -> None:
         """Block (lock held, released while waiting) until fewer than ``concurrent`` in flight."""
@@ -170,15 +210,28 @@ class Budget:
                 )
             self._cond.wait(remaining)
 
-    def _window_wait(self) -> tuple[float, float]:
-        """(seconds until every rate window has room, the period of the one that decides)."""
+    def _window_wait(self, count: int = 1) -> tuple[float, float]:
+        """(seconds until every rate window has room for ``count`` more starts, the period of
+        the window that decides); -1 when only requests of ours still in flight hold the room.
+
+        ``count`` > 1 applies to the windows of a minute or more, where requests in flight
+        count too (they are stamped when they end, see ``release``).
+        """
         now = self._clock()
         wait, period = 0.0, 0.0
         for window, starts in zip(self.windows, self._starts, strict=True):
             while starts and starts[0] <= now - window.period:
                 starts.popleft()
-            if len(starts) >= window.limit and starts[0] + window.period - now > wait:
-                wait, period = starts[0] + window.period - now, window.period
+            long = window.period >= _HOURLY
+            used = len(starts) + (self._open if long else 0)
+            excess = used + (min(count, window.limit) if long else 1) - window.limit
+            if excess <= 0:
+                continue
+            if excess > len(starts):
+                return -1.0, window.period
+            until = starts[excess - 1] + window.period - now
+            if until > wait:
+                wait, period = until, window.period
         return wait, period
 
     def fill(self, period: float) -> None:
@@ -195,11 +248,14 @@ class Budget:
                     starts.clear()
                     starts.extend([now] * window.limit)
 
-    def _record_start(self) -> None:
+    def _record_start(self) -> float:
         now = self._clock()
-        for starts in self._starts:
-            starts.append(now)
+        for window, starts in zip(self.windows, self._starts, strict=True):
+            if window.period < _HOURLY:
+                starts.append(now)
         self._in_flight += 1
+        self._open += 1
+        return now
 
 
 _REGISTRY: dict[tuple[str, str, str], Budget] = {}

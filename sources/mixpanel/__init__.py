@@ -29,6 +29,7 @@ from mixpanel_data.sources.mixpanel.context import LoadRun
 from mixpanel_data.sources.mixpanel.events_arrow import EventParser, promoted_columns
 from mixpanel_data.sources.mixpanel.events_fetch import ExportRequest, FetchObserver, FetchStats
 from mixpanel_data.sources.mixpanel.pii import pii_policy, protect
+from mixpanel_data.sources.mixpanel.profiles_fetch import part_pages
 from mixpanel_data.sources.mixpanel.reports import (
     REPORT_SOURCES,
     mixpanel_funnels,
@@ -161,7 +162,13 @@ def mixpanel_source(
         events_resource(api, parser, request, options, load, conf.clock),
         profiles_resource(
             api,
-            ProfilesOptions(profiles_where, cohort_id, profile_page_size, profile_concurrency),
+            ProfilesOptions(
+                profiles_where,
+                cohort_id,
+                profile_page_size,
+                profile_concurrency,
+                part_profiles=profile_page_size * part_pages(_query_per_hour(api, conf)),
+            ),
             load,
         ),
     )
@@ -169,3 +176,9 @@ def mixpanel_source(
         for resource in resources:
             resource.add_map(policy.apply)
     return resources
+
+
+def _query_per_hour(api: Any, conf: Any) -> int | None:
+    """The hourly Query budget the client counts against (an injected client's own limits)."""
+    limits = getattr(api, "limits", None) or conf.limits
+    return limits.query_per_hour

@@ -14,8 +14,9 @@ So the events resource keeps its cursor in the resource state dlt commits with e
 Rules (``plan_run``): the first run ever starts at ``--from``, else ``start_date``, else 30
 days before the last exportable day; every later run without ``--from`` starts at ``cursor -
 lookback_days``, however long the pipeline sat idle, and runs to ``--to`` or the last
-exportable day. ``--from`` with a cursor is a backfill: the cursor stays, and the same backfill
-run again continues after the windows it committed. State written by the earlier
+exportable day. ``--from`` with a cursor is a backfill: the cursor stays. Any ``--from`` range
+(the very first run's included) is recorded while it runs, so the same command run again after
+a budget stop or a kill continues after the windows it committed. State written by the earlier
 ``incremental`` layout is read once and carried over.
 """
 
@@ -34,17 +35,23 @@ Mode = Literal["first", "incremental", "backfill"]
 
 @dataclass
 class Backfill:
-    """A ``--from/--to`` backfill: its request and the windows committed so far."""
+    """A ``--from/--to`` range in progress: its request and the windows committed so far.
+
+    ``sets_cursor`` is True for the very first run of a pipeline given ``--from``: it
+    establishes the cursor as its windows commit, and keeps doing so when it is resumed.
+    """
 
     first: date
     last: date | None
     done: list[Window] = field(default_factory=list)
+    sets_cursor: bool = False
 
     def to_state(self) -> dict[str, Any]:
         return {
             "from": self.first.isoformat(),
             "to": self.last.isoformat() if self.last else None,
             "done": ranges_state(self.done),
+            "sets_cursor": self.sets_cursor,
         }
 
     @classmethod
@@ -53,7 +60,12 @@ class Backfill:
             first=parse_day(raw["from"], "backfill.from"),
             last=parse_day(raw["to"], "backfill.to") if raw.get("to") else None,
             done=_windows(raw.get("done")),
+            sets_cursor=bool(raw.get("sets_cursor")),
         )
+
+    def matches(self, first: date, last: date | None) -> bool:
+        """Whether a run asked for ``first..last`` continues this backfill."""
+        return (self.first, self.last) == (first, last)
 
 
 @dataclass
@@ -100,12 +112,16 @@ class EventsState:
 
 @dataclass(frozen=True)
 class RunPlan:
-    """The export days one run fetches (``todo``) and how it moves the state."""
+    """The export days one run fetches (``todo``) and how it moves the state.
+
+    ``explicit``: the range came from ``--from`` (recorded, so the same command resumes it).
+    """
 
     mode: Mode
     start: date
     end: date
     todo: tuple[Window, ...]
+    explicit: bool = False
 
     @property
     def days(self) -> int:
@@ -123,8 +139,10 @@ def plan_run(
 ) -> RunPlan:
     """The run's range by the rules in the module docstring, or a one-line error (exit 3)."""
     check_request(from_date, to_date, last_day)
+    if from_date is not None:
+        return _plan_range(state, from_date, to_date, to_date or last_day)
     if state.cursor is None:
-        start = from_date or start_date or last_day - timedelta(days=DEFAULT_START_DAYS_AGO)
+        start = start_date or last_day - timedelta(days=DEFAULT_START_DAYS_AGO)
         end = to_date or last_day
         if start > end:
             raise InvalidArgumentError(
@@ -132,14 +150,6 @@ def plan_run(
                 "pass --from, or a later --to."
             )
         return RunPlan("first", start, end, (Window(start, end),))
-    if from_date is not None:
-        end = to_date or last_day
-        backfill = state.backfill
-        if backfill and backfill.first == from_date and backfill.last == to_date:
-            todo = uncovered(from_date, end, backfill.done)
-        else:
-            todo = [Window(from_date, end)]
-        return RunPlan("backfill", from_date, end, tuple(todo))
     start = min(state.cursor - timedelta(days=max(0, lookback_days)), last_day)
     end = to_date or last_day
     if end < start:
@@ -148,6 +158,19 @@ def plan_run(
             f"cursor {state.cursor} minus lookback_days): add --from to re-read older days."
         )
     return RunPlan("incremental", start, end, (Window(start, end),))
+
+
+def _plan_range(state: EventsState, first: date, asked_to: date | None, end: date) -> RunPlan:
+    """An explicit ``--from`` range: it sets the cursor on a pipeline's very first run and is a
+    backfill after that; asked again with the same ``--from/--to`` it resumes after the windows
+    it committed (a budget stop, a kill), whichever it was."""
+    backfill = state.backfill
+    if backfill is not None and backfill.matches(first, asked_to):
+        todo = uncovered(first, end, backfill.done)
+        mode: Mode = "first" if backfill.sets_cursor else "backfill"
+        return RunPlan(mode, first, end, tuple(todo), explicit=True)
+    mode = "first" if state.cursor is None else "backfill"
+    return RunPlan(mode, first, end, (Window(first, end),), explicit=True)
 
 
 def check_request(from_date: date | None, to_date: date | None, last_day: date) -> None:
@@ -169,40 +192,45 @@ def check_request(from_date: date | None, to_date: date | None, last_day: date) 
 class Progress:
     """Moves the state as windows commit: only over an unbroken run of days from the start.
 
-    Windows finish out of order (several download at once); the cursor of an incremental run
-    advances to the end of the longest stretch from the run's start that is fully done, so a
-    stop or a kill can never leave an unfetched day behind the cursor.
+    Windows finish out of order (several download at once); the cursor advances to the end of
+    the longest stretch from the run's start that is fully done, so a stop or a kill can never
+    leave an unfetched day behind the cursor. An explicit range is recorded as a ``Backfill``
+    while it runs, so running the same command again resumes it.
     """
 
     def __init__(
         self, state: EventsState, plan: RunPlan, to_date: date | None, done: list[Window]
     ) -> None:
-        """``to_date`` is the ``--to`` the run was asked with: a backfill resumes only when run
+        """``to_date`` is the ``--to`` the run was asked with: a range resumes only when run
         again with the same ``--from`` and ``--to``. ``done`` collects the run's windows across
         its chunks."""
         self.state = state
         self.plan = plan
         self._done = done
-        if plan.mode == "backfill":
+        self._ranged = plan.explicit
+        if self._ranged:
             backfill = state.backfill
-            if backfill is None or (backfill.first, backfill.last) != (plan.start, to_date):
-                state.backfill = Backfill(plan.start, to_date)
+            if backfill is None or not backfill.matches(plan.start, to_date):
+                state.backfill = Backfill(plan.start, to_date, sets_cursor=plan.mode == "first")
 
     def done(self, window: Window) -> None:
         """``window``'s rows are all in this load."""
         self._done.append(window)
         self.state.loaded = merge_ranges([*self.state.loaded, window])
-        if self.plan.mode == "backfill":
+        covered = self._done
+        if self._ranged:
             assert self.state.backfill is not None
             self.state.backfill.done = merge_ranges([*self.state.backfill.done, window])
+            covered = self.state.backfill.done
+        if self.plan.mode == "backfill":
             return
-        reach = _reach(self.plan.start, self._done)
+        reach = _reach(self.plan.start, covered)
         if reach is not None and (self.state.cursor is None or reach > self.state.cursor):
             self.state.cursor = reach
 
     def finish(self) -> None:
-        """Every planned window committed: a finished backfill leaves nothing to resume."""
-        if self.plan.mode == "backfill":
+        """Every planned window committed: a finished range leaves nothing to resume."""
+        if self._ranged:
             self.state.backfill = None
 
 

@@ -114,8 +114,9 @@ def fetch_tables(
     """
     stats = stats if stats is not None else FetchStats()
     out: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_DEPTH)
-    cancel = threading.Event()
-    failed = threading.Event()
+    cancel = threading.Event()  # the consumer went away: stop at once
+    failed = threading.Event()  # a worker failed: the run fails, stop at once
+    stopping = threading.Event()  # the budget ran out: finish the windows in flight, start none
 
     def put(item: Any) -> None:
         while not cancel.is_set():
@@ -145,7 +146,7 @@ def fetch_tables(
                     planner.observe(window, export.bytes)
                     measured = True
                 if cancel.is_set() or failed.is_set():
-                    return rows
+                    raise _Abandoned  # never "done": its rows did not all go out
                 table = parser.parse(data)
                 rows += table.num_rows
                 put(table)
@@ -159,7 +160,7 @@ def fetch_tables(
 
     def work() -> None:
         try:
-            while not (cancel.is_set() or failed.is_set()):
+            while not (cancel.is_set() or failed.is_set() or stopping.is_set()):
                 window = planner.next()
                 if window is None:
                     break
@@ -171,8 +172,10 @@ def fetch_tables(
                 stats.started(window)
                 stats.add(rows)
                 put(("done", window, rows))
+        except _Abandoned:
+            pass
         except RateLimitError as exc:  # a soft stop: the others finish their windows
-            failed.set()
+            stopping.set()
             stats.stop(exc)
         except BaseException as exc:  # handed to the consumer, which re-raises it
             failed.set()  # the other workers start no new window (each costs a request)
@@ -193,6 +196,10 @@ def fetch_tables(
         cancel.set()
         for worker in workers:
             worker.join()
+
+
+class _Abandoned(Exception):
+    """A window cut short because the run is failing or its consumer left."""
 
 
 def _drain(

@@ -9,10 +9,13 @@ concurrently, API reference §6.2). After each part the cursor moves to the part
 and the resource commits it with the rows: a run stopped by the budget (or killed) resumes at
 the first unfinished part instead of page 0.
 
-Parts are cut from the data: page 0 of a range that holds more than ``SPLIT_FACTOR`` parts'
-worth of profiles is a sample of its ``$last_seen`` values, and the range is cut at their
-quantiles (recursively, if a part still comes out too big). An expired session restarts that
-part once from its page 0; the ``profiles`` merge on ``distinct_id`` makes repeats harmless.
+Parts are cut from the data: page 0 of a range that holds more than a part's worth of profiles
+is a sample of its ``$last_seen`` values, and the range is cut at their quantiles (recursively,
+if a part still comes out too big). A part has at most ``part_pages`` pages (half the hourly
+Query budget), and before it starts the client waits until the budget has room for all of them
+(``MixpanelClient.reserve``), so no long wait ever falls between two pages of one session. An
+expired session restarts that part once from its page 0; the ``profiles`` merge on
+``distinct_id`` makes repeats harmless.
 """
 
 from __future__ import annotations
@@ -36,8 +39,17 @@ PROFILE_SCHEMA = pa.schema(
         ("properties", pa.string()),
     ]
 )
-SPLIT_FACTOR = 2
+MAX_PART_PAGES = 25
+"""Engage pages per part when the budget allows it (60/hour: 25 pages leave room for others)."""
 _LAST_SEEN = 'properties["$last_seen"]'
+
+
+def part_pages(query_per_hour: int | None) -> int:
+    """Pages one part may take: at most half the hourly Query budget, so a part always fits in
+    the room ``reserve`` waits for, with requests left for the project's other users."""
+    if query_per_hour is None:
+        return MAX_PART_PAGES
+    return max(1, min(MAX_PART_PAGES, query_per_hour // 2))
 
 
 class EngageClient(Protocol):
@@ -118,8 +130,12 @@ def fetch_profile_parts(
         base["filter_by_cohort"] = {"id": int(cohort_id)}
     queue = _parts(state)
     fetched = 0
+    pages = max(1, math.ceil(part_profiles / page_size))
+    reserve = getattr(client, "reserve", None)
     while queue:
         part = queue.pop(0)
+        if reserve is not None:  # the whole part in one go: its session must not wait an hour
+            reserve("query", pages)
         fetch = _PartFetch(client, base, part.where(where), concurrency)
         first = fetch.first_page()
         total = int(first.get("total") or 0)
@@ -152,7 +168,7 @@ def _parts(state: ProfilesState) -> list[Part]:
 
 def _split(part: Part, sample: list[dict[str, Any]], total: int, part_profiles: int) -> list[Part]:
     """Cut ``part`` at quantiles of its page-0 ``$last_seen`` values, or [] to fetch it whole."""
-    if total <= SPLIT_FACTOR * part_profiles:
+    if total <= part_profiles:
         return []
     stamps = (_stamp(p.get("$properties", {}).get("$last_seen")) for p in sample)
     values = sorted(s for s in stamps if s is not None and part.inside(s))

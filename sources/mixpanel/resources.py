@@ -68,6 +68,8 @@ class ProfilesOptions:
     cohort_id: int | None
     page_size: int
     concurrency: int
+    part_profiles: int
+    """Profiles per engage listing: ``page_size`` times ``profiles_fetch.part_pages``."""
 
 
 def legacy_flag(value: str | bool | None) -> bool | None:
@@ -187,7 +189,7 @@ def profiles_resource(api: EngageClient, options: ProfilesOptions, run: LoadRun)
             cohort_id=options.cohort_id,
             page_size=options.page_size,
             concurrency=options.concurrency,
-            part_profiles=settings.PROFILES_PER_PART,
+            part_profiles=options.part_profiles,
             stop_after=run.chunk_profiles,
             on_part_done=lambda moved: moved.write(raw),
         )

@@ -35,8 +35,5 @@ QUEUE_DEPTH = 4
 DEFAULT_PROFILE_PAGE_SIZE = 1000
 DEFAULT_PROFILE_CONCURRENCY = 4
 
-PROFILES_PER_PART = 25_000
-"""Profiles per engage listing (``$last_seen`` range): 25 pages, well inside one hour's 60."""
-
 CHUNK_PROFILES = 250_000
 """Profiles committed per dlt load in a long profiles run."""

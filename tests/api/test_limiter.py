@@ -65,7 +65,7 @@ def test_concurrency_cap_is_honoured_across_threads():
 
 def test_busy_slots_past_timeout_raise():
     budget = Budget("query", concurrent=1, slot_timeout=0.05)
-    budget.acquire()
+    budget.acquire()  # held: the next one waits for the slot
     started = time.monotonic()
     with pytest.raises(RateLimitError, match="1 concurrent query slots stayed busy"):
         budget.acquire()
@@ -92,13 +92,19 @@ def test_per_second_rate_spaces_requests():
     assert clock.now == 1002.0
 
 
+def request(budget: Budget) -> None:
+    """One request that starts and ends at once."""
+    with budget.slot():
+        pass
+
+
 def test_hourly_budget_waits_when_short_enough():
     clock = FakeClock()
     budget = windowed(clock, (2, 60.0), max_wait=60.0)
-    budget.acquire()
+    request(budget)
     clock.now += 30
-    budget.acquire()
-    budget.acquire()  # the first start leaves the window after 30 more seconds
+    request(budget)
+    request(budget)  # the first start leaves the window after 30 more seconds
     assert clock.sleeps == [30.0]
 
 
@@ -106,10 +112,10 @@ def test_hourly_budget_raises_instead_of_sleeping_for_an_hour():
     clock = FakeClock()
     budget = windowed(clock, (3, 3600.0), max_wait=60.0)
     for _ in range(3):
-        budget.acquire()
+        request(budget)
         clock.now += 10
     with pytest.raises(RateLimitError, match=r"room again in 1 h") as caught:
-        budget.acquire()
+        request(budget)
     assert caught.value.retry_after == pytest.approx(3570.0)
     assert clock.sleeps == []
 
@@ -118,10 +124,59 @@ def test_both_windows_apply_together():
     clock = FakeClock()
     budget = windowed(clock, (3, 1.0), (4, 3600.0), max_wait=5.0)
     for _ in range(4):
-        budget.acquire()
+        request(budget)
     assert clock.sleeps == [1.0]
     with pytest.raises(RateLimitError):
-        budget.acquire()
+        request(budget)
+
+
+def test_the_hour_counts_from_a_request_s_end():
+    """Mixpanel counts a request when it sees it, which may be long after our start: a slow
+    request is counted until an hour after it ends, never freed by the hour since it began."""
+    clock = FakeClock()
+    budget = windowed(clock, (1, 3600.0), max_wait=7200.0)
+    with budget.slot():
+        clock.now += 600  # a slow one: Mixpanel may have seen it at any point of these 10 min
+    clock.now += 3000  # an hour after it started, 50 min after it ended
+    request(budget)
+    assert clock.sleeps == [600.0]
+
+
+def test_requests_in_flight_hold_their_room_until_they_end():
+    clock = FakeClock()
+    budget = windowed(clock, (1, 3600.0), max_wait=0.0)
+    budget.acquire()
+    clock.now += 4000  # still running an hour later: it still counts
+    refused: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            request(budget)
+        except RateLimitError as exc:
+            refused.append(exc)
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive() and not refused  # waiting for our own request, not a budget
+    budget.release()
+    waiter.join(2.0)
+    assert not waiter.is_alive()
+    (error,) = refused  # then the hour after its end applies
+    assert error.retry_after == pytest.approx(3600.0)
+
+
+def test_reserve_waits_for_room_for_a_whole_run_of_requests():
+    clock = FakeClock()
+    budget = windowed(clock, (4, 3600.0), max_wait=7200.0)
+    for _ in range(3):
+        request(budget)
+        clock.now += 60
+    budget.reserve(3)  # room for 3 only once the first two have left the window
+    assert clock.sleeps == [3600.0 - 180 + 60]
+    assert budget.in_flight == 0
+    budget.reserve(10)  # capped at the limit: waits for the whole window
+    assert clock.now >= 1000.0 + 120 + 3600
 
 
 def test_registry_shares_one_budget_per_family_origin_project():
