@@ -21,8 +21,10 @@ overrides them. Schema of one entry (every key but the name optional)::
           timezone: Europe/Berlin        # IANA name; cron fields are wall-clock times there
 
 Secrets never belong here: they go in ``.dlt/secrets.toml`` or the environment, and a key that
-looks like one is refused with an error that says where it goes. Errors name the file, the line
-and the key (exit 3).
+looks like one is refused with an error that says where it goes. Option names and values are
+both checked when the file is read (values by ``config.sources.OPTION_RULES``, the rules dlt
+config is checked by too), so ``lookback_days: banana`` fails before a run starts. Errors name
+the file, the line and the key, and say what to write instead (exit 3).
 """
 
 from __future__ import annotations
@@ -35,20 +37,37 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from mixpanel_data.config.sources import OPTION_RULES, check_option
 from mixpanel_data.exceptions import PipelineConfigError, PipelineNotFoundError
 
 Resource = Literal["events", "profiles"]
 _SECRET_WORDS = ("secret", "password", "passwd", "token", "credential", "private_key", "api_key")
 #: ``mixpanel_source`` arguments a pipeline may set (run-time ones like from/to are CLI flags).
-SOURCE_OPTIONS = frozenset(
-    {
-        "account", "project_timezone", "legacy_timezone", "start_date", "lookback_days",
-        "events", "where", "promote", "window_days", "concurrency", "batch_bytes",
-        "profiles_where", "cohort_id", "profile_page_size", "profile_concurrency", "pii",
-        "base_url",
-    }
-)  # fmt: skip
+SOURCE_OPTIONS = frozenset(OPTION_RULES)
 _DESTINATION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class OptionValueError(ValueError):
+    """A source option's value is wrong; ``key`` lets the file error point at its line."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML, except that an impossible date (``2024-13-01``) stays text instead of failing
+    the whole file with a bare ``ValueError``: the option's own check then names key and line."""
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
 def secret_hint(key: str) -> str:
@@ -150,6 +169,11 @@ class PipelineSpec(BaseModel):
             raise ValueError(
                 f"unknown source option {unknown[0]!r} (known: {', '.join(sorted(SOURCE_OPTIONS))})"
             )
+        for key, item in value.items():
+            try:
+                check_option(key, item)
+            except ValueError as exc:
+                raise OptionValueError(key, str(exc)) from None
         return value
 
     @model_validator(mode="after")
@@ -192,7 +216,7 @@ def load_pipelines(path: Path | None = None) -> dict[str, PipelineSpec]:
         return specs
     text = path.read_text(encoding="utf-8")
     try:
-        raw = yaml.safe_load(text) or {}
+        raw = yaml.load(text, Loader=_Loader) or {}  # a SafeLoader
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -209,16 +233,26 @@ def load_pipelines(path: Path | None = None) -> dict[str, PipelineSpec]:
         try:
             specs[str(name)] = PipelineSpec(**{"name": str(name), **(body or {})})
         except ValidationError as exc:
-            error = exc.errors()[0]
-            loc: list[Any] = [p for p in error["loc"] if p != "__root__"]
-            secret = _find_secret(body or {})
-            if secret and loc and loc[0] == "options":
-                loc = secret.split(".")
-            line = _line_of(root, keys + loc)
-            key = ".".join(str(p) for p in [*keys, *loc])
-            message = str(error["msg"]).removeprefix("Value error, ")
-            raise PipelineConfigError(f"{path}:{line}: {key}: {message}") from None
+            raise _spec_error(path, root, keys, body, exc) from None
     return specs
+
+
+def _spec_error(
+    path: Path, root: Any, keys: list[Any], body: Any, exc: ValidationError
+) -> PipelineConfigError:
+    """``file:line: pipelines.NAME.key: message`` for the first error pydantic found."""
+    error = exc.errors()[0]
+    loc: list[Any] = [p for p in error["loc"] if p != "__root__"]
+    cause = (error.get("ctx") or {}).get("error")
+    secret = _find_secret(body or {})
+    if isinstance(cause, OptionValueError):
+        loc = ["options", cause.key]
+    elif secret and loc and loc[0] == "options":
+        loc = secret.split(".")
+    line = _line_of(root, keys + loc)
+    key = ".".join(str(p) for p in [*keys, *loc])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return PipelineConfigError(f"{path}:{line}: {key}: {message}")
 
 
 def _line_of(root: Any, keys: list[Any]) -> int:

@@ -99,7 +99,7 @@ def run_pipeline(
     from dlt.pipeline.exceptions import PipelineStepFailed
 
     from mixpanel_data.api.factory import make_client
-    from mixpanel_data.config.sources import source_setting
+    from mixpanel_data.config.sources import check_dlt_settings, source_setting
     from mixpanel_data.destinations import adapt_source
     from mixpanel_data.project_info import describe_project
     from mixpanel_data.resolve import resolve_credentials
@@ -124,9 +124,13 @@ def run_pipeline(
             "days of events; profiles load incrementally on $last_seen. Drop --from/--to."
         )
     options = {**spec.options, **(source_overrides or {})}
+    check_dlt_settings(options)  # dlt config values, before any request (pipelines.yaml's: read)
+    if options.get("base_url"):
+        settings = settings.with_(base_url=options["base_url"])
+    options.pop("base_url", None)
     client = options.pop("client", None)  # an injected client brings its own credentials
     credentials = options.pop("credentials", None)
-    account = options.pop("account", None)
+    account = options.pop("account", None) or source_setting("account")
     if client is None:
         credentials = credentials or resolve_credentials(account=account, settings=settings)
         client = make_client(credentials, settings, on_wait=getattr(observer, "waiting", None))

@@ -90,7 +90,7 @@ def mixpanel_source(
     lookback_days: int = settings.DEFAULT_LOOKBACK_DAYS,
     events: list[str] | None = None,
     where: str | None = None,
-    promote: dict[str, str] | None = None,
+    promote: Any = None,
     window_days: int | None = None,
     concurrency: int = settings.DEFAULT_CONCURRENCY,
     batch_bytes: int = settings.DEFAULT_BATCH_BYTES,
@@ -141,7 +141,7 @@ def mixpanel_source(
         conf,
         on_wait=getattr(load.observer, "waiting", None),
     )
-    parser = EventParser(tz, LegacySwitch(legacy), promoted_columns(promote))
+    parser = EventParser(tz, LegacySwitch(legacy), promoted_columns(_promote(promote)))
     policy = pii_policy(pii, parser.promote)
     parser = protect(parser, policy)  # events tables get the policy in the parse threads
     request = ExportRequest(
@@ -182,3 +182,12 @@ def _query_per_hour(api: Any, conf: Any) -> int | None:
     """The hourly Query budget the client counts against (an injected client's own limits)."""
     limits = getattr(api, "limits", None) or conf.limits
     return limits.query_per_hour
+
+
+def _promote(value: Any) -> Any:
+    """``promote`` as a mapping or a list: typed ``Any`` because dlt resolves a union as its
+    first member only (a JSON list in ``SOURCES__MIXPANEL__PROMOTE`` was refused), then
+    checked here like every other setting."""
+    from mixpanel_data.config.sources import check_option
+
+    return check_option("promote", value, text=True)
