@@ -104,7 +104,6 @@ def run_pipeline(
     from mixpanel_data.project_info import describe_project
     from mixpanel_data.resolve import resolve_credentials
     from mixpanel_data.sources.mixpanel import FetchStats, LoadRun, mixpanel_source
-    from mixpanel_data.sources.mixpanel import settings as source_settings
     from mixpanel_data.sources.mixpanel.windows import parse_day
 
     started = time.monotonic()
@@ -150,8 +149,8 @@ def run_pipeline(
     run = LoadRun(
         from_date=first,
         to_date=last,
-        chunk_bytes=source_settings.CHUNK_BYTES,
-        chunk_profiles=source_settings.CHUNK_PROFILES,
+        chunk_bytes=settings.load_chunk_bytes,
+        chunk_profiles=settings.load_chunk_profiles,
         stats=FetchStats(),
         observer=observer,
     )

@@ -45,6 +45,8 @@ ENV_VARS = {
     "MP_QUERY_CONCURRENT": "limits.query_concurrent",
     "MP_QUERY_PER_HOUR": "limits.query_per_hour",
     "MP_MAX_WAIT": "max_wait",
+    "MP_LOAD_CHUNK_MB": "load_chunk_mb",
+    "MP_LOAD_CHUNK_PROFILES": "load_chunk_profiles",
 }
 
 
@@ -67,6 +69,11 @@ class Settings:
     max_wait: float | None = None
     """``MP_MAX_WAIT``: the longest single wait for a budget, loads and live queries alike.
     Unset, a live query waits at most a minute and a load up to an hour (``for_loads``)."""
+    load_chunk_mb: float = 1024.0
+    """Export megabytes (decompressed) committed per dlt load of a long events run: a kill or a
+    failure loses at most this much download; the rerun continues after the last commit."""
+    load_chunk_profiles: int = 25_000
+    """Profiles committed per dlt load of a profiles run (whole engage parts, at least one)."""
     clock: Clock = field(default=SYSTEM_CLOCK, compare=False)
 
     def __post_init__(self) -> None:
@@ -85,6 +92,7 @@ class Settings:
                 "(DuckDB's own choice)."
             )
         object.__setattr__(self, "duckdb_compression", compression)
+        self._check_chunks()
         if self.max_wait is not None:
             if self.max_wait < 0:
                 raise ConfigError(f"max_wait {self.max_wait} is negative: use 0 or more seconds.")
@@ -92,6 +100,22 @@ class Settings:
             object.__setattr__(self, "limits", limits)
         if self.base_url is not None and not self.base_url.strip():
             object.__setattr__(self, "base_url", None)
+
+    def _check_chunks(self) -> None:
+        mb, profiles = float(self.load_chunk_mb), int(self.load_chunk_profiles)
+        if not mb > 0:
+            raise ConfigError(f"MP_LOAD_CHUNK_MB={self.load_chunk_mb!r} must be more than 0.")
+        if profiles < 1:
+            raise ConfigError(
+                f"MP_LOAD_CHUNK_PROFILES={self.load_chunk_profiles!r} must be 1 or more."
+            )
+        object.__setattr__(self, "load_chunk_mb", mb)
+        object.__setattr__(self, "load_chunk_profiles", profiles)
+
+    @property
+    def load_chunk_bytes(self) -> int:
+        """``load_chunk_mb`` in bytes."""
+        return max(1, int(self.load_chunk_mb * 2**20))
 
     # -- construction ----------------------------------------------------------------------------
 
@@ -109,6 +133,8 @@ class Settings:
                 limits[target.removeprefix("limits.")] = _limit(var, raw)
             elif target == "max_wait":
                 values[target] = _limit(var, raw)
+            elif target.startswith("load_chunk"):
+                values[target] = _number(var, raw)
             else:
                 values[target] = raw
         if limits:
@@ -165,3 +191,10 @@ def _limit(var: str, raw: str) -> int | float | None:
     if not raw.isdigit():
         raise ConfigError(f"{var}={raw!r} is not a whole number: set it to e.g. 60 (0 = off).")
     return int(raw) or None
+
+
+def _number(var: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{var}={raw!r} is not a number: set e.g. 1024.") from None

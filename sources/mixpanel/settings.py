@@ -19,10 +19,6 @@ MAX_WINDOW_BYTES = 4 * TARGET_WINDOW_BYTES
 """A window of several days whose export outgrows this is stopped and fetched as two halves:
 spool disk stays bounded when a window sized over empty days meets a busy stretch."""
 
-CHUNK_BYTES = 1024 * 2**20
-"""Export bytes (decompressed) committed per dlt load in a long run: a kill or a failure loses
-at most this much download, and the rerun continues after the last committed chunk."""
-
 DEFAULT_CONCURRENCY = 3
 """Export windows downloaded at once (Mixpanel allows 100 concurrent, 3 new requests/second)."""
 
@@ -34,6 +30,3 @@ QUEUE_DEPTH = 4
 
 DEFAULT_PROFILE_PAGE_SIZE = 1000
 DEFAULT_PROFILE_CONCURRENCY = 4
-
-CHUNK_PROFILES = 250_000
-"""Profiles committed per dlt load in a long profiles run."""
