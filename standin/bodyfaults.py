@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 from typing import TYPE_CHECKING
 
+from mixpanel_data.standin.encoding import GZIP_MIN
 from mixpanel_data.standin.faults import Fault
-from mixpanel_data.standin.wire import GZIP_MIN
 
 if TYPE_CHECKING:
     from mixpanel_data.standin.wire import Exchange

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from mixpanel_data.standin.bodycache import Stored
+from mixpanel_data.standin.encoding import GZIP_MIN
 from mixpanel_data.standin.expr import MISSING, ExprError
 from mixpanel_data.standin.exprparse import compile_expr
 from mixpanel_data.standin.faults import BODY_FAULTS
@@ -22,7 +23,7 @@ from mixpanel_data.standin.generator import Event
 from mixpanel_data.standin.gzipjoin import FINAL_BLOCK, GZIP_HEADER, gzip_trailer
 from mixpanel_data.standin.serialize import encoder
 from mixpanel_data.standin.state import ServerState
-from mixpanel_data.standin.wire import GZIP_MIN, Exchange, HttpError, Request
+from mixpanel_data.standin.wire import Exchange, HttpError, Request
 
 CONTENT_TYPE = "text/plain; charset=utf-8"
 MAX_LIMIT = 100_000

@@ -17,9 +17,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
+from mixpanel_data.standin.encoding import GZIP_MIN
 from mixpanel_data.standin.faults import BODY_FAULTS, Fault
 
-GZIP_MIN = 1400  # gzip only bodies larger than this (export spec)
 REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized",
            402: "Payment Required", 403: "Forbidden", 404: "Not Found",
            405: "Method Not Allowed", 429: "Too Many Requests", 500: "Internal Server Error",
@@ -159,7 +159,7 @@ class Exchange:
         """Send a whole body; gzip when asked and large; body faults apply to 200s."""
         fault = self.fault
         if apply_fault and status == 200 and fault is not None and fault.kind in BODY_FAULTS:
-            # imported here: bodyfaults needs this module (import cycle otherwise)
+            # imported here, where a body fault is due: most exchanges never need it
             from mixpanel_data.standin.bodyfaults import send_with_body_fault
 
             send_with_body_fault(self, fault, body, content_type, headers or {})
