@@ -24,6 +24,7 @@ from mixpanel_data.cli import (
     run_cmd,
     schedule_cmd,
     sql_cmd,
+    verify_cmd,
 )
 from mixpanel_data.cli.output import FORMATS, default_format
 from mixpanel_data.cli.state import OPTIONS
@@ -94,6 +95,7 @@ query_cmd.register(app)
 discovery_cmd.register(app)
 audit_cmd.register(app)
 schedule_cmd.register(app)
+verify_cmd.register(app)
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:

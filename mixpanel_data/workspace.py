@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from mixpanel_data.api import MixpanelClient
     from mixpanel_data.config.settings import Settings
     from mixpanel_data.credentials import Credentials
+    from mixpanel_data.verify import VerifyResult
 
 
 class Workspace(LiveQueries):
@@ -310,6 +311,29 @@ class Workspace(LiveQueries):
             options=options,
             progress=progress,
         )
+
+    def verify(
+        self,
+        from_date: str | date | None = None,
+        to_date: str | date | None = None,
+        *,
+        events: list[str] | None = None,
+        pipeline: str = "events",
+    ) -> VerifyResult:
+        """Local per-day, per-event counts against Mixpanel's own (``mp verify``); ``.ok``.
+
+        Bad input and missing local data are refused before credentials are needed (the client
+        is this workspace's, built on the first request and closed with the workspace).
+        """
+        from mixpanel_data.live import LazyClient
+        from mixpanel_data.pipelines import get_pipeline
+        from mixpanel_data.verify import verify_events
+
+        spec = get_pipeline(pipeline, self.settings.pipelines_file)
+        return verify_events(
+            self.connection, LazyClient(lambda: self.api), spec, self.settings,
+            from_date=from_date, to_date=to_date, events=events,
+        )  # fmt: skip
 
     # -- helpers --------------------------------------------------------------------------------
 

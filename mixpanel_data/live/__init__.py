@@ -19,6 +19,7 @@ run out, ``RateLimitError`` says how long to wait. Discovery functions take a
     insights       insights                                        InsightsResult
     discovery      event_names*, top_events*, event_properties*,   EventNames, TopEvents,
                    property_values*                                EventProperties, PropertyValues
+    event_counts   event_counts (many events, one request per 100) EventCounts
     cohorts        cohorts_list*, cohort_members                   CohortList, CohortMembers
     annotations    annotations_list                                AnnotationList
     lexicon        schemas*                                        SchemaList
@@ -53,6 +54,7 @@ from mixpanel_data.live.discovery import (
     property_values,
     top_events,
 )
+from mixpanel_data.live.event_counts import EventCount, EventCounts, event_counts
 from mixpanel_data.live.funnels import (
     FunnelInfo,
     FunnelList,
@@ -92,6 +94,8 @@ __all__ = [
     "CohortMember",
     "CohortMembers",
     "DiscoveryCache",
+    "EventCount",
+    "EventCounts",
     "EventNames",
     "EventProperties",
     "FrequencyPeriod",
@@ -122,6 +126,7 @@ __all__ = [
     "annotations_list",
     "cohort_members",
     "cohorts_list",
+    "event_counts",
     "event_names",
     "event_properties",
     "funnel",

@@ -77,14 +77,19 @@ def test_a_budget_stop_commits_and_the_next_run_resumes_with_fewer_requests(hars
     assert len(env.queries("engage")) < full_requests * 1.5  # resumed, not restarted
 
 
-def test_export_beyond_the_hourly_budget_waits_and_loads_every_day(harsh):
-    env = harsh(
+def _export_env(harsh):
+    """20 small days and an export budget of 4 requests an hour on both sides."""
+    return harsh(
         now=utc(2024, 3, 30, 12),
         start=date(2024, 3, 1),
         days=20,
         limits=ApiLimits(export_per_hour=4),
         server_limits=RateLimits(export_per_hour=4),
     )
+
+
+def test_export_beyond_the_hourly_budget_waits_and_loads_every_day(harsh):
+    env = _export_env(harsh)
     started = env.clock.now()
     env.run(from_date="2024-03-01", to_date="2024-03-20", options={"window_days": 1})
     assert env.export_counts() == env.export_truth(last=date(2024, 3, 20))
@@ -94,13 +99,7 @@ def test_export_beyond_the_hourly_budget_waits_and_loads_every_day(harsh):
 
 
 def test_an_export_budget_stop_resumes_the_backfill_without_refetching(harsh):
-    env = harsh(
-        now=utc(2024, 3, 30, 12),
-        start=date(2024, 3, 1),
-        days=20,
-        limits=ApiLimits(export_per_hour=4),
-        server_limits=RateLimits(export_per_hour=4),
-    )
+    env = _export_env(harsh)
     for _ in range(10):
         try:
             env.run(
