@@ -150,10 +150,13 @@ def judge_export_times(
     gap_utc = processed - raw
     if tz is None:
         return _judge_without_zone(gap_utc, n)
-    offset = (utc_to_local_us(raw, tz) - raw).astype(np.float64)
-    if not np.any(offset):
+    ms = np.asarray(processing_ms, dtype=np.float64)[valid]
+    # The instant a local reading gives: the wall time converted exactly as the parser would
+    # (not "raw read as UTC, shifted by the offset then", which is an hour off on DST days).
+    local_instant = local_to_utc_us(raw, tz, ms).astype(np.float64)
+    if not np.any(local_instant - raw):
         return Judgement(None, f"{tz.key} was at UTC+0 for all {n:,} rows", same=True)
-    gap_local = gap_utc + offset  # processing minus the instant a local reading gives
+    gap_local = processed - local_instant
     neg_utc, neg_local = _share(gap_utc < -SKEW_US), _share(gap_local < -SKEW_US)
     fast_utc = _share((gap_utc >= -SKEW_US) & (gap_utc <= FAST_US))
     fast_local = _share((gap_local >= -SKEW_US) & (gap_local <= FAST_US))

@@ -9,6 +9,7 @@ Mixpanel calls the future. The zone comes from Mixpanel's ``/api/app/me`` when n
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -111,12 +112,17 @@ def test_auto_detection_reads_export_times_right_under_heavy_lag(harsh, zone, le
         lag=lag,
     )
     env.run(from_date="2024-03-02", to_date="2024-03-07")
-    stored = dict(env.rows("SELECT insert_id, epoch_us(event_time) FROM mixpanel.events"))
+    stored = dict(
+        env.rows(
+            "SELECT insert_id, epoch_us(event_time) FROM mixpanel.events "
+            "WHERE insert_id IS NOT NULL"
+        )
+    )
     truth = {}
     for day in env.project.days:
         for event in env.project.unique_events(day):
             insert_id = event["properties"].get("$insert_id")
-            if insert_id in stored:
+            if insert_id and insert_id in stored:
                 truth[insert_id] = env.project.true_utc(event) * US_PER_SECOND
     assert len(truth) > 500
     assert {k: stored[k] for k in truth} == truth
@@ -169,3 +175,37 @@ def test_stored_event_dates_follow_the_zone_once_it_is_known(harsh):
         "CAST(timezone('America/Los_Angeles', event_time) AS DATE)"
     )
     assert wrong == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("zone", "first"),
+    [
+        ("America/Los_Angeles", date(2024, 3, 9)),  # spring forward 03-10
+        ("America/Los_Angeles", date(2024, 11, 2)),  # fall back 11-03
+        ("America/Havana", date(2024, 3, 9)),  # DST at midnight
+        ("Australia/Lord_Howe", date(2024, 4, 6)),  # a 30-minute DST shift
+        ("Europe/Paris", date(2024, 3, 30)),
+    ],
+    ids=lambda v: str(v),
+)
+@pytest.mark.parametrize("legacy", [True, False], ids=["legacy", "modern"])
+def test_every_single_day_decides_right_dst_days_included(zone, first, legacy):
+    """The decision may come from any one window (windows finish in any order): each day alone,
+    DST days included, must decide right. A local reading used to take the offset of the raw
+    value read as UTC, an hour off for part of a DST day: 10% of a legacy Los Angeles
+    spring-forward day looked processed before it happened, and the load refused."""
+    import numpy as np
+
+    from mixpanel_data.sources.mixpanel.timezones import judge_export_times
+    from mixpanel_data.standin import FakeClock, Project, ProjectSpec
+
+    spec = ProjectSpec(
+        seed=3, start=first, days=3, events_per_day=150, timezone=zone, legacy_timezone=legacy
+    )
+    project = Project(spec, FakeClock(utc(2025, 1, 1)))
+    for day in project.days:
+        events = project.raw_events(day)
+        raw = np.array([e["properties"]["time"] * US_PER_SECOND for e in events], dtype=np.int64)
+        processed = np.array([e["properties"]["mp_processing_time_ms"] for e in events], float)
+        verdict = judge_export_times(raw, processed, ZoneInfo(zone))
+        assert verdict.legacy is legacy, (day, verdict.evidence)
