@@ -274,16 +274,27 @@ def _build(spec: ProjectSpec, clock: DayClock, rng: random.Random, n: int,
 
 
 def _add_duplicates(spec: ProjectSpec, rng: random.Random, out: DayBatch) -> None:
-    """Exact copies (same 4-tuple) with a later ``mp_processing_time_ms``, as raw export has."""
-    if spec.duplicate_rate <= 0:
+    """Rows sent again, processed later, as raw export has them (it is never deduplicated).
+
+    With ``$insert_id`` (``duplicate_rate``): the same 4-tuple, other properties may differ
+    (``"$import": true``); Mixpanel's queries show the latest copy. Without (``resend_rate`` of
+    those rows): an identical second send, which Mixpanel counts twice.
+    """
+    if spec.duplicate_rate <= 0 and spec.resend_rate <= 0:
         return
     r = rng.random
+    resends = random.Random(day_seed(spec.seed, out.day, 7)).random  # keeps ``rng``'s sequence
     for i in range(len(out.events)):
         ev = out.events[i]
-        if "$insert_id" not in ev["properties"] or r() >= spec.duplicate_rate:
+        keyed = "$insert_id" in ev["properties"]
+        if keyed and (spec.duplicate_rate <= 0 or r() >= spec.duplicate_rate):
+            continue
+        if not keyed and resends() >= spec.resend_rate:
             continue
         props = dict(ev["properties"])
-        props["mp_processing_time_ms"] += 1 + int(r() * 3_600_000)
+        props["mp_processing_time_ms"] += 1 + int((r if keyed else resends)() * 3_600_000)
+        if keyed:
+            props["$import"] = True
         out.events.append({"event": ev["event"], "properties": props})
         out.utc_ms.append(out.utc_ms[i])
         out.proc_ms.append(props["mp_processing_time_ms"])

@@ -33,23 +33,31 @@ from mixpanel_data.standin.tz import day_clock, from_local_epoch, local_date, lo
 BATCH_CACHE_EVENTS = 150_000  # keep at most this many generated rows alive as dicts
 
 
-def dedupe_key(event: Event) -> tuple[Any, ...] | bytes:
-    """The 4-tuple (event, distinct_id, time, $insert_id); whole content when no insert id."""
+def dedupe_key(event: Event) -> tuple[Any, ...]:
+    """Mixpanel's 4-tuple (event, distinct_id, time, $insert_id); a row without ``$insert_id``
+    is never deduplicated (docs.mixpanel.com, "Duplicate events"), so its key is itself."""
     props = event["properties"]
     insert_id = props.get("$insert_id")
     if insert_id is None:
-        return orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
+        return ("no $insert_id", id(event))
     return (event["event"], props.get("distinct_id"), props["time"], insert_id)
 
 
+def _identity(event: Event) -> bytes:
+    """The row's content but for when it was processed: equal for a row and its resends."""
+    props = {k: v for k, v in event["properties"].items() if k != "mp_processing_time_ms"}
+    return orjson.dumps({"event": event["event"], "properties": props}, option=orjson.OPT_SORT_KEYS)
+
+
 def dedupe(events: list[Event]) -> list[Event]:
-    """Keep one row per dedupe key: the one with the smallest ``mp_processing_time_ms``."""
+    """One row per dedupe key: the LATEST copy by ``mp_processing_time_ms``, the one
+    Mixpanel's queries surface ("only the latest ingested copy is surfaced in queries")."""
     best: dict[Any, int] = {}
     for i, ev in enumerate(events):
         key = dedupe_key(ev)
         j = best.get(key)
         if j is None or (ev["properties"]["mp_processing_time_ms"]
-                         < events[j]["properties"]["mp_processing_time_ms"]):
+                         > events[j]["properties"]["mp_processing_time_ms"]):
             best[key] = i
     return [events[i] for i in sorted(best.values())]
 
@@ -161,7 +169,7 @@ class Project:
         return self.batch(day).events
 
     def unique_events(self, day: date) -> list[Event]:
-        """``raw_events`` deduped on the 4-tuple, keeping the earliest processed copy."""
+        """``raw_events`` deduped on the 4-tuple, keeping the latest processed copy."""
         return dedupe(self.raw_events(day))
 
     def count(self, day: date) -> int:
@@ -216,10 +224,10 @@ class Project:
     def _lookup_utc(self, event: Event, seconds: int) -> int:
         """Resolve a fall-back-hour ambiguity by finding the row in the ground truth."""
         batch = self.full_batch(self.export_day_of(event))
-        want = dedupe_key({"event": event["event"],
-                           "properties": {**event["properties"], "time": seconds}})
+        want = _identity({"event": event["event"],
+                          "properties": {**event["properties"], "time": seconds}})
         for ev, ms in zip(batch.events, batch.utc_ms, strict=True):
-            if dedupe_key(ev) == want:
+            if _identity(ev) == want:
                 return ms // 1000
         raise LookupError("event is not part of this project")
 

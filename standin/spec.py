@@ -22,7 +22,10 @@ class ProjectSpec:
     ``now``: the frozen wall time when the ``StandIn`` gets no clock (None: the real time at
     creation). ``lag``: the processing-lag profile (see ``lag.py``); ``very_late_rate``: the
     share of rows processed 6-30 days late. ``active_day_rate``: the share of days that have
-    events at all (decided per (seed, day)).
+    events at all (decided per (seed, day)). ``duplicate_rate``: rows with ``$insert_id`` sent
+    again later (a retry or a re-import that may change other properties: the copy carries
+    ``"$import": true``); ``resend_rate``: rows WITHOUT ``$insert_id`` sent twice, identical
+    but for their processing time, which Mixpanel never deduplicates.
     """
 
     seed: int = 1
@@ -35,6 +38,7 @@ class ProjectSpec:
     duplicate_rate: float = 0.02
     missing_insert_id_rate: float = 0.01
     missing_distinct_id_rate: float = 0.01
+    resend_rate: float = 0.3
     fat_properties: bool = False
     project_id: int = 2526451
     sa_username: str = "standin-sa.3f2a1c.mp-service-account"
@@ -49,7 +53,8 @@ class ProjectSpec:
     def __post_init__(self) -> None:
         if self.days < 0 or self.events_per_day < 0 or self.profiles < 0:
             raise ValueError("days, events_per_day and profiles must be >= 0")
-        if not 0 <= self.duplicate_rate < 1 or not 0 <= self.missing_insert_id_rate < 1:
+        rates = (self.duplicate_rate, self.missing_insert_id_rate, self.resend_rate)
+        if not all(0 <= rate < 1 for rate in rates):
             raise ValueError("rates must be in [0, 1)")
         if self.lag not in LAG_PROFILES:
             raise ValueError(f"lag must be one of {', '.join(LAG_PROFILES)}; got {self.lag!r}")

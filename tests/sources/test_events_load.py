@@ -70,7 +70,9 @@ def test_event_date_is_project_local_day(standin_env, legacy):
         ]
 
 
-def test_duplicates_keep_first_copy_by_processing_time(standin_env):
+def test_duplicates_keep_the_latest_copy_as_mixpanel_shows_it(standin_env):
+    """Mixpanel's queries surface the latest ingested copy of a duplicate (a re-import may
+    change other properties: the stand-in's copies carry ``"$import": true``)."""
     env = standin_env(start=datetime(2024, 3, 8).date(), days=2, duplicate_rate=0.2)
     env.run(from_date=env.project.days[0], to_date=env.project.days[-1])
     want = {
@@ -86,6 +88,10 @@ def test_duplicates_keep_first_copy_by_processing_time(standin_env):
         )
     )
     assert got == want
+    imported = env.rows(
+        "SELECT count(*) FROM mixpanel.events WHERE properties->>'$.\"$import\"' = 'true'"
+    )[0][0]
+    assert imported > 0
 
 
 def test_events_without_insert_id_get_a_stable_content_key(standin_env):

@@ -47,3 +47,24 @@ def test_content_key_ignores_key_order_escapes_spacing_and_processing_time():
     )
     assert content_key(a) == content_key(b.encode())
     assert content_key(a) != content_key(a.replace(b'"x":1', b'"x":2'))
+
+
+def test_identical_resends_without_insert_id_both_count(harsh):
+    """Mixpanel never deduplicates a row without ``$insert_id``: a client that sent one twice
+    has it twice in every count, and re-reading it must keep both, no more."""
+    env = harsh(
+        now=utc(2024, 3, 8, 12),
+        start=date(2024, 3, 1),
+        days=6,
+        missing_insert_id_rate=0.2,
+        resend_rate=0.5,
+        standin={"serializer": "varying"},
+    )
+    env.run(from_date="2024-03-01", to_date="2024-03-06")
+    env.run(from_date="2024-03-01", to_date="2024-03-06")  # the same days, other JSON forms
+    assert env.export_counts() == env.export_truth(last=date(2024, 3, 6))
+    pairs = env.rows(
+        "SELECT count(*) FROM (SELECT properties FROM mixpanel.events WHERE insert_id IS NULL "
+        "GROUP BY ALL HAVING count(*) > 1)"
+    )[0][0]
+    assert pairs > 20

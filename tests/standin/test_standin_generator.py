@@ -38,7 +38,7 @@ def test_counts_vary_around_the_mean_and_stop_outside_the_range() -> None:
     assert project.count(SPEC.end + timedelta(days=1)) == 0
 
 
-def test_duplicates_share_the_four_tuple_and_dedupe_keeps_earliest() -> None:
+def test_duplicates_share_the_four_tuple_and_dedupe_keeps_the_latest() -> None:
     project = Project(SPEC)
     day = SPEC.start
     raw, unique = project.raw_events(day), project.unique_events(day)
@@ -49,7 +49,21 @@ def test_duplicates_share_the_four_tuple_and_dedupe_keeps_earliest() -> None:
     kept = {dedupe_key(ev): ev["properties"]["mp_processing_time_ms"] for ev in unique}
     assert len(kept) == len(unique)
     for key, times in by_key.items():
-        assert kept[key] == min(times)
+        assert kept[key] == max(times)  # the copy Mixpanel's queries surface
+    imported = [ev for ev in unique if ev["properties"].get("$import")]
+    assert imported  # later copies may differ in other properties; the later one is kept
+
+
+def test_rows_without_insert_id_are_never_deduplicated_resends_included() -> None:
+    project = Project(SPEC.with_(missing_insert_id_rate=0.2))
+    raw, unique = project.raw_events(SPEC.start), project.unique_events(SPEC.start)
+    bare = [ev for ev in raw if "$insert_id" not in ev["properties"]]
+    assert sum("$insert_id" not in ev["properties"] for ev in unique) == len(bare)
+    content = [
+        orjson.dumps({**ev, "properties": {**ev["properties"], "mp_processing_time_ms": 0}})
+        for ev in bare
+    ]
+    assert len(set(content)) < len(content)  # identical resends, both counted
 
 
 def test_quirks_are_present() -> None:
