@@ -64,9 +64,9 @@ def adapt_source(source: Any, destination: str) -> Any:
     primary key with ``dedup_sort``). Delta tables on the filesystem destination only support
     ``upsert`` (a delta-rs MERGE on the primary key), which fails on a key repeated within one
     load, so there each merge resource also drops repeats while extracting: inside a batch the
-    copy ``dedup_sort`` prefers is kept; across batches of one run the first one seen (its keys
-    are held in memory for the run). Across runs, upsert replaces the stored row, as the SQL
-    merge does.
+    copy ``dedup_sort`` prefers is kept (the latest processed event); across batches of one run
+    the first one seen (its keys are held in memory for the run). Across runs, upsert replaces
+    the stored row, as the SQL merge does.
     """
     if destination != "filesystem":
         return source
@@ -78,7 +78,8 @@ def adapt_source(source: Any, destination: str) -> Any:
             resource.apply_hints(write_disposition={"disposition": "merge", "strategy": "upsert"})
             keys = resource.compute_table_schema().get("columns", {})
             primary = [n for n, c in keys.items() if c.get("primary_key")]
-            order = next((n for n, c in keys.items() if c.get("dedup_sort")), None)
+            order = next(((n, c["dedup_sort"]) for n, c in keys.items() if c.get("dedup_sort")),
+                         None)  # fmt: skip
             if len(primary) == 1:
                 resource.add_map(_FirstCopy(primary[0], order))
     return source
@@ -87,7 +88,8 @@ def adapt_source(source: Any, destination: str) -> Any:
 class _FirstCopy:
     """A map step keeping one row per key across one run's Arrow tables (and row dicts)."""
 
-    def __init__(self, key: str, order: str | None) -> None:
+    def __init__(self, key: str, order: tuple[str, str] | None) -> None:
+        """``order``: (column, "asc"|"desc") whose first row wins among repeats of a key."""
         self.key, self.order, self.seen = key, order, set()  # type: ignore[var-annotated]
 
     def __call__(self, item: Any) -> Any:
@@ -103,8 +105,9 @@ class _FirstCopy:
         if not isinstance(item, pa.Table | pa.RecordBatch) or self.key not in item.schema.names:
             return item
         table = pa.Table.from_batches([item]) if isinstance(item, pa.RecordBatch) else item
-        if self.order and self.order in table.schema.names:
-            table = table.sort_by([(self.order, "ascending")])
+        if self.order and self.order[0] in table.schema.names:
+            column, direction = self.order
+            table = table.sort_by([(column, "descending" if direction == "desc" else "ascending")])
         keep, seen = [], self.seen
         for index, value in enumerate(table.column(self.key).to_pylist()):
             if value not in seen:

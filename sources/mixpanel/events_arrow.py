@@ -73,8 +73,12 @@ class EventParser:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_sql", _build_sql(self.promote))
 
-    def parse(self, data: bytes | bytearray) -> pa.Table:
-        """One Arrow table per batch of complete ``\\n``-terminated lines."""
+    def parse(self, data: bytes | bytearray, seen: dict[str, int] | None = None) -> pa.Table:
+        """One Arrow table per batch of complete ``\\n``-terminated lines.
+
+        ``seen`` counts the content keys of rows without ``$insert_id`` across the batches of
+        one export window (``_with_content_keys``); without it each batch counts on its own.
+        """
         lines = lines_to_arrow(data)
         con = _connection()
         try:
@@ -87,7 +91,7 @@ class EventParser:
             ) from None
         finally:
             con.unregister("batch_lines")
-        return self._finish(_with_content_keys(parsed, lines))
+        return self._finish(_with_content_keys(parsed, lines, {} if seen is None else seen))
 
     def _finish(self, parsed: pa.Table) -> pa.Table:
         raw_us = tz_.raw_time_to_us(parsed.column("time_raw").to_numpy(zero_copy_only=False))
@@ -215,22 +219,35 @@ def content_key(line: bytes | str) -> str:
     return hashlib.md5(b"c" + canonical, usedforsecurity=False).hexdigest()
 
 
-def _with_content_keys(parsed: pa.Table, lines: pa.Array) -> pa.Table:
+def _with_content_keys(parsed: pa.Table, lines: pa.Array, seen: dict[str, int]) -> pa.Table:
     """Fill the keys SQL left empty (rows without ``$insert_id``) from the rows' content.
 
-    Such rows are a small share of real exports, so a Python pass over just them is cheap.
+    Mixpanel never deduplicates such rows: a client that sent one twice has it twice in every
+    count. So identical rows of one export day are numbered: the first keeps its content key
+    (the key earlier versions stored), the n-th gets ``md5(key#n)``. Another export of the same
+    day holds the same identical rows, so it gets the same keys, in whatever order or JSON form.
+    ``seen`` carries the counts across the batches of one window (whole days: identical rows
+    share their ``time``, so they never fall in two windows). Such rows are a small share of
+    real exports, so a Python pass over just them is cheap.
     """
     keys = parsed.column("event_key")
-    missing = keys.null_count
-    if not missing:
+    if not keys.null_count:
         return parsed
     flat = keys.combine_chunks()
     where = np.flatnonzero(~np.asarray(flat.is_valid().to_numpy(zero_copy_only=False)))
     filled = flat.to_pylist()
     for i in where:
-        filled[i] = content_key(lines[int(i)].as_py())
+        key = content_key(lines[int(i)].as_py())
+        count = seen.get(key, 0)
+        seen[key] = count + 1
+        filled[i] = key if count == 0 else _nth(key, count + 1)
     index = parsed.schema.get_field_index("event_key")
     return parsed.set_column(index, "event_key", pa.array(filled, type=pa.string()))
+
+
+def _nth(key: str, n: int) -> str:
+    """The key of the n-th identical copy (n >= 2) of a row without ``$insert_id``."""
+    return hashlib.md5(f"{key}#{n}".encode(), usedforsecurity=False).hexdigest()
 
 
 def promoted_columns(spec: dict[str, str] | list[str] | None) -> tuple[Promoted, ...]:

@@ -140,6 +140,7 @@ def fetch_tables(
             max_bytes=request.max_window_bytes if window.days > 1 else None,
         )
         measured = False
+        seen: dict[str, int] = {}  # identical rows without $insert_id, across the batches
         try:
             for data in batches:
                 if not measured:  # the whole window is spooled: size the next windows from it
@@ -147,7 +148,7 @@ def fetch_tables(
                     measured = True
                 if cancel.is_set() or failed.is_set():
                     raise _Abandoned  # never "done": its rows did not all go out
-                table = parser.parse(data)
+                table = parser.parse(data, seen)
                 rows += table.num_rows
                 put(table)
         finally:  # the spool file goes now, even on a parse error

@@ -197,8 +197,8 @@ class _ProtectedParser:
         self._parser = parser
         self._policy = policy
 
-    def parse(self, data: bytes | bytearray) -> pa.Table:
-        table = self._policy._protect(self._parser.parse(data))
+    def parse(self, data: bytes | bytearray, seen: dict[str, int] | None = None) -> pa.Table:
+        table = self._policy._protect(self._parser.parse(data, seen))
         metadata = dict(table.schema.metadata or {})
         metadata[_MARK] = b"1"
         return table.replace_schema_metadata(metadata)

@@ -38,7 +38,9 @@ EVENT_COLUMNS: dict[str, Any] = {
     "export_date": {"data_type": "date", "nullable": False},
     "distinct_id": {"data_type": "text"},
     "insert_id": {"data_type": "text"},
-    "mp_processing_time_ms": {"data_type": "bigint", "dedup_sort": "asc"},
+    # Mixpanel's queries show the latest ingested copy of a duplicate (a re-send may change
+    # other properties): docs.mixpanel.com/troubleshooting/errors/duplicate-events
+    "mp_processing_time_ms": {"data_type": "bigint", "dedup_sort": "desc"},
     "properties": {"data_type": "json"},
 }
 PROFILE_COLUMNS: dict[str, Any] = {

@@ -276,7 +276,7 @@ class _Parser:
 
     promote = ()
 
-    def parse(self, data: bytes) -> pa.Table:
+    def parse(self, data: bytes, seen: dict[str, int] | None = None) -> pa.Table:
         return events_table([{"distinct_id": "u2"}])
 
 

@@ -64,7 +64,7 @@ def test_identical_resends_without_insert_id_both_count(harsh):
     env.run(from_date="2024-03-01", to_date="2024-03-06")  # the same days, other JSON forms
     assert env.export_counts() == env.export_truth(last=date(2024, 3, 6))
     pairs = env.rows(
-        "SELECT count(*) FROM (SELECT properties FROM mixpanel.events WHERE insert_id IS NULL "
-        "GROUP BY ALL HAVING count(*) > 1)"
+        "SELECT count(*) FROM (SELECT event_name, event_time, distinct_id FROM mixpanel.events "
+        "WHERE insert_id IS NULL GROUP BY ALL HAVING count(*) > 1)"
     )[0][0]
     assert pairs > 20
