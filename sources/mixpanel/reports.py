@@ -358,8 +358,15 @@ def _unless(value: Any, default: Any) -> Any:
 
 
 def _client(credentials: Credentials | None, account: str | None, base_url: str | None) -> Any:
-    """From ``api.factory`` with the ``MP_*`` settings: the configured limits and their waits."""
-    return live.live_client(credentials=credentials, account=account, base_url=base_url)
+    """From ``api.factory`` with the ``MP_*`` settings for a load: the configured limits, and
+    waits for the hourly budget of up to an hour (a report source makes one Query request per
+    saved report; a live query would give up after a minute)."""
+    from mixpanel_data.config.settings import Settings
+
+    settings = Settings.from_env().for_loads()
+    return live.live_client(
+        credentials=credentials, account=account, base_url=base_url, settings=settings
+    )
 
 
 #: Report sources by table family, for runners that pick a source by name.
