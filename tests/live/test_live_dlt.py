@@ -139,3 +139,18 @@ def test_incremental_runs_reread_the_lookback_window(standin_env, ending_today, 
     truth = answers.segmentation(env.project, "Login", env.project.days[0], today)
     got = loader.rows("SELECT CAST(date AS VARCHAR), value FROM reports.segmentation")
     assert dict(got) == {d: float(n) for d, n in truth["data"]["values"]["Login"].items()}
+
+
+def test_report_sources_wait_for_the_hourly_budget_like_a_load(standin_env, monkeypatch):
+    """One Query request per saved report: a report source waits for the budget (up to an
+    hour), where a live query gives up after a minute; MP_MAX_WAIT still caps it."""
+    from mixpanel_data.config.limits import LIVE_MAX_WAIT, LOAD_MAX_WAIT
+    from mixpanel_data.live import live_client
+    from mixpanel_data.sources.mixpanel.reports import _client
+
+    standin_env()
+    with _client(None, None, None) as client, live_client() as live:
+        assert (client.limits.max_wait, live.limits.max_wait) == (LOAD_MAX_WAIT, LIVE_MAX_WAIT)
+    monkeypatch.setenv("MP_MAX_WAIT", "30")
+    with _client(None, None, None) as client:
+        assert client.limits.max_wait == 30
