@@ -127,7 +127,7 @@ def guarded(main: Callable[[], Any]) -> int:
         return int(exc.exit_code)  # type: ignore[attr-defined]
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
-    except BaseException as exc:
+    except BaseException as exc:  # the one boundary: everything becomes one line and an exit code
         if os.environ.get("MP_DEBUG") == "1":
             raise
         if isinstance(exc, BrokenPipeError):

@@ -42,14 +42,14 @@ def run(
     from mixpanel_data.cli.progress import WindowProgress
     from mixpanel_data.exceptions import MixpanelDataError
     from mixpanel_data.pipelines import get_pipeline
+    from mixpanel_data.run_checks import check_run_request
     from mixpanel_data.runner import run_pipeline
     from mixpanel_data.schedule.lock import run_lock
-    from mixpanel_data.sources.mixpanel.windows import parse_day
 
-    first = parse_day(from_date, "--from") if from_date else None
-    last = parse_day(to_date, "--to") if to_date else None
     settings = OPTIONS.settings
     spec = get_pipeline(name, settings.pipelines_file)
+    # refused before a line is printed, a request sent or a folder made (the runner checks again)
+    first, last = check_run_request(spec, settings, from_date, to_date, spec.options)
     overrides: dict[str, object] = {}
     if OPTIONS.account or OPTIONS.project:
         from mixpanel_data.resolve import resolve_credentials

@@ -6,8 +6,10 @@ select one dlt pipeline (``PipelineSpec.dlt_name``) whose state holds every reso
 in the settings' ``pipelines_dir``.
 
 What a run leaves on disk is kept to dlt's bookkeeping: loaded packages are deleted once loaded
-(dlt keeps their data files by default: a second, growing copy of every event), and a run that
-was killed leaves extract folders and half-normalized packages that the next run removes.
+(dlt keeps their data files by default: a second, growing copy of every event), a run that
+fails or is interrupted removes what its extract wrote before it exits, and a run that was
+killed leaves extract folders and half-normalized packages that the next run removes.
+Committed packages that did not load yet stay: they hold the state the next run finishes.
 """
 
 from __future__ import annotations
@@ -79,7 +81,9 @@ def remove_leftovers(pipeline: Any) -> list[Path]:
     Extract scratch folders (``normalize/<random id>``: parquet files of an extract that never
     committed), packages a killed normalize left in ``load/new``, and loaded packages the
     previous run had no chance to prune. Raw event data, personal data included, is never kept
-    past the run that fetched it. Call it holding the pipeline's run lock.
+    past the run that fetched it: the runner calls this before a run and after a failed one.
+    Never while another process runs the same pipeline (``mp run`` and the scheduler hold its
+    run lock): its extract folder would go too.
     """
     root = Path(pipeline.working_dir)
     doomed: list[Path] = []

@@ -56,7 +56,7 @@ class WarehouseConnection:
             with self._client.execute_query(text, **(values or {})) as cursor:
                 description = cursor.description
                 rows = [tuple(r) for r in cursor.fetchall()] if description else []
-        except Exception as exc:
+        except Exception as exc:  # each driver has its own error classes (dlt wraps only some)
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise QueryError(f"SQL failed on {self.spec.destination}: {first}") from None
         return Fetched(description, rows)

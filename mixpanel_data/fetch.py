@@ -16,7 +16,7 @@ from typing import Any
 
 from mixpanel_data.config.settings import Settings
 from mixpanel_data.credentials import Credentials
-from mixpanel_data.exceptions import InvalidArgumentError
+from mixpanel_data.exceptions import InvalidArgumentError, MixpanelDataError
 from mixpanel_data.results import FetchResult
 
 
@@ -47,15 +47,26 @@ def run_fetch(
     workspace's own DuckDB file; ``options`` add source settings for this call.
     """
     from mixpanel_data.pipelines import get_pipeline
+    from mixpanel_data.run_checks import check_run_request
     from mixpanel_data.runner import run_pipeline
+    from mixpanel_data.schedule.lock import run_lock
 
     fetched_at = settings.clock.now().astimezone(UTC)
-    given = {k: v for k, v in (options or {}).items() if v is not None}
+    given = {k: v for k, v in (options or {}).items() if v is not None}  # False and 0 are values
     overrides = {"credentials": credentials, **given}
-    spec = get_pipeline(resource, settings.pipelines_file)
-    with _observer(progress) as observer:
+    spec = get_pipeline(resource, settings.pipelines_file).model_copy(
+        update={"destination": "duckdb"}
+    )
+    check_run_request(spec, settings, from_date, to_date, {**spec.options, **given})
+    # the lock `mp run` and the scheduler hold: a run cleans up the working folder it shares
+    with run_lock(settings.schedule_dir, spec) as held, _observer(progress) as observer:
+        if not held:
+            raise MixpanelDataError(
+                f"Pipeline {resource!r} of {settings.data_dir} is already running (a scheduler, "
+                "an `mp run` or another fetch): wait for it to finish, then fetch again."
+            )
         summary = run_pipeline(
-            spec.model_copy(update={"destination": "duckdb"}),
+            spec,
             settings,
             from_date=from_date,
             to_date=to_date,

@@ -83,14 +83,22 @@ def load_summary(con: Any, dataset: str) -> tuple[int, str | None]:
 
 
 def latest_state(con: Any, dataset: str) -> dict[str, Any] | None:
-    """The newest pipeline state dlt committed to ``dataset`` (None if unreadable)."""
-    try:
-        row = con.execute(
-            f"SELECT state FROM {quote(dataset, '_dlt_pipeline_state')} "
-            "ORDER BY version DESC, created_at DESC LIMIT 1"
-        ).fetchone()
-    except Exception:
+    """The newest pipeline state dlt committed to ``dataset`` ({} when it committed none).
+
+    Only a missing state table means "no state": any other failure (a locked or damaged
+    database) propagates, so ``mp info`` never shows "no cursor" for a cursor it could not read.
+    """
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = '_dlt_pipeline_state'",
+        [dataset],
+    ).fetchone()
+    if not (found and found[0]):
         return {}
+    row = con.execute(
+        f"SELECT state FROM {quote(dataset, '_dlt_pipeline_state')} "
+        "ORDER BY version DESC, created_at DESC LIMIT 1"
+    ).fetchone()
     if not row:
         return {}
     try:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from mixpanel_data.accounts import AccountStore
 from mixpanel_data.credentials import Credentials
-from mixpanel_data.exceptions import AuthenticationError
+from mixpanel_data.exceptions import AuthenticationError, ConfigError
 
 if TYPE_CHECKING:
     from mixpanel_data.config.settings import Settings
@@ -106,11 +106,28 @@ def _from_env() -> dict[str, Any]:
 def _from_dlt() -> dict[str, Any]:
     """Ask dlt's own providers (environment and .dlt/*.toml) for sources.mixpanel.credentials."""
     import dlt
+    from dlt.common.configuration.exceptions import ConfigProviderException
 
     values: dict[str, Any] = {}
     for name in _FIELDS:
         try:
             values[name] = dlt.secrets.get(f"sources.mixpanel.credentials.{name}")
-        except Exception:
-            values[name] = None
+        except ConfigProviderException as exc:  # an unreadable secrets.toml: never skip it
+            raise dlt_settings_error(exc) from None
     return values
+
+
+def dlt_settings_error(exc: Exception) -> ConfigError:
+    """dlt could not read one of its config files: one line naming the file and the position.
+
+    dlt's own message quotes the TOML parser, which can quote the text around the error (a
+    secret's), so only the file and the line/column are kept.
+    """
+    import re
+
+    name = getattr(exc, "file_name", None) or getattr(exc, "provider_name", "its settings")
+    paths = getattr(exc, "full_paths", None) or []
+    where = re.search(r"line \d+ col(?:umn)? \d+", str(exc))
+    at = f" at {where.group(0)}" if where else ""
+    found = f" ({' or '.join(str(p) for p in paths)})" if paths else ""
+    return ConfigError(f"dlt cannot read {name}{found}{at}: fix the file's TOML syntax.")

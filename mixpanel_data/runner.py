@@ -1,11 +1,22 @@
 """Run a named pipeline with dlt: the one code path behind ``mp run``, the scheduler and Workspace.
 
-A run checks what it was asked (dates, options, credentials) and asks Mixpanel for the
-project's time zone before anything is loaded or dropped; then it loads in chunks, one dlt load
-each (``sources.mixpanel.context.LoadRun``), so a long backfill or a big profile set is
-committed piece by piece and a kill loses at most the chunk in flight. ``--full-refresh`` uses
-dlt's own ``refresh="drop_resources"``: the old tables are dropped only in the load step of the
-first chunk, once its data was fetched, so a refresh that fails before that leaves them alone.
+A run refuses what it cannot do before any request or file (``check_run_request``: bad or
+reversed dates, a day past every possible "today", ``--from/--to`` without events, dlt settings
+it cannot read); then it asks Mixpanel for the project's time zone (the first authenticated
+request), checks the dates against that today, and loads in chunks, one dlt load each
+(``sources.mixpanel.context.LoadRun``), so a long backfill or a big profile set is committed
+piece by piece and a kill loses at most the chunk in flight.
+
+``--full-refresh`` is dlt's ``refresh="drop_resources"``, which dlt applies in two steps. The
+extract step resets the resources' state and drops their tables from the schema, in memory, and
+writes the tables to drop into the load package; a failed extract rolls state and schema back
+(dlt's ``managed_state`` and schema sync) and its package is never committed, so it leaves
+nothing half applied. The tables themselves are dropped in the load step
+(``Load.initialize_package``), right before that package's rows go in. Loaded in chunks, the
+first chunk would drop the old tables and a later failure (or a budget stop, which commits what
+was fetched) would leave only that chunk. So a refresh is one load, run step by step: fetched
+completely first, and aborted (``abort_packages``: package deleted, state and schema rewound)
+when it stops short; until then the old tables stay as they were.
 
 When Mixpanel's budget runs out beyond the allowed wait (``--max-wait``), the run commits what
 it fetched and raises ``BudgetStopped`` (exit 5) saying when to run again; the next run
@@ -14,8 +25,10 @@ continues where this one stopped.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -26,10 +39,12 @@ from mixpanel_data.destinations.pipeline import (
     dlt_pipeline,
     finish_pending,
     prune_loaded,
+    remove_leftovers,
     table_counts,
 )
 from mixpanel_data.exceptions import InvalidArgumentError, RateLimitError, library_error
 from mixpanel_data.pipelines import PipelineSpec
+from mixpanel_data.run_checks import check_against_today, check_run_request
 
 logger = logging.getLogger("mixpanel_data.runner")
 
@@ -96,105 +111,180 @@ def run_pipeline(
     ``max_wait`` caps one wait for Mixpanel's budget (seconds; 0 never waits), overriding the
     settings' ``MP_MAX_WAIT``.
     """
-    from dlt.pipeline.exceptions import PipelineStepFailed
-
     from mixpanel_data.api.factory import make_client
-    from mixpanel_data.config.sources import check_dlt_settings, source_setting
-    from mixpanel_data.destinations import adapt_source
-    from mixpanel_data.project_info import describe_project
+    from mixpanel_data.config.sources import source_setting
     from mixpanel_data.resolve import resolve_credentials
-    from mixpanel_data.sources.mixpanel import FetchStats, LoadRun, mixpanel_source
-    from mixpanel_data.sources.mixpanel.windows import parse_day
 
     started = time.monotonic()
-    settings = settings or Settings.from_env()
-    if max_wait is not None:
-        if max_wait < 0:
-            raise InvalidArgumentError(f"--max-wait {max_wait} is negative: use 0 or more seconds.")
-        settings = settings.with_(max_wait=max_wait)
-    settings = settings.for_loads()
-    first = parse_day(from_date, "--from") if from_date else None
-    last = parse_day(to_date, "--to") if to_date else None
-    if first and last and last < first:
-        raise InvalidArgumentError(f"--from {first} is after --to {last}: swap them.")
-    if (first or last) and "events" not in spec.resources:
-        raise InvalidArgumentError(
-            f"Pipeline {spec.name!r} loads {', '.join(spec.resources)}: --from/--to choose export "
-            "days of events; profiles load incrementally on $last_seen. Drop --from/--to."
-        )
+    settings = _run_settings(settings, max_wait)
     options = {**spec.options, **(source_overrides or {})}
-    check_dlt_settings(options)  # dlt config values, before any request (pipelines.yaml's: read)
+    first, last = check_run_request(spec, settings, from_date, to_date, options)
     if options.get("base_url"):
         settings = settings.with_(base_url=options["base_url"])
     options.pop("base_url", None)
     client = options.pop("client", None)  # an injected client brings its own credentials
+    owned = client is None
     credentials = options.pop("credentials", None)
     account = options.pop("account", None) or source_setting("account")
     if client is None:
         credentials = credentials or resolve_credentials(account=account, settings=settings)
         client = make_client(credentials, settings, on_wait=getattr(observer, "waiting", None))
+    try:
+        asked = _Request(first, last, full_refresh, observer, started)
+        return _run(spec, settings, options, client, asked)
+    finally:
+        close = getattr(client, "close", None)
+        if owned and close is not None:
+            close()
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What ``run_pipeline`` was asked, once checked."""
+
+    first: date | None
+    last: date | None
+    full_refresh: bool
+    observer: Any
+    started: float
+
+
+def _run_settings(settings: Settings | None, max_wait: float | None) -> Settings:
+    settings = settings or Settings.from_env()
+    if max_wait is not None:
+        if max_wait < 0:
+            raise InvalidArgumentError(f"--max-wait {max_wait} is negative: use 0 or more seconds.")
+        settings = settings.with_(max_wait=max_wait)
+    return settings.for_loads()
+
+
+def _run(
+    spec: PipelineSpec, settings: Settings, options: dict[str, Any], client: Any, asked: _Request
+) -> RunSummary:
+    """Ask Mixpanel for the zone, check the dates against its today, then load."""
+    from mixpanel_data.config.sources import source_setting
+    from mixpanel_data.project_info import describe_project
+    from mixpanel_data.sources.mixpanel import FetchStats, LoadRun
+
     configured_zone = options.pop("project_timezone", None) or source_setting("project_timezone")
     project = describe_project(client, configured_zone)
     if project.note:
         logger.warning(project.note)
-        _notice(observer, project.note)
+        _notice(asked.observer, project.note)
+    check_against_today(asked.first, asked.last, settings.clock.now(), project.timezone)
     pipeline = finish_pending(dlt_pipeline(spec, settings), spec, settings)
     _remove_old_spool(settings)
-    embedded = spec.destination == "duckdb"
-    before = table_counts(pipeline, spec.resources)
-    if full_refresh:  # the tables are replaced: every row in them afterwards is new
-        before = dict.fromkeys(spec.resources, 0)
-    if not full_refresh and "events" in spec.resources and before.get("events"):
+    refresh = asked.full_refresh
+    # a refresh replaces the tables: every row in them afterwards is new
+    before = dict.fromkeys(spec.resources, 0) if refresh else table_counts(pipeline, spec.resources)
+    if not refresh and "events" in spec.resources and before.get("events"):
         _keep_event_dates(pipeline, spec, project.timezone)
     run = LoadRun(
-        from_date=first,
-        to_date=last,
-        chunk_bytes=settings.load_chunk_bytes,
-        chunk_profiles=settings.load_chunk_profiles,
+        from_date=asked.first,
+        to_date=asked.last,
+        chunk_bytes=None if refresh else settings.load_chunk_bytes,  # a refresh is one load
+        chunk_profiles=None if refresh else settings.load_chunk_profiles,
         stats=FetchStats(),
-        observer=observer,
+        observer=asked.observer,
     )
-    resources = list(spec.resources)
+    source_for = _source_factory(spec, settings, options, client, run, project.timezone)
     try:
-        while resources:
-            source = mixpanel_source(
-                **options,
-                project_timezone=project.timezone,
-                client=client,
-                config=settings,
-                run=run,
-            ).with_resources(*resources)
-            source = adapt_source(source, spec.destination)
-            refresh = full_refresh and run.chunks == 0
-            if embedded and not refresh:
-                _create_json_tables(pipeline, source, settings)
-            try:
-                info = pipeline.run(
-                    source,
-                    refresh="drop_resources" if refresh else None,
-                    table_format=spec.table_format,
-                )
-            except PipelineStepFailed as exc:  # the one-line library error dlt wrapped
-                inner = library_error(exc)
-                if inner is exc:
-                    raise
-                raise inner from exc
-            prune_loaded(pipeline, info)
-            if embedded and refresh:
-                _rebuild_json_tables(pipeline, source, settings)
-            run.chunks += 1
-            if not run.more:
-                break
-            resources = [r for r in resources if getattr(run, f"{r}_more")]
-    finally:
-        close = getattr(client, "close", None)
-        if close is not None and "client" not in (source_overrides or {}):
-            close()
-    summary = _summary(spec, pipeline, run, before, started, project)
+        _load_chunks(pipeline, spec, settings, run, refresh, source_for)
+    except BaseException:
+        remove_leftovers(pipeline)  # what the failed extract wrote: no fetched row stays behind
+        raise
+    summary = _summary(spec, pipeline, run, before, asked.started, project)
     stopped = run.stats.stopped
     if stopped is not None:
-        raise BudgetStopped(_stop_message(stopped, summary, settings), stopped.retry_after, summary)
+        if refresh:  # aborted before loading: nothing changed
+            summary = dataclasses.replace(summary, rows_new=0)
+        message = _stop_message(stopped, summary, settings, refresh=refresh)
+        raise BudgetStopped(message, stopped.retry_after, summary)
     return summary
+
+
+def _source_factory(
+    spec: PipelineSpec,
+    settings: Settings,
+    options: dict[str, Any],
+    client: Any,
+    run: Any,
+    zone: str | None,
+) -> Callable[[Sequence[str]], Any]:
+    """Builds each chunk's source: the same ``LoadRun`` and client, some of the resources."""
+    from mixpanel_data.destinations import adapt_source
+    from mixpanel_data.sources.mixpanel import mixpanel_source
+
+    def source_for(resources: Sequence[str]) -> Any:
+        source = mixpanel_source(
+            **options, project_timezone=zone, client=client, config=settings, run=run
+        ).with_resources(*resources)
+        return adapt_source(source, spec.destination)
+
+    return source_for
+
+
+def _load_chunks(
+    pipeline: Any,
+    spec: PipelineSpec,
+    settings: Settings,
+    run: Any,
+    full_refresh: bool,
+    source_for: Callable[[Sequence[str]], Any],
+) -> None:
+    """One dlt load per chunk while the run has more to load (a refresh is one: ``_refresh``)."""
+    embedded = spec.destination == "duckdb"
+    resources = list(spec.resources)
+    while resources:
+        source = source_for(resources)
+        refresh = full_refresh and run.chunks == 0
+        if refresh:
+            info = _refresh(pipeline, source, spec, run)
+        else:
+            if embedded:
+                _create_json_tables(pipeline, source, settings)
+            info = _step(pipeline.run, source, table_format=spec.table_format)
+        prune_loaded(pipeline, info)
+        if embedded and refresh and info is not None:
+            _rebuild_json_tables(pipeline, source, settings)
+        run.chunks += 1
+        if not run.more:
+            break
+        resources = [r for r in resources if getattr(run, f"{r}_more")]
+
+
+def _refresh(pipeline: Any, source: Any, spec: PipelineSpec, run: Any) -> Any:
+    """The whole refresh as one package, fetched completely before dlt drops the old tables.
+
+    Returns the load info, or None when a budget stop cut the fetch short: then the package is
+    aborted (deleted, local state and schema rewound to before the refresh) and nothing loads.
+    A failure while normalizing aborts it too; once the load step starts, a failure leaves the
+    package for the next run to finish (dlt may have dropped the tables already).
+    """
+    pipeline.sync_destination()  # as pipeline.run does first: the tables the destination holds
+    _step(pipeline.extract, source, refresh="drop_resources", table_format=spec.table_format)
+    try:
+        if run.stats.stopped is not None:
+            pipeline.abort_packages()
+            return None
+        _step(pipeline.normalize)
+    except BaseException:
+        pipeline.abort_packages()
+        raise
+    return _step(pipeline.load)
+
+
+def _step(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A dlt step; the one-line library error dlt wrapped is raised instead of dlt's wrapper."""
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    try:
+        return call(*args, **kwargs)
+    except PipelineStepFailed as exc:
+        inner = library_error(exc)
+        if inner is exc:
+            raise
+        raise inner from exc
 
 
 def _summary(
@@ -235,23 +325,31 @@ def _rows_in_range(pipeline: Any, windows: list[Any]) -> int | None:
     return count_rows(pipeline, "events", "export_date BETWEEN %s AND %s", first, last)
 
 
-def _stop_message(error: RateLimitError, summary: RunSummary, settings: Settings) -> str:
-    """One line: what was committed, and when to run again to continue."""
+def _stop_message(
+    error: RateLimitError, summary: RunSummary, settings: Settings, *, refresh: bool = False
+) -> str:
+    """One line: what was committed (nothing, for a refresh), and when to run again."""
     from mixpanel_data.api.limiter import duration_text
 
+    wait = error.retry_after
+    when = ""
+    if wait is not None:
+        at = settings.clock.now() + timedelta(seconds=wait)
+        when = f" after {at:%Y-%m-%d %H:%M} UTC (in {duration_text(wait)})"
+    reason = error.message.split(":")[0]
+    if refresh:
+        return (
+            f"Stopped: {reason}. The full refresh was not applied and the tables are as they "
+            f"were; run it again{when}, or allow waiting with --max-wait."
+        )
     done = []
     if "events" in summary.resources:
         span = f" ({summary.date_range[0]}..{summary.date_range[1]})" if summary.date_range else ""
         done.append(f"{summary.days_covered} export days{span}")
     if "profiles" in summary.resources:
         done.append(f"{summary.profiles_fetched:,} profiles")
-    wait = error.retry_after
-    when = ""
-    if wait is not None:
-        at = settings.clock.now() + timedelta(seconds=wait)
-        when = f" after {at:%Y-%m-%d %H:%M} UTC (in {duration_text(wait)})"
     return (
-        f"Stopped: {error.message.split(':')[0]}. Committed {' and '.join(done)}; run again"
+        f"Stopped: {reason}. Committed {' and '.join(done)}; run again"
         f"{when} and it continues from there (or allow waiting with --max-wait)."
     )
 

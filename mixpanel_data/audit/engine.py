@@ -66,7 +66,7 @@ class Context:
     def rows(self, query: str) -> list[tuple[Any, ...]]:
         try:
             return list(self.con.execute(query).fetchall())
-        except Exception as exc:
+        except Exception as exc:  # DuckDB's or a warehouse driver's (no common base): re-raised
             first = str(exc).splitlines()[0]
             raise QueryError(
                 f"The audit query failed ({first}): is this a loaded events table?"

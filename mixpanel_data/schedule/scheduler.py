@@ -129,7 +129,7 @@ class Scheduler:
                 history.record_end(self._history, run_id, "interrupted", None, elapsed)
                 logger.info("%s: run interrupted", spec.name)
                 raise
-            except Exception as exc:
+            except Exception as exc:  # recorded and logged; the scheduler keeps serving the rest
                 elapsed = time.monotonic() - started
                 message = " ".join(str(exc).split())[:500] or type(exc).__name__
                 history.record_end(self._history, run_id, "failure", None, elapsed, message)

@@ -1,0 +1,109 @@
+"""What a run is refused before it sends a request or touches a file.
+
+``mp run`` calls ``check_run_request`` before it prints a line or takes the pipeline's lock, and
+``runner.run_pipeline`` calls it again for every other caller (Workspace, the scheduler), so a
+bad date is one line (exit 3) and nothing else. Days are checked against the latest "today" the
+project can have: today in the configured ``project_timezone``, else today at UTC+14, where
+"today" begins first; once Mixpanel named the zone, ``check_against_today`` checks exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from mixpanel_data.config.settings import Settings
+from mixpanel_data.exceptions import InvalidArgumentError
+from mixpanel_data.pipelines import PipelineSpec
+
+MAX_ZONE_AHEAD = timedelta(hours=14)
+"""The furthest any zone's "today" runs ahead of UTC (UTC+14): a later day is future everywhere."""
+
+
+def check_run_request(
+    spec: PipelineSpec,
+    settings: Settings,
+    from_date: str | date | None,
+    to_date: str | date | None,
+    options: Mapping[str, Any],
+) -> tuple[date | None, date | None]:
+    """The run's ``--from``/``--to`` days, or a one-line error before any request or file.
+
+    Refuses a bad or reversed date, ``--from/--to`` for a pipeline without events, dlt settings
+    that do not parse, and a day after the latest "today" the project can have: today in the
+    configured ``project_timezone``, else today at UTC+14 (the exact check follows once Mixpanel
+    named the zone).
+    """
+    from mixpanel_data.config.sources import check_dlt_settings, source_setting
+    from mixpanel_data.sources.mixpanel.windows import parse_day
+
+    first = parse_day(from_date, "--from") if from_date else None
+    last = parse_day(to_date, "--to") if to_date else None
+    if first and last and last < first:
+        raise InvalidArgumentError(f"--from {first} is after --to {last}: swap them.")
+    if (first or last) and "events" not in spec.resources:
+        raise InvalidArgumentError(
+            f"Pipeline {spec.name!r} loads {', '.join(spec.resources)}: --from/--to choose export "
+            "days of events; profiles load incrementally on $last_seen. Drop --from/--to."
+        )
+    with _readable_dlt_settings():
+        check_dlt_settings(options)  # dlt config values, before any request
+        zone = options.get("project_timezone") or source_setting("project_timezone")
+    latest, what = _latest_today(settings.clock.now(), zone)
+    for flag, day in (("--from", first), ("--to", last)):
+        if day is not None and day > latest:
+            raise InvalidArgumentError(
+                f"{flag} {day} is in the future: {what} is {latest}. Use a day no later than "
+                "today in the project's time zone."
+            )
+    return first, last
+
+
+def _latest_today(now: datetime, zone: Any) -> tuple[date, str]:
+    """The latest day that can be "today" for the project now, and what that day is."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if zone:
+        try:
+            return now.astimezone(ZoneInfo(str(zone))).date(), f"today in {zone}"
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # the source refuses the zone itself, with the setting's name
+    ahead = now.astimezone(UTC) + MAX_ZONE_AHEAD
+    return ahead.date(), "the latest today anywhere (UTC+14)"
+
+
+def check_against_today(
+    first: date | None, last: date | None, now: datetime, zone: str | None
+) -> None:
+    """Once the zone is known: no day after today there, before a file is touched.
+
+    (A project exporting UTC days may end a day earlier; the events resource checks that
+    exactly, still before its first export request.)
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from mixpanel_data.sources.mixpanel.cursor import check_request
+    from mixpanel_data.sources.mixpanel.windows import last_export_day
+
+    if not zone:
+        return
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return  # the source refuses the zone itself, with the setting's name
+    check_request(first, last, last_export_day(now, tz, legacy=True))
+
+
+@contextmanager
+def _readable_dlt_settings() -> Iterator[None]:
+    """dlt failing to read its own files (a TOML syntax error) as a one-line ``ConfigError``."""
+    from dlt.common.configuration.exceptions import ConfigProviderException
+
+    from mixpanel_data.resolve import dlt_settings_error
+
+    try:
+        yield
+    except ConfigProviderException as exc:
+        raise dlt_settings_error(exc) from None
