@@ -106,24 +106,56 @@ def remove_leftovers(pipeline: Any) -> list[Path]:
 
 
 def prune_loaded(pipeline: Any, info: Any) -> None:
-    """Delete the packages ``info`` loaded, data files and all, unless the user keeps them.
+    """Delete what a finished load leaves behind, unless the user keeps it.
 
-    dlt keeps every loaded package's files by default (1.7 GB after a 5M-event load). Setting
-    dlt's own ``load.delete_completed_jobs`` (``[load]`` in ``.dlt/config.toml``, ``LOAD__...``
-    or ``<PIPELINE>__LOAD__DELETE_COMPLETED_JOBS``) to ``false`` keeps them.
+    dlt keeps every loaded package's files by default (1.7 GB after a 5M-event load), and the
+    last load's rows in the staging dataset (``mixpanel_staging.events``: a second copy of up
+    to a chunk of events in the database). dlt's own settings keep them:
+    ``load.delete_completed_jobs`` and ``load.truncate_staging_dataset`` set to ``false``
+    (``[load]`` in ``.dlt/config.toml``, ``LOAD__...`` or ``<PIPELINE>__LOAD__...``).
     """
-    if info is None or not _prunes(pipeline):
+    if info is None:
         return
-    root = Path(pipeline.working_dir) / "load" / "loaded"
-    for load_id in getattr(info, "loads_ids", None) or []:
-        shutil.rmtree(root / str(load_id), ignore_errors=True)
+    if _unless_kept(pipeline, "delete_completed_jobs"):
+        root = Path(pipeline.working_dir) / "load" / "loaded"
+        for load_id in getattr(info, "loads_ids", None) or []:
+            shutil.rmtree(root / str(load_id), ignore_errors=True)
+    if _unless_kept(pipeline, "truncate_staging_dataset"):
+        truncate_staging(pipeline)
+
+
+def truncate_staging(pipeline: Any) -> None:
+    """Empty the staging tables of the pipeline's data tables, as dlt's own
+    ``truncate_staging_dataset`` does (``Load._maybe_truncate_staging_dataset``)."""
+    from dlt.common.destination.client import WithStagingDataset
+
+    if not pipeline.default_schema_name:
+        return
+    schema = pipeline.default_schema
+    with pipeline.destination_client() as client:
+        if not isinstance(client, WithStagingDataset):
+            return
+        tables = [
+            name
+            for name in schema.data_table_names()
+            if client.should_load_data_to_staging_dataset(name)
+        ]
+        if tables:
+            with client.with_staging_dataset() as staging:
+                staging.initialize_storage(truncate_tables=tables)
 
 
 def _prunes(pipeline: Any) -> bool:
     """False when the user set dlt's ``load.delete_completed_jobs`` to false anywhere."""
+    return _unless_kept(pipeline, "delete_completed_jobs")
+
+
+def _unless_kept(pipeline: Any, name: str) -> bool:
+    """False when the user set dlt's ``load.<name>`` to false anywhere (globally or for this
+    pipeline); we do the deletion dlt would only do when asked."""
     import dlt
 
-    setting = "load.delete_completed_jobs"
+    setting = f"load.{name}"
     for key in (setting, f"{pipeline.pipeline_name}.{setting}"):
         value: Any = dlt.config.get(key)
         if value is not None:

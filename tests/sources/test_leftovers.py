@@ -171,3 +171,23 @@ def test_loaded_packages_are_deleted_unless_dlt_is_told_to_keep_them(harsh, monk
     else:
         assert packages == []
         assert leftovers(env.data_dir) == []
+
+
+@pytest.mark.parametrize("keep", [None, "false"], ids=["default", "keep"])
+def test_the_staging_copy_is_emptied_after_each_load_unless_dlt_keeps_it(harsh, monkeypatch, keep):
+    """dlt leaves the last load's rows in ``mixpanel_staging`` (its truncate_staging_dataset is
+    off by default): a second copy of up to a chunk of events inside the database."""
+    if keep is not None:
+        monkeypatch.setenv("LOAD__TRUNCATE_STAGING_DATASET", keep)
+    env = harsh(now=utc(2024, 3, 30, 12), start=date(2024, 3, 1), days=3, profiles=30)
+    env.run(from_date="2024-03-01", to_date="2024-03-03")
+    env.run("profiles")
+    staged = env.rows(
+        "SELECT (SELECT count(*) FROM mixpanel_staging.events), "
+        "(SELECT count(*) FROM mixpanel_staging.profiles)"
+    )[0]
+    assert env.export_counts() == env.export_truth()
+    if keep == "false":
+        assert staged[0] > 0 and staged[1] == 30
+    else:
+        assert staged == (0, 0)
