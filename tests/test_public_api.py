@@ -94,3 +94,37 @@ def test_importing_the_package_loads_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+#: Import paths the README and SKILL.md document, pinned so a reorganisation cannot move them.
+DOCUMENTED = {
+    "mixpanel_data": ["Workspace", "live"],
+    "mixpanel_data.live": ["live_client", "funnel", "event_names", "DiscoveryCache"],
+    "mixpanel_data.sources.mixpanel": [
+        "mixpanel_source", "mixpanel_funnels", "mixpanel_segmentation", "mixpanel_retention",
+        "mixpanel_insights", "mixpanel_lists", "REPORT_SOURCES",
+    ],
+    "mixpanel_data.sources.mixpanel.pii": ["hash_value"],
+    "mixpanel_data.config": ["Settings", "Clock", "SystemClock"],
+    "mixpanel_data.api": ["MixpanelClient", "ApiLimits", "RetryPolicy", "make_client"],
+    "mixpanel_data.standin": ["StandIn", "ProjectSpec", "FakeClock"],
+    "mixpanel_data.cli.main": ["run", "main"],
+}  # fmt: skip
+WORKSPACE_METHODS = {
+    "fetch_events", "fetch_profiles", "sql", "sql_scalar", "sql_rows", "tables", "schema",
+    "info", "drop", "drop_all", "verify", "events", "properties", "property_values",
+    "segmentation", "funnel", "retention", "frequency", "insights", "jql", "funnels",
+    "cohorts", "annotations", "schemas", "clear_cache", "close", "ephemeral", "open",
+}  # fmt: skip
+
+
+def test_documented_import_paths_hold():
+    import importlib
+    import inspect
+
+    for module, names in DOCUMENTED.items():
+        found = importlib.import_module(module)
+        for name in names:
+            assert hasattr(found, name), f"{module}.{name}"
+    public = {n for n, _ in inspect.getmembers(mixpanel_data.Workspace) if not n.startswith("_")}
+    assert public >= WORKSPACE_METHODS
