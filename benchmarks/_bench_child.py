@@ -164,8 +164,8 @@ def _vm_hwm_mb() -> float:
 def run_ours(args: argparse.Namespace) -> dict[str, Any]:
     """One ``run_pipeline(get_pipeline("events"), ...)`` against MP_BASE_URL."""
     import_started = time.perf_counter()
-    from mixpanel_data.pipelines import get_pipeline
-    from mixpanel_data.runner import dlt_pipeline, run_pipeline
+    from mixpanel_data.config.pipelines import get_pipeline
+    from mixpanel_data.run.runner import dlt_pipeline, run_pipeline
 
     import_seconds = time.perf_counter() - import_started
     overrides = {"project_timezone": args.tz, **json.loads(args.overrides or "{}")}

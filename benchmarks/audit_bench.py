@@ -237,8 +237,8 @@ def bench_pii_transform(events: int, policy_spec: dict[str, Any], fat: bool) -> 
 
 CHILD = """
 import json, sys, time
-from mixpanel_data.pipelines import get_pipeline
-from mixpanel_data.runner import run_pipeline
+from mixpanel_data.config.pipelines import get_pipeline
+from mixpanel_data.run.runner import run_pipeline
 overrides = {"project_timezone": "America/Los_Angeles", **json.loads(sys.argv[3])}
 began, cpu = time.perf_counter(), time.process_time()
 s = run_pipeline(get_pipeline("events"), from_date=sys.argv[1], to_date=sys.argv[2],

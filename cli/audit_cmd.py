@@ -70,7 +70,7 @@ def audit(
     if ctx.invoked_subcommand:
         return
     from mixpanel_data.audit import default_plan_path, load_plan, run_audit
-    from mixpanel_data.storage import open_database
+    from mixpanel_data.local.connection import open_database
 
     fmt = _report_format(report_format)
     first, last = _days(from_date, to_date)
@@ -123,7 +123,7 @@ def plan_command(
         return
     if output is not None and output.exists() and not force:
         raise ConfigError(f"{output} exists: pass --force to overwrite it, or pick another path.")
-    from mixpanel_data.storage import open_database
+    from mixpanel_data.local.connection import open_database
 
     first, last = _days(from_date, to_date)
     con = open_database(OPTIONS.settings.database_path)

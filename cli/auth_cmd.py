@@ -24,7 +24,7 @@ TEST_ENDPOINT = ("events/names", {"type": "general", "limit": 1})
 
 
 def _store() -> Any:
-    from mixpanel_data.accounts import AccountStore
+    from mixpanel_data.config.accounts import AccountStore
 
     return AccountStore(OPTIONS.settings.config_path)
 
@@ -63,7 +63,7 @@ def add(
     default: Annotated[bool, typer.Option("--default", help="Make it the default.")] = False,
 ) -> None:
     """Store an account (file mode 0600); the first one becomes the default."""
-    from mixpanel_data.credentials import Credentials
+    from mixpanel_data.config.credentials import Credentials
 
     value = _secret(secret, secret_stdin)
     credentials = Credentials(
@@ -147,8 +147,8 @@ def test(
     refused). The zone is what Mixpanel's /me reports to a service account (or the
     project_timezone setting), the one `mp run` uses for "today" and event_date."""
     from mixpanel_data.api import make_client
-    from mixpanel_data.project_info import describe_project
-    from mixpanel_data.resolve import resolve_credentials
+    from mixpanel_data.config.resolve import resolve_credentials
+    from mixpanel_data.run.project import describe_project
 
     settings = OPTIONS.settings
     credentials = resolve_credentials(
@@ -183,8 +183,8 @@ def test(
 
 def _configured_zone() -> str | None:
     """``project_timezone`` as `mp run events` would see it (pipelines.yaml, then dlt config)."""
+    from mixpanel_data.config.pipelines import get_pipeline
     from mixpanel_data.config.sources import source_setting
-    from mixpanel_data.pipelines import get_pipeline
 
     options = get_pipeline("events", OPTIONS.settings.pipelines_file).options
     zone = source_setting("project_timezone", options)

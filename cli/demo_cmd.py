@@ -18,7 +18,7 @@ def demo(
 ) -> None:
     """Run the whole pipeline against a local Mixpanel stand-in; no credentials needed."""
     from mixpanel_data.cli.progress import WindowProgress
-    from mixpanel_data.demo import run_demo
+    from mixpanel_data.standin.demo import run_demo
 
     directory = directory.resolve()
     with WindowProgress(OPTIONS.show_progress, OPTIONS.stderr) as progress:

@@ -1,6 +1,6 @@
 """Introspect and manage the local database: ``mp tables``, ``mp schema``, ``mp info``, ``mp drop``.
 
-Each command is a few lines over ``mixpanel_data.localdb`` / ``tabledrop`` (the functions the
+Each command is a few lines over ``mixpanel_data.local.catalog`` / ``tabledrop`` (the functions the
 ``Workspace`` uses), so a destination option can be added in the library without touching the
 output code here.
 """
@@ -20,8 +20,8 @@ TABLE_COLUMNS = ("table", "dataset", "type", "rows")
 
 def tables() -> None:
     """List local tables with their type (events, profiles, other) and row count."""
-    from mixpanel_data.localdb import list_tables
-    from mixpanel_data.storage import open_database
+    from mixpanel_data.local.catalog import list_tables
+    from mixpanel_data.local.connection import open_database
 
     con = open_database(OPTIONS.settings.database_path)
     try:
@@ -35,8 +35,8 @@ def schema(
     table: Annotated[str, typer.Argument(help="A table name, e.g. events or mixpanel.events.")],
 ) -> None:
     """Columns of a table with their types; query JSON properties as properties->>'$.name'."""
-    from mixpanel_data.localdb import table_schema
-    from mixpanel_data.storage import open_database
+    from mixpanel_data.local.catalog import table_schema
+    from mixpanel_data.local.connection import open_database
 
     con = open_database(OPTIONS.settings.database_path)
     try:
@@ -57,11 +57,11 @@ def info(
 
     Once `mp schedule run` has a history: last success, last failure and next run per schedule.
     """
-    from mixpanel_data.localdb import database_info, schedule_history
+    from mixpanel_data.local.catalog import database_info, schedule_history
 
     if pipeline:
+        from mixpanel_data.config.pipelines import get_pipeline
         from mixpanel_data.destinations.query import pipeline_info
-        from mixpanel_data.pipelines import get_pipeline
 
         settings = OPTIONS.settings
         spec = get_pipeline(pipeline, settings.pipelines_file)
@@ -92,9 +92,9 @@ def drop(
 
     Asks for confirmation on a terminal; elsewhere (scripts, agents) it refuses without --force.
     """
-    from mixpanel_data.localdb import list_tables
-    from mixpanel_data.storage import open_database
-    from mixpanel_data.tabledrop import drop_tables, plan_drop
+    from mixpanel_data.destinations.drop import drop_tables, plan_drop
+    from mixpanel_data.local.catalog import list_tables
+    from mixpanel_data.local.connection import open_database
 
     con = open_database(OPTIONS.settings.database_path)
     try:

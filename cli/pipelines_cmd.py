@@ -14,7 +14,7 @@ def pipelines() -> None:
     """List pipelines with their resources, destination, dataset, schedule and next run (UTC)."""
     from datetime import UTC
 
-    from mixpanel_data.pipelines import load_pipelines
+    from mixpanel_data.config.pipelines import load_pipelines
 
     now = OPTIONS.settings.clock.now().astimezone(UTC)
     rows = [

@@ -40,10 +40,10 @@ def run(
     older ones. A backfill never moves the stored cursor once one exists.
     """
     from mixpanel_data.cli.progress import WindowProgress
+    from mixpanel_data.config.pipelines import get_pipeline
     from mixpanel_data.exceptions import MixpanelDataError
-    from mixpanel_data.pipelines import get_pipeline
-    from mixpanel_data.run_checks import check_run_request
-    from mixpanel_data.runner import run_pipeline
+    from mixpanel_data.run.checks import check_run_request
+    from mixpanel_data.run.runner import run_pipeline
     from mixpanel_data.schedule.lock import run_lock
 
     settings = OPTIONS.settings
@@ -52,7 +52,7 @@ def run(
     first, last = check_run_request(spec, settings, from_date, to_date, spec.options)
     overrides: dict[str, object] = {}
     if OPTIONS.account or OPTIONS.project:
-        from mixpanel_data.resolve import resolve_credentials
+        from mixpanel_data.config.resolve import resolve_credentials
 
         overrides["credentials"] = resolve_credentials(
             account=OPTIONS.account, project_id=OPTIONS.project, settings=settings

@@ -34,8 +34,8 @@ def run(
     missed time is caught up once; on SIGTERM the load in progress finishes, then it exits.
     One log line per run start and finish goes to stderr.
     """
+    from mixpanel_data.config.pipelines import load_pipelines
     from mixpanel_data.exceptions import PipelineNotFoundError
-    from mixpanel_data.pipelines import load_pipelines
     from mixpanel_data.schedule.scheduler import Scheduler
 
     specs = load_pipelines(OPTIONS.settings.pipelines_file)
@@ -62,8 +62,8 @@ def run(
 @app.command("status")
 def status() -> None:
     """Each scheduled pipeline: cron, next run, last success, last failure and its message."""
-    from mixpanel_data.pipelines import load_pipelines
-    from mixpanel_data.schedule.history import status_of
+    from mixpanel_data.config.pipelines import load_pipelines
+    from mixpanel_data.local.history import status_of
 
     settings = OPTIONS.settings
     specs = load_pipelines(settings.pipelines_file).values()
@@ -79,7 +79,7 @@ def export(
     out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("."),
 ) -> None:
     """Write definitions that call `mp run NAME` on each pipeline's schedule."""
-    from mixpanel_data.pipelines import load_pipelines
+    from mixpanel_data.config.pipelines import load_pipelines
     from mixpanel_data.schedule.export import export as write
 
     specs = [s for s in load_pipelines(OPTIONS.settings.pipelines_file).values() if s.schedule]

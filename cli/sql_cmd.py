@@ -1,7 +1,7 @@
 """``mp sql QUERY_OR_FILE [--param name=value ...] [--scalar]``: SQL on the local database.
 
 Imports only DuckDB (no dlt, no pandas), so it starts fast. The work is
-``mixpanel_data.localdb.run_sql``, the same function behind ``Workspace.sql_rows``.
+``mixpanel_data.local.catalog.run_sql``, the same function behind ``Workspace.sql_rows``.
 """
 
 from __future__ import annotations
@@ -50,15 +50,15 @@ def sql(
     was not given (and has no `-- param: name = default` header), or one given but not used,
     is an error naming it (exit 3).
     """
-    from mixpanel_data.localdb import read_query, run_sql
-    from mixpanel_data.sqlparams import parse_assignments
-    from mixpanel_data.storage import open_database
+    from mixpanel_data.local.catalog import read_query, run_sql
+    from mixpanel_data.local.connection import open_database
+    from mixpanel_data.local.sqlparams import parse_assignments
 
     text = sys.stdin.read() if query == "-" else read_query(query)
     params = parse_assignments(param or [])
     if pipeline:
+        from mixpanel_data.config.pipelines import get_pipeline
         from mixpanel_data.destinations.query import open_connection
-        from mixpanel_data.pipelines import get_pipeline
 
         settings = OPTIONS.settings
         con = open_connection(get_pipeline(pipeline, settings.pipelines_file), settings)

@@ -45,9 +45,9 @@ def verify(
     Only project-local days that are over and whose export days were all loaded are compared;
     the others are listed as skipped, with the reason. One Query request per 100 events.
     """
+    from mixpanel_data.config.pipelines import get_pipeline
     from mixpanel_data.live import LazyClient, live_client
-    from mixpanel_data.pipelines import get_pipeline
-    from mixpanel_data.storage import open_database
+    from mixpanel_data.local.connection import open_database
     from mixpanel_data.verify import compare, read_local
 
     settings = OPTIONS.settings

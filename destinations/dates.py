@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from mixpanel_data.config.pipelines import PipelineSpec
 from mixpanel_data.exceptions import ConfigError
-from mixpanel_data.pipelines import PipelineSpec
 
 logger = logging.getLogger("mixpanel_data.destinations")
 _SQL_IN_PLACE = ("duckdb", "motherduck", "postgres")

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mixpanel_data.config.pipelines import PipelineSpec
     from mixpanel_data.config.settings import Settings
-    from mixpanel_data.pipelines import PipelineSpec
 
 logger = logging.getLogger("mixpanel_data.destinations")
 

@@ -1,6 +1,6 @@
 """Ask a pipeline's destination SQL, wherever it loaded: one connection shape for ``mp sql``.
 
-- ``duckdb``: the embedded file (``storage.open_database``).
+- ``duckdb``: the embedded file (``local.connection.open_database``).
 - ``filesystem`` (Delta or Parquet tables, locally or in object storage): DuckDB's delta
   extension is a download, so the tables are read with ``deltalake`` (through dlt, which passes
   the bucket's credentials) into Arrow and registered in an in-memory DuckDB, schema = dataset,
@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mixpanel_data.config.pipelines import PipelineSpec
 from mixpanel_data.config.settings import Settings
 from mixpanel_data.destinations.pipeline import dlt_pipeline, table_counts
 from mixpanel_data.exceptions import QueryError
-from mixpanel_data.pipelines import PipelineSpec
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -68,7 +68,7 @@ class WarehouseConnection:
 def open_connection(spec: PipelineSpec, settings: Settings) -> Any:
     """A connection with ``execute(sql, params)`` answering for ``spec``'s destination."""
     if spec.destination == "duckdb":
-        from mixpanel_data.storage import open_database
+        from mixpanel_data.local.connection import open_database
 
         return open_database(settings.database_path)
     pipeline = dlt_pipeline(spec, settings)
@@ -134,7 +134,7 @@ def destination_info(spec: PipelineSpec, settings: Settings) -> dict[str, Any]:
 def pipeline_info(spec: PipelineSpec, settings: Settings) -> dict[str, Any]:
     """``mp info --pipeline NAME``: its destination's tables, plus its schedule history."""
     if spec.destination == "duckdb":
-        from mixpanel_data.localdb import database_info
+        from mixpanel_data.local.catalog import database_info
 
         found: dict[str, Any] = {
             "pipeline": spec.name,
@@ -145,7 +145,7 @@ def pipeline_info(spec: PipelineSpec, settings: Settings) -> dict[str, Any]:
     else:
         found = destination_info(spec, settings)
     if spec.schedule is not None:
-        from mixpanel_data.schedule.history import status_of
+        from mixpanel_data.local.history import status_of
 
         found["schedule"] = status_of(settings.schedule_dir, spec)
     return found

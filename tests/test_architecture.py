@@ -111,6 +111,36 @@ def test_no_import_cycles():
     assert _cycles(graph) == []
 
 
+#: Folders from the top down (README's Layout): each may import only from folders below it.
+LAYERS = [
+    "cli", "standin", "workspace", "schedule", "verify", "run", "audit", "sources",
+    "destinations", "live", "api", "local", "config", "base",
+]  # fmt: skip
+
+
+def _layer(module: str) -> str | None:
+    """The folder of a module (``base``: exceptions and results); None for the facade."""
+    parts = module.split(".")
+    if module == "mixpanel_data":
+        return None  # the package facade re-exports from every layer
+    if parts[1] in ("exceptions", "results") or parts[1] == "queries":
+        return "base"
+    return parts[1]
+
+
+def test_imports_only_point_down_the_layers():
+    upward = []
+    for name, path in MODULES.items():
+        here = _layer(name)
+        for dependency in _imports(name, path):
+            there = _layer(dependency)
+            if here is None or there is None or here == there:
+                continue
+            if LAYERS.index(there) < LAYERS.index(here):
+                upward.append(f"{name} -> {dependency}")
+    assert upward == []
+
+
 def test_the_cycle_finder_finds_cycles():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
@@ -175,7 +205,7 @@ def test_a_workspace_load_writes_no_environment(standin_env):
 
 
 def test_the_demo_writes_no_environment(tmp_path):
-    from mixpanel_data.demo import run_demo
+    from mixpanel_data.standin.demo import run_demo
 
     with frozen_environ():
         result = run_demo(tmp_path / "demo")
@@ -183,8 +213,8 @@ def test_the_demo_writes_no_environment(tmp_path):
 
 
 def test_a_scheduled_run_writes_no_environment(standin_env, tmp_path):
+    from mixpanel_data.config.pipelines import PipelineSpec, Schedule
     from mixpanel_data.config.settings import Settings
-    from mixpanel_data.pipelines import PipelineSpec, Schedule
     from mixpanel_data.schedule.scheduler import Scheduler
 
     env = standin_env(start=date(2024, 3, 8), days=2, events_per_day=200)

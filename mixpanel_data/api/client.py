@@ -44,8 +44,8 @@ from mixpanel_data.api.limiter import (
 )
 from mixpanel_data.api.retry import RateLimited, RetryPolicy, call_with_retries
 from mixpanel_data.config.clock import SYSTEM_CLOCK, Clock
+from mixpanel_data.config.credentials import Credentials
 from mixpanel_data.config.limits import HOUR
-from mixpanel_data.credentials import Credentials
 from mixpanel_data.exceptions import (
     ConfigError,
     InvalidArgumentError,

@@ -13,8 +13,8 @@ from mixpanel_data.api.client import MixpanelClient
 from mixpanel_data.api.limiter import WaitHook
 
 if TYPE_CHECKING:
+    from mixpanel_data.config.credentials import Credentials
     from mixpanel_data.config.settings import Settings
-    from mixpanel_data.credentials import Credentials
 
 __all__ = ["make_client"]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from mixpanel_data.credentials import REGIONS, Region
+from mixpanel_data.config.credentials import REGIONS, Region
 from mixpanel_data.exceptions import ConfigError
 
 __all__ = ["BASE_URL_ENV", "FAMILIES", "Family", "Hosts", "resolve_hosts"]

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from mixpanel_data.config.clock import SYSTEM_CLOCK, Clock
+from mixpanel_data.config.credentials import Credentials
 from mixpanel_data.config.limits import HOUR, ApiLimits, RateWindow
-from mixpanel_data.credentials import Credentials
 from mixpanel_data.exceptions import RateLimitError
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Audit loaded Mixpanel events against a tracking plan, inside the destination.
 
     from mixpanel_data.audit import load_plan, run_audit, markdown
-    from mixpanel_data.storage import open_database
+    from mixpanel_data.local.connection import open_database
 
     report = run_audit(open_database(), load_plan())
     print(markdown(report)); raise SystemExit(report.exit_code)

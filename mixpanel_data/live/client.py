@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mixpanel_data.api import ApiLimits, MixpanelClient
     from mixpanel_data.api.limiter import WaitHook
+    from mixpanel_data.config.credentials import Credentials
     from mixpanel_data.config.settings import Settings
-    from mixpanel_data.credentials import Credentials
 
 __all__ = ["LazyClient", "live_client", "query_limits"]
 
@@ -51,8 +51,8 @@ def live_client(
     ``base_url`` and ``limits`` override those two settings.
     """
     from mixpanel_data.api.factory import make_client
+    from mixpanel_data.config.resolve import resolve_credentials
     from mixpanel_data.config.settings import Settings
-    from mixpanel_data.resolve import resolve_credentials
 
     conf = settings or Settings.from_env()
     if base_url or limits:

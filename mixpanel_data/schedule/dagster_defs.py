@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from mixpanel_data.config.pipelines import PipelineSpec
 from mixpanel_data.exceptions import InvalidArgumentError
-from mixpanel_data.pipelines import PipelineSpec
 
 FILENAME = "mixpanel_data_dagster.py"
 

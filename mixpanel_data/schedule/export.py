@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mixpanel_data.config.pipelines import PipelineSpec
 from mixpanel_data.exceptions import InvalidArgumentError
-from mixpanel_data.pipelines import PipelineSpec
 
 TARGETS = ("crontab", "systemd", "github-actions", "dagster")
 _DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]

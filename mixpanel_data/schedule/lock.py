@@ -15,7 +15,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from mixpanel_data.pipelines import PipelineSpec
+from mixpanel_data.config.pipelines import PipelineSpec
 
 
 @contextmanager

@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from mixpanel_data.config.pipelines import PipelineSpec
 from mixpanel_data.config.settings import Settings
-from mixpanel_data.pipelines import PipelineSpec
-from mixpanel_data.schedule import history
+from mixpanel_data.local import history
 from mixpanel_data.schedule.lock import run_lock
 
 logger = logging.getLogger("mixpanel_data.schedule")
@@ -143,6 +143,6 @@ class Scheduler:
 
 
 def _run_pipeline(spec: PipelineSpec, settings: Settings) -> Any:
-    from mixpanel_data.runner import run_pipeline
+    from mixpanel_data.run.runner import run_pipeline
 
     return run_pipeline(spec, settings)

@@ -21,9 +21,9 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
-from mixpanel_data.credentials import Credentials
+from mixpanel_data.config.credentials import Credentials
+from mixpanel_data.config.resolve import resolve_credentials
 from mixpanel_data.exceptions import ConfigError
-from mixpanel_data.resolve import resolve_credentials
 from mixpanel_data.sources.mixpanel import settings
 from mixpanel_data.sources.mixpanel.context import LoadRun
 from mixpanel_data.sources.mixpanel.events_arrow import EventParser, promoted_columns

@@ -34,7 +34,7 @@ import dlt
 from dlt.sources import DltResource
 
 from mixpanel_data import live
-from mixpanel_data.credentials import Credentials
+from mixpanel_data.config.credentials import Credentials
 from mixpanel_data.live._base import (
     QueryClient,
     check_choice,

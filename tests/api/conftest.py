@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from mixpanel_data.api import ApiLimits, MixpanelClient, RetryPolicy, reset_budgets
-from mixpanel_data.credentials import Credentials
+from mixpanel_data.config.credentials import Credentials
 
 from .wire import WireServer
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
-from mixpanel_data.credentials import Credentials
+from mixpanel_data.config.credentials import Credentials
 
 from .wire import WireServer, export, jsonl, reply
 

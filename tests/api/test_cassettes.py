@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from mixpanel_data.api import ExportStats, MixpanelClient, RetryPolicy
-from mixpanel_data.credentials import Credentials
+from mixpanel_data.config.credentials import Credentials
 
 from .cassette import RECORD_MODE, RECORDING, REPLAY_BASE_URL, recorder
 from .recording_server import recording_target

@@ -10,7 +10,7 @@ from email.utils import format_datetime
 import pytest
 
 from mixpanel_data.api import MixpanelClient
-from mixpanel_data.credentials import Credentials
+from mixpanel_data.config.credentials import Credentials
 from mixpanel_data.exceptions import (
     AuthenticationError,
     ConfigError,

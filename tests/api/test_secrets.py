@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mixpanel_data.api import ApiLimits, MixpanelClient
-from mixpanel_data.credentials import Credentials
+from mixpanel_data.config.credentials import Credentials
 from mixpanel_data.exceptions import MixpanelDataError
 
 from .cassette import CASSETTES

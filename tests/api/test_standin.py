@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from mixpanel_data.api import ApiLimits, ExportStats, MixpanelClient, RetryPolicy
-from mixpanel_data.credentials import Credentials
+from mixpanel_data.config.credentials import Credentials
 from mixpanel_data.exceptions import (
     AuthenticationError,
     MixpanelDataError,

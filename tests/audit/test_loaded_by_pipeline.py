@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from mixpanel_data.audit import draft_plan, dump_plan, parse_plan, run_audit
-from mixpanel_data.storage import open_database
+from mixpanel_data.local.connection import open_database
 
 
 def test_draft_and_audit_a_pipeline_loaded_project(standin_env, monkeypatch):

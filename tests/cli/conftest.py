@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from mixpanel_data.api import reset_budgets
-from mixpanel_data.pipelines import get_pipeline
-from mixpanel_data.runner import run_pipeline
+from mixpanel_data.config.pipelines import get_pipeline
+from mixpanel_data.run.runner import run_pipeline
 from mixpanel_data.standin import ProjectSpec, StandIn
 
 TZ = "America/Los_Angeles"

@@ -117,7 +117,7 @@ def test_no_output_ever_contains_the_secret(loaded):
 
 
 def test_run_refuses_while_the_pipeline_is_locked(standin_env):
-    from mixpanel_data.pipelines import get_pipeline
+    from mixpanel_data.config.pipelines import get_pipeline
     from mixpanel_data.schedule.lock import run_lock
 
     env = standin_env(start=date(2024, 3, 8), days=1)

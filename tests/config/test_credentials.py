@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from mixpanel_data.accounts import AccountStore
-from mixpanel_data.credentials import Credentials
+from mixpanel_data.config.accounts import AccountStore
+from mixpanel_data.config.credentials import Credentials
+from mixpanel_data.config.resolve import resolve_credentials
 from mixpanel_data.exceptions import (
     AccountExistsError,
     AccountNotFoundError,
     AuthenticationError,
     ConfigError,
 )
-from mixpanel_data.resolve import resolve_credentials
 
 ENV_KEYS = [
     *(f"MP_{k}" for k in ("USERNAME", "SECRET", "PROJECT_ID", "REGION")),

@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 import yaml
 
+from mixpanel_data.config.pipelines import SOURCE_OPTIONS, get_pipeline, load_pipelines
 from mixpanel_data.config.sources import (
     OPTION_RULES,
     PROMOTE_TYPES,
@@ -20,7 +21,6 @@ from mixpanel_data.config.sources import (
     source_setting,
 )
 from mixpanel_data.exceptions import ConfigError, PipelineConfigError, PipelineNotFoundError
-from mixpanel_data.pipelines import SOURCE_OPTIONS, get_pipeline, load_pipelines
 
 from .conftest import utc
 

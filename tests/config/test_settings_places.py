@@ -25,7 +25,7 @@ import pytest
 import tomlkit
 import yaml
 
-from mixpanel_data.runner import RunSummary
+from mixpanel_data.run.runner import RunSummary
 
 from .conftest import Harsh, utc
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from mixpanel_data.api import ApiLimits, MixpanelClient, RetryPolicy, reset_budgets
-from mixpanel_data.credentials import Credentials
+from mixpanel_data.config.credentials import Credentials
 from mixpanel_data.standin import ProjectSpec, StandIn
 
 #: Six Los Angeles days; "today" (the stand-in's) is the last one, 20:00 in Los Angeles (already

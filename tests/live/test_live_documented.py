@@ -18,7 +18,7 @@ from api.cassette import recorder
 
 from mixpanel_data import live
 from mixpanel_data.api import MixpanelClient, RetryPolicy
-from mixpanel_data.credentials import Credentials
+from mixpanel_data.config.credentials import Credentials
 
 from .live_documented import documented_server
 

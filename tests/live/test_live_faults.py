@@ -9,7 +9,7 @@ import pytest
 
 from mixpanel_data import live
 from mixpanel_data.api import ApiLimits, MixpanelClient, RetryPolicy
-from mixpanel_data.credentials import Credentials
+from mixpanel_data.config.credentials import Credentials
 from mixpanel_data.exceptions import (
     InvalidArgumentError,
     RateLimitError,

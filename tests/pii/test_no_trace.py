@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from mixpanel_data.pipelines import PipelineSpec
-from mixpanel_data.runner import run_pipeline
+from mixpanel_data.config.pipelines import PipelineSpec
+from mixpanel_data.run.runner import run_pipeline
 from mixpanel_data.sources.mixpanel.pii import hash_value
 
 from .fake_mixpanel import FakeMixpanel

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mixpanel_data.cli.main import main
-from mixpanel_data.pipelines import load_pipelines
+from mixpanel_data.config.pipelines import load_pipelines
 from mixpanel_data.schedule.dagster_defs import FILENAME, dagster_module
 
 YAML = """

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mixpanel_data.cli.main import main
-from mixpanel_data.schedule import history
+from mixpanel_data.local import history
 
 YAML = """
 pipelines:

@@ -16,10 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from mixpanel_data.cli.main import main
+from mixpanel_data.config.pipelines import PipelineSpec, Schedule, load_pipelines
 from mixpanel_data.config.settings import Settings
 from mixpanel_data.exceptions import PipelineConfigError
-from mixpanel_data.pipelines import PipelineSpec, Schedule, load_pipelines
-from mixpanel_data.schedule import history
+from mixpanel_data.local import history
 from mixpanel_data.schedule.lock import run_lock
 from mixpanel_data.schedule.scheduler import Scheduler
 
@@ -150,7 +150,7 @@ def test_two_schedulers_one_run(data_dir: Path, settings: Settings, runs_dir: Pa
 
 def test_lock_holds_across_processes(data_dir: Path, settings: Settings, runs_dir: Path) -> None:
     code = (
-        "import time; from mixpanel_data.pipelines import PipelineSpec;"
+        "import time; from mixpanel_data.config.pipelines import PipelineSpec;"
         "from mixpanel_data.schedule.lock import run_lock\n"
         "from mixpanel_data.config.settings import Settings\n"
         "with run_lock(Settings.from_env().schedule_dir, PipelineSpec(name='other')) as held:\n"

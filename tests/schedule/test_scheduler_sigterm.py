@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from mixpanel_data.schedule import history
+from mixpanel_data.local import history
 
 YAML = """
 pipelines:

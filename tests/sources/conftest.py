@@ -19,11 +19,11 @@ import duckdb
 import pytest
 
 from mixpanel_data.api import reset_budgets
+from mixpanel_data.config.credentials import Credentials
 from mixpanel_data.config.limits import ApiLimits
+from mixpanel_data.config.pipelines import get_pipeline
 from mixpanel_data.config.settings import Settings
-from mixpanel_data.credentials import Credentials
-from mixpanel_data.pipelines import get_pipeline
-from mixpanel_data.runner import RunSummary, run_pipeline
+from mixpanel_data.run.runner import RunSummary, run_pipeline
 from mixpanel_data.standin import FakeClock, ProjectSpec, RateLimits, StandIn
 from mixpanel_data.standin.querydata import rows as local_rows
 

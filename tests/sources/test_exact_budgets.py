@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from mixpanel_data.config.limits import ApiLimits
-from mixpanel_data.runner import BudgetStopped
+from mixpanel_data.run.runner import BudgetStopped
 from mixpanel_data.standin import RateLimits
 
 from .conftest import utc

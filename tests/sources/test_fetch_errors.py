@@ -9,7 +9,7 @@ import pytest
 
 from mixpanel_data.api import make_client
 from mixpanel_data.config import Settings
-from mixpanel_data.resolve import resolve_credentials
+from mixpanel_data.config.resolve import resolve_credentials
 from mixpanel_data.sources.mixpanel.events_fetch import ExportRequest, fetch_tables
 from mixpanel_data.sources.mixpanel.windows import Window, WindowPlanner
 

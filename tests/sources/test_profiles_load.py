@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from mixpanel_data.runner import run_pipeline
+from mixpanel_data.run.runner import run_pipeline
 
 
 def test_profiles_load_every_profile_once_across_pages(standin_env):

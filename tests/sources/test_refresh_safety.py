@@ -20,7 +20,7 @@ import pytest
 
 from mixpanel_data.config.limits import ApiLimits
 from mixpanel_data.exceptions import TransientError
-from mixpanel_data.runner import BudgetStopped
+from mixpanel_data.run.runner import BudgetStopped
 from mixpanel_data.standin import RateLimits
 
 from .conftest import Recorder, utc

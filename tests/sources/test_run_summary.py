@@ -9,8 +9,8 @@ from datetime import date
 import duckdb
 import pytest
 
+from mixpanel_data.config.pipelines import get_pipeline
 from mixpanel_data.destinations.pipeline import dlt_pipeline, table_counts
-from mixpanel_data.pipelines import get_pipeline
 
 from .conftest import utc
 

@@ -169,7 +169,7 @@ def test_progress_bars_count_days():
     from rich.console import Console
 
     from mixpanel_data.cli.progress import WindowProgress
-    from mixpanel_data.fetch import _StderrBar
+    from mixpanel_data.workspace.fetch import _StderrBar
 
     plan = planner(10)
     for bar in (WindowProgress(enabled=False, console=Console()), _StderrBar()):

@@ -23,13 +23,13 @@ import pytest
 
 from mixpanel_data.api import reset_budgets
 from mixpanel_data.api.factory import make_client
+from mixpanel_data.config.credentials import Credentials
+from mixpanel_data.config.pipelines import get_pipeline
 from mixpanel_data.config.settings import Settings
-from mixpanel_data.credentials import Credentials
-from mixpanel_data.pipelines import get_pipeline
-from mixpanel_data.runner import RunSummary, run_pipeline
+from mixpanel_data.local.connection import open_database
+from mixpanel_data.run.runner import RunSummary, run_pipeline
 from mixpanel_data.standin import FakeClock, ProjectSpec, StandIn
 from mixpanel_data.standin.querydata import rows as query_rows
-from mixpanel_data.storage import open_database
 from mixpanel_data.verify import VerifyResult, verify_events
 
 MP = [sys.executable, "-c", "from mixpanel_data.cli.main import run; run()"]

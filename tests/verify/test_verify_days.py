@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 
 from mixpanel_data.sources.mixpanel.windows import Window
-from mixpanel_data.verify_days import ExportLayout, Skipped, plan_days
+from mixpanel_data.verify.days import ExportLayout, Skipped, plan_days
 
 from .conftest import utc
 

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from mixpanel_data import InvalidArgumentError, Workspace
+from mixpanel_data.config.pipelines import get_pipeline
 from mixpanel_data.exceptions import MixpanelDataError
-from mixpanel_data.pipelines import get_pipeline
 from mixpanel_data.schedule.lock import run_lock
 
 

@@ -40,10 +40,10 @@ def run_demo(
     """Load the stand-in project into ``data_dir`` and answer top events and DAU."""
     from zoneinfo import ZoneInfo
 
+    from mixpanel_data.config.credentials import Credentials
+    from mixpanel_data.config.pipelines import get_pipeline
     from mixpanel_data.config.settings import Settings
-    from mixpanel_data.credentials import Credentials
-    from mixpanel_data.pipelines import get_pipeline
-    from mixpanel_data.runner import run_pipeline
+    from mixpanel_data.run.runner import run_pipeline
     from mixpanel_data.sources.mixpanel.windows import last_export_day
     from mixpanel_data.standin import ProjectSpec, StandIn
 
@@ -94,8 +94,8 @@ def run_demo(
 
 
 def _query(data_dir: Path, name: str) -> list[dict[str, Any]]:
-    from mixpanel_data.sqlparams import bind
-    from mixpanel_data.storage import open_database
+    from mixpanel_data.local.connection import open_database
+    from mixpanel_data.local.sqlparams import bind
 
     text = (queries_dir() / name).read_text(encoding="utf-8")
     con = open_database(data_dir / "mixpanel_data.duckdb")

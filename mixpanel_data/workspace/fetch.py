@@ -14,8 +14,8 @@ from datetime import UTC, date
 from types import TracebackType
 from typing import Any
 
+from mixpanel_data.config.credentials import Credentials
 from mixpanel_data.config.settings import Settings
-from mixpanel_data.credentials import Credentials
 from mixpanel_data.exceptions import InvalidArgumentError, MixpanelDataError
 from mixpanel_data.results import FetchResult
 
@@ -46,9 +46,9 @@ def run_fetch(
     overrides them, so its options such as ``project_timezone`` hold), always into the
     workspace's own DuckDB file; ``options`` add source settings for this call.
     """
-    from mixpanel_data.pipelines import get_pipeline
-    from mixpanel_data.run_checks import check_run_request
-    from mixpanel_data.runner import run_pipeline
+    from mixpanel_data.config.pipelines import get_pipeline
+    from mixpanel_data.run.checks import check_run_request
+    from mixpanel_data.run.runner import run_pipeline
     from mixpanel_data.schedule.lock import run_lock
 
     fetched_at = settings.clock.now().astimezone(UTC)

@@ -1,6 +1,6 @@
 """The local database as ``mp sql``, ``mp tables``, ``mp schema`` and ``mp info`` see it.
 
-Small functions over an open DuckDB connection (``storage.open_database``) so the CLI, the
+Small functions over an open DuckDB connection (``connection.open_database``) so the CLI, the
 ``Workspace`` and a future ``--pipeline`` option (another destination) share one code path.
 SQL parameters are always bound by DuckDB, never pasted into the text (``sqlparams``).
 """
@@ -21,7 +21,7 @@ from mixpanel_data.results import TableSchema as TableSchemaResult
 
 if TYPE_CHECKING:
     from mixpanel_data.config.settings import Settings
-from mixpanel_data.storage import (
+from mixpanel_data.local.connection import (
     count_rows,
     qualified,
     quote,
@@ -74,7 +74,7 @@ def run_sql(con: Any, text: str, params: dict[str, str] | None = None) -> SqlRes
     """Run one statement with its ``$name`` parameters bound; DuckDB errors become ours."""
     import duckdb
 
-    from mixpanel_data.sqlparams import bind
+    from mixpanel_data.local.sqlparams import bind
 
     values = bind(text, params or {})
     try:
@@ -166,8 +166,8 @@ def database_info(settings: Settings, con: Any = None, path: Path | None = None)
     in the same process); otherwise a read-only one is opened and closed here. ``path`` names
     another database file (``Workspace.open``).
     """
-    from mixpanel_data.loadinfo import pipeline_statuses
-    from mixpanel_data.storage import open_database
+    from mixpanel_data.local.connection import open_database
+    from mixpanel_data.local.loadinfo import pipeline_statuses
 
     path = path or settings.database_path
     data_dir = settings.data_dir
@@ -196,12 +196,12 @@ def schedule_history(settings: Settings) -> list[dict[str, Any]]:
 
     Empty (and nothing created on disk) until the schedule history file exists.
     """
-    from mixpanel_data.schedule.history import HISTORY_FILE
+    from mixpanel_data.local.history import HISTORY_FILE
 
     if not (settings.schedule_dir / HISTORY_FILE).is_file():
         return []
-    from mixpanel_data.pipelines import load_pipelines
-    from mixpanel_data.schedule.history import status_of
+    from mixpanel_data.config.pipelines import load_pipelines
+    from mixpanel_data.local.history import status_of
 
     specs = load_pipelines(settings.pipelines_file).values()
     return [status_of(settings.schedule_dir, spec) for spec in specs if spec.schedule]

@@ -12,8 +12,8 @@ from typing import Any
 
 from mixpanel_data.config.settings import Settings
 from mixpanel_data.exceptions import InvalidArgumentError
+from mixpanel_data.local.connection import is_dlt_dataset, quote, resolve_table
 from mixpanel_data.results import TableInfo
-from mixpanel_data.storage import is_dlt_dataset, quote, resolve_table
 
 TYPES = ("events", "profiles")
 
@@ -38,7 +38,7 @@ def plan_drop(
 
 def drop_tables(settings: Settings, tables: Sequence[TableInfo]) -> None:
     """Drop ``tables`` from the settings' database (no connection to it may be open here)."""
-    from mixpanel_data.storage import open_database
+    from mixpanel_data.local.connection import open_database
 
     con = open_database(settings.database_path, read_only=False)
     try:
@@ -60,8 +60,8 @@ def drop_tables(settings: Settings, tables: Sequence[TableInfo]) -> None:
 
 def _drop_with_dlt(settings: Settings, dataset: str, tables: list[str]) -> list[str]:
     """Drop ``tables`` (resource names) with dlt; returns those dlt did not know."""
+    from mixpanel_data.config.pipelines import PipelineSpec
     from mixpanel_data.destinations.pipeline import dlt_pipeline, drop_known, finish_pending
-    from mixpanel_data.pipelines import PipelineSpec
 
     spec = PipelineSpec(name=f"drop-{dataset}", dataset=dataset, destination="duckdb")
     return drop_known(finish_pending(dlt_pipeline(spec, settings), spec, settings), tables)

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 from mixpanel_data.exceptions import ConfigError, InvalidArgumentError, NotFoundError
 
 if TYPE_CHECKING:
-    from mixpanel_data.pipelines import PipelineSpec
+    from mixpanel_data.config.pipelines import PipelineSpec
     from mixpanel_data.sources.mixpanel.cursor import EventsState
     from mixpanel_data.sources.mixpanel.windows import Window
-    from mixpanel_data.verify_days import DayPlan
+    from mixpanel_data.verify.days import DayPlan
 
 
 def check_pipeline(spec: PipelineSpec) -> tuple[str, ...] | None:
@@ -70,9 +70,9 @@ def configured_zone(spec: PipelineSpec) -> str | None:
 
 def events_state(con: Any, spec: PipelineSpec) -> EventsState:
     """The events resource's committed state; NotFoundError when nothing was loaded."""
-    from mixpanel_data.loadinfo import latest_state
+    from mixpanel_data.local.connection import user_tables
+    from mixpanel_data.local.loadinfo import latest_state
     from mixpanel_data.sources.mixpanel.cursor import EventsState
-    from mixpanel_data.storage import user_tables
 
     if (spec.dataset, "events") not in user_tables(con):
         raise NotFoundError(
@@ -92,7 +92,7 @@ def events_state(con: Any, spec: PipelineSpec) -> EventsState:
 
 def event_names(con: Any, spec: PipelineSpec) -> frozenset[str]:
     """Every event name stored, on any day (a day deleted locally still has its names)."""
-    from mixpanel_data.storage import quote
+    from mixpanel_data.local.connection import quote
 
     table = quote(spec.dataset, "events")
     rows = con.execute(
@@ -105,7 +105,7 @@ def day_counts(
     con: Any, spec: PipelineSpec, days: tuple[date, ...], names: set[str]
 ) -> dict[tuple[date, str], int]:
     """Stored rows per (``event_date``, ``event_name``) on ``days``, for ``names`` only."""
-    from mixpanel_data.storage import quote
+    from mixpanel_data.local.connection import quote
 
     table = quote(spec.dataset, "events")
     rows = con.execute(

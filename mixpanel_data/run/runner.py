@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from mixpanel_data.config.pipelines import PipelineSpec
 from mixpanel_data.config.settings import Settings
 from mixpanel_data.destinations.pipeline import (
     count_rows,
@@ -43,10 +44,9 @@ from mixpanel_data.destinations.pipeline import (
     table_counts,
 )
 from mixpanel_data.exceptions import InvalidArgumentError, RateLimitError, library_error
-from mixpanel_data.pipelines import PipelineSpec
-from mixpanel_data.run_checks import check_against_today, check_run_request
+from mixpanel_data.run.checks import check_against_today, check_run_request
 
-logger = logging.getLogger("mixpanel_data.runner")
+logger = logging.getLogger("mixpanel_data.run.runner")
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,8 @@ def run_pipeline(
     settings' ``MP_MAX_WAIT``.
     """
     from mixpanel_data.api.factory import make_client
+    from mixpanel_data.config.resolve import resolve_credentials
     from mixpanel_data.config.sources import source_setting
-    from mixpanel_data.resolve import resolve_credentials
 
     started = time.monotonic()
     settings = _run_settings(settings, max_wait)
@@ -163,7 +163,7 @@ def _run(
 ) -> RunSummary:
     """Ask Mixpanel for the zone, check the dates against its today, then load."""
     from mixpanel_data.config.sources import source_setting
-    from mixpanel_data.project_info import describe_project
+    from mixpanel_data.run.project import describe_project
     from mixpanel_data.sources.mixpanel import FetchStats, LoadRun
 
     configured_zone = options.pop("project_timezone", None) or source_setting("project_timezone")

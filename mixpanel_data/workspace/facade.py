@@ -30,14 +30,14 @@ from typing import TYPE_CHECKING, Any
 
 from mixpanel_data.exceptions import ConfigError, NotFoundError
 from mixpanel_data.results import DatabaseInfo, FetchResult, TableInfo, TableSchema
-from mixpanel_data.workspace_live import LiveQueries
+from mixpanel_data.workspace.live import LiveQueries
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from mixpanel_data.api import MixpanelClient
+    from mixpanel_data.config.credentials import Credentials
     from mixpanel_data.config.settings import Settings
-    from mixpanel_data.credentials import Credentials
     from mixpanel_data.verify import VerifyResult
 
 
@@ -65,8 +65,8 @@ class Workspace(LiveQueries):
         ``settings`` the library's settings (``Settings.from_env()`` when not given; a ``path``
         replaces its data directory, for this workspace only).
         """
+        from mixpanel_data.config.paths import split_path
         from mixpanel_data.config.settings import Settings
-        from mixpanel_data.datadir import split_path
 
         self._account = account
         self._project_id = None if project_id is None else str(project_id)
@@ -103,7 +103,7 @@ class Workspace(LiveQueries):
     @classmethod
     def open(cls, path: str | Path) -> Workspace:
         """An existing database, query-only; needs no credentials."""
-        from mixpanel_data.datadir import split_path
+        from mixpanel_data.config.paths import split_path
 
         _, database = split_path(path)
         if not database.exists():
@@ -135,7 +135,7 @@ class Workspace(LiveQueries):
     def connection(self) -> Any:
         """The DuckDB connection (dataset schemas on the search path: ``events`` just works)."""
         if self._con is None:
-            from mixpanel_data.storage import open_database
+            from mixpanel_data.local.connection import open_database
 
             self._con = open_database(self.path, read_only=self.read_only)
         return self._con
@@ -149,7 +149,7 @@ class Workspace(LiveQueries):
                     "This workspace was opened query-only (Workspace.open): "
                     "use Workspace() to reach Mixpanel."
                 )
-            from mixpanel_data.resolve import resolve_credentials
+            from mixpanel_data.config.resolve import resolve_credentials
 
             self._credentials = resolve_credentials(
                 account=self._account,
@@ -175,8 +175,8 @@ class Workspace(LiveQueries):
         """SQL (or a ``.sql`` file) on the local database as a DataFrame; ``$name`` bound."""
         import duckdb
 
-        from mixpanel_data.localdb import read_query, sql_error
-        from mixpanel_data.sqlparams import bind
+        from mixpanel_data.local.catalog import read_query, sql_error
+        from mixpanel_data.local.sqlparams import bind
 
         text = read_query(query)
         values = bind(text, _strings(params))
@@ -192,13 +192,13 @@ class Workspace(LiveQueries):
         self, query: str, params: Mapping[str, Any] | None = None
     ) -> list[tuple[Any, ...]]:
         """SQL on the local database as a list of tuples (no pandas)."""
-        from mixpanel_data.localdb import read_query, run_sql
+        from mixpanel_data.local.catalog import read_query, run_sql
 
         return run_sql(self.connection, read_query(query), _strings(params)).rows
 
     def sql_scalar(self, query: str, params: Mapping[str, Any] | None = None) -> Any:
         """The first value of the first row (None when there is no row)."""
-        from mixpanel_data.localdb import read_query, run_sql
+        from mixpanel_data.local.catalog import read_query, run_sql
 
         return run_sql(self.connection, read_query(query), _strings(params)).scalar()
 
@@ -206,19 +206,19 @@ class Workspace(LiveQueries):
 
     def tables(self) -> list[TableInfo]:
         """Local tables with type and row count."""
-        from mixpanel_data.localdb import list_tables
+        from mixpanel_data.local.catalog import list_tables
 
         return list_tables(self.connection)
 
     def schema(self, table: str) -> TableSchema:
         """Columns of ``table`` (``events`` or ``dataset.events``)."""
-        from mixpanel_data.localdb import table_schema
+        from mixpanel_data.local.catalog import table_schema
 
         return table_schema(self.connection, table)
 
     def info(self) -> DatabaseInfo:
         """Path, size, tables, date ranges loaded and last run per pipeline."""
-        from mixpanel_data.localdb import database_info
+        from mixpanel_data.local.catalog import database_info
 
         con = self.connection if self.path.exists() else None
         return database_info(self.settings, con=con, path=self.path)
@@ -232,8 +232,8 @@ class Workspace(LiveQueries):
         return self._drop((), all_=type is None, type_=type)
 
     def _drop(self, names: tuple[str, ...], *, all_: bool, type_: str | None) -> list[TableInfo]:
-        from mixpanel_data.localdb import list_tables
-        from mixpanel_data.tabledrop import drop_tables, plan_drop
+        from mixpanel_data.destinations.drop import drop_tables, plan_drop
+        from mixpanel_data.local.catalog import list_tables
 
         self._writable("drop tables")
         chosen = plan_drop(
@@ -260,9 +260,9 @@ class Workspace(LiveQueries):
         """Load events (inclusive days) into ``events``, merged and deduplicated by dlt.
 
         Without dates the run continues from the stored cursor; with them it is a backfill
-        that leaves the cursor alone. ``name`` must be ``"events"`` (see ``mixpanel_data.fetch``).
+        that leaves the cursor alone. ``name`` must be ``"events"`` (see ``workspace.fetch``).
         """
-        from mixpanel_data.fetch import check_table_name
+        from mixpanel_data.workspace.fetch import check_table_name
 
         check_table_name(name, "events")
         extra = {"events": events, "where": where, **(options or {})}
@@ -278,7 +278,7 @@ class Workspace(LiveQueries):
         options: Mapping[str, Any] | None = None,
     ) -> FetchResult:
         """Load user profiles into ``profiles`` (merged on ``distinct_id``)."""
-        from mixpanel_data.fetch import check_table_name
+        from mixpanel_data.workspace.fetch import check_table_name
 
         check_table_name(name, "profiles")
         extra = {"profiles_where": where, "cohort_id": cohort_id, **(options or {})}
@@ -292,7 +292,7 @@ class Workspace(LiveQueries):
         options: dict[str, Any],
         progress: Any,
     ) -> FetchResult:
-        from mixpanel_data.fetch import run_fetch
+        from mixpanel_data.workspace.fetch import run_fetch
 
         self._writable("fetch")
         if self.path.name != "mixpanel_data.duckdb":
@@ -325,8 +325,8 @@ class Workspace(LiveQueries):
         Bad input and missing local data are refused before credentials are needed (the client
         is this workspace's, built on the first request and closed with the workspace).
         """
+        from mixpanel_data.config.pipelines import get_pipeline
         from mixpanel_data.live import LazyClient
-        from mixpanel_data.pipelines import get_pipeline
         from mixpanel_data.verify import verify_events
 
         spec = get_pipeline(pipeline, self.settings.pipelines_file)

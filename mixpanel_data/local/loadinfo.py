@@ -12,16 +12,16 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from mixpanel_data.local.connection import is_dlt_dataset, quote
 from mixpanel_data.results import PipelineStatus
-from mixpanel_data.storage import is_dlt_dataset, quote
 
-logger = logging.getLogger("mixpanel_data.loadinfo")
+logger = logging.getLogger("mixpanel_data.local.loadinfo")
 
 
 def pipeline_statuses(con: Any, pipelines_file: Path | None = None) -> list[PipelineStatus]:
     """Every named pipeline (built-ins and pipelines.yaml), then any other dlt dataset found."""
-    from mixpanel_data.pipelines import load_pipelines
-    from mixpanel_data.storage import dataset_schemas
+    from mixpanel_data.config.pipelines import load_pipelines
+    from mixpanel_data.local.connection import dataset_schemas
 
     datasets = [s for s in dataset_schemas(con) if is_dlt_dataset(con, s)]
     states = {d: latest_state(con, d) for d in datasets}

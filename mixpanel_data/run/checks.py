@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from mixpanel_data.config.pipelines import PipelineSpec
 from mixpanel_data.config.settings import Settings
 from mixpanel_data.exceptions import InvalidArgumentError
-from mixpanel_data.pipelines import PipelineSpec
 
 MAX_ZONE_AHEAD = timedelta(hours=14)
 """The furthest any zone's "today" runs ahead of UTC (UTC+14): a later day is future everywhere."""
@@ -101,7 +101,7 @@ def _readable_dlt_settings() -> Iterator[None]:
     """dlt failing to read its own files (a TOML syntax error) as a one-line ``ConfigError``."""
     from dlt.common.configuration.exceptions import ConfigProviderException
 
-    from mixpanel_data.resolve import dlt_settings_error
+    from mixpanel_data.config.resolve import dlt_settings_error
 
     try:
         yield

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mixpanel_data.pipelines import PipelineSpec
+from mixpanel_data.config.pipelines import PipelineSpec
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from mixpanel_data.exceptions import InvalidArgumentError, NotFoundError
-from mixpanel_data.verify_days import DayPlan, ExportLayout, Skipped, check_zone, plan_days
+from mixpanel_data.verify.days import DayPlan, ExportLayout, Skipped, check_zone, plan_days
 
 if TYPE_CHECKING:
+    from mixpanel_data.config.pipelines import PipelineSpec
     from mixpanel_data.config.settings import Settings
     from mixpanel_data.live import QueryClient
-    from mixpanel_data.pipelines import PipelineSpec
 
 __all__ = ["LocalSide", "Mismatch", "VerifyResult", "compare", "read_local", "verify_events"]
 
@@ -170,7 +170,7 @@ def read_local(
     events: list[str] | None = None,
 ) -> LocalSide:
     """The days to compare and their local counts; refuses what cannot be compared honestly."""
-    from mixpanel_data import verify_local as local
+    from mixpanel_data.verify import local
 
     first, last = _range(from_date, to_date)
     loaded_filter = local.check_pipeline(spec)
@@ -246,7 +246,7 @@ def _range(
 def _mixpanel_zone(client: Any) -> str | None:
     """The zone Mixpanel reports for the project (``/api/app/me``), None when it cannot say."""
     from mixpanel_data.live import LazyClient
-    from mixpanel_data.project_info import describe_project
+    from mixpanel_data.run.project import describe_project
 
     real = client.client if isinstance(client, LazyClient) else client
     return describe_project(real).timezone

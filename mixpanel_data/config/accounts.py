@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mixpanel_data.credentials import REGIONS, Credentials
+from mixpanel_data.config.credentials import REGIONS, Credentials
 from mixpanel_data.exceptions import (
     AccountExistsError,
     AccountNotFoundError,

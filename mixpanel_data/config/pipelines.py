@@ -125,13 +125,13 @@ class Schedule(BaseModel):
 
     def next_run(self, after: datetime) -> datetime:
         """The first run strictly after ``after`` (aware UTC), DST-correct."""
-        from mixpanel_data.schedule.cron import next_fire
+        from mixpanel_data.config.cron import next_fire
 
         return next_fire(self.cron, self.timezone, after)
 
     def previous_run(self, at: datetime) -> datetime:
         """The last run at or before ``at`` (aware UTC)."""
-        from mixpanel_data.schedule.cron import previous_fire
+        from mixpanel_data.config.cron import previous_fire
 
         return previous_fire(self.cron, self.timezone, at)
 

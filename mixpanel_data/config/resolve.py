@@ -16,8 +16,8 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from mixpanel_data.accounts import AccountStore
-from mixpanel_data.credentials import Credentials
+from mixpanel_data.config.accounts import AccountStore
+from mixpanel_data.config.credentials import Credentials
 from mixpanel_data.exceptions import AuthenticationError, ConfigError
 
 if TYPE_CHECKING:
