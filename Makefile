@@ -21,14 +21,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/mp --format table demo --dir .mp-demo
 
-## Install with test extras, lint, type-check and run the whole suite.
+## Install with test extras, lint, check the formatting, type-check and run the whole suite.
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 ## Throughput and memory at 1M events against the stand-in (see benchmarks/README.md).

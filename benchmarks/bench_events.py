@@ -207,11 +207,24 @@ class StandInProcess:
         tmp = self.workdir / "standin-tmp"
         tmp.mkdir(parents=True, exist_ok=True)
         cmd = [
-            PYTHON, "-m", "mixpanel_data.standin", "--fat", "--prepare",
-            "--days", str(self.days), "--events-per-day", str(self.events_per_day),
-            "--start", self.start.isoformat(), "--timezone", TZ,
-            "--url-file", str(url_file), "--cache-memory-mb", str(self.cache_memory_mb),
-        ]  # fmt: skip
+            PYTHON,
+            "-m",
+            "mixpanel_data.standin",
+            "--fat",
+            "--prepare",
+            "--days",
+            str(self.days),
+            "--events-per-day",
+            str(self.events_per_day),
+            "--start",
+            self.start.isoformat(),
+            "--timezone",
+            TZ,
+            "--url-file",
+            str(url_file),
+            "--cache-memory-mb",
+            str(self.cache_memory_mb),
+        ]
         env = {**os.environ, "TMPDIR": str(tmp)}
         with open(log, "wb") as out:
             self._proc = subprocess.Popen(
@@ -302,14 +315,17 @@ def download_ndjson(standin: StandInProcess, days: list[date], path: Path) -> di
     ):
         for day in days:
             params = {
-                "from_date": day.isoformat(), "to_date": day.isoformat(),
+                "from_date": day.isoformat(),
+                "to_date": day.isoformat(),
                 "project_id": str(spec["project_id"]),
-            }  # fmt: skip
+            }
             last = b"\n"
             with client.stream(
-                "GET", f"{standin.url}/api/2.0/export", params=params,
+                "GET",
+                f"{standin.url}/api/2.0/export",
+                params=params,
                 headers={"Accept-Encoding": "gzip"},
-            ) as response:  # fmt: skip
+            ) as response:
                 if response.status_code != 200:
                     response.read()
                     raise BenchError(
@@ -531,10 +547,29 @@ def profile_ours(
     penv = {**env, "MP_DATA_DIR": str(data_dir)}
     res = workdir / "profile.json"
     say(f"[{label}] profiling an extra run of ours with py-spy -> {raw} ...")
-    cmd = [py_spy, "record", "--format", "raw", "--threads", "--nonblocking", "--idle",
-           "--rate", str(args.profile_rate),
-           "--native", "-o", str(raw), "--", *ours_cmd, "--no-instrument", "--result", str(res),
-           "--from", str(start), "--to", str(end)]  # fmt: skip
+    cmd = [
+        py_spy,
+        "record",
+        "--format",
+        "raw",
+        "--threads",
+        "--nonblocking",
+        "--idle",
+        "--rate",
+        str(args.profile_rate),
+        "--native",
+        "-o",
+        str(raw),
+        "--",
+        *ours_cmd,
+        "--no-instrument",
+        "--result",
+        str(res),
+        "--from",
+        str(start),
+        "--to",
+        str(end),
+    ]
     if not args.profile_native:
         cmd.remove("--native")
     run = run_child(
@@ -583,23 +618,44 @@ def verdict(ok: bool | None) -> str:
 
 
 def render(results: list[dict[str, Any]]) -> str:
-    head = ["size", "rows", "ours s", "ours rows/s", "native s", "native rows/s",
-            "ratio", f">={TARGET_THROUGHPUT_RATIO}", "ours RSS MB", "native RSS MB",
-            "RSS ratio", "<=1"]  # fmt: skip
+    head = [
+        "size",
+        "rows",
+        "ours s",
+        "ours rows/s",
+        "native s",
+        "native rows/s",
+        "ratio",
+        f">={TARGET_THROUGHPUT_RATIO}",
+        "ours RSS MB",
+        "native RSS MB",
+        "RSS ratio",
+        "<=1",
+    ]
     rows = []
     for r in results:
         ours, native = r["ours"], r.get("native")
         ours_rate = ours["rows_fetched"] / ours["seconds"]
-        cells = [r["label"], f"{ours['rows_fetched']:,}", f"{ours['seconds']:.1f}",
-                 f"{ours_rate:,.0f}"]  # fmt: skip
+        cells = [
+            r["label"],
+            f"{ours['rows_fetched']:,}",
+            f"{ours['seconds']:.1f}",
+            f"{ours_rate:,.0f}",
+        ]
         if native:
             nat_rate = native["rows_stored"] / native["seconds"]
             ratio = ours_rate / nat_rate
             rss_ratio = ours["peak_rss_mb"] / native["peak_rss_mb"]
-            cells += [f"{native['seconds']:.1f}", f"{nat_rate:,.0f}", f"{ratio:.2f}",
-                      verdict(ratio >= TARGET_THROUGHPUT_RATIO), f"{ours['peak_rss_mb']:,.0f}",
-                      f"{native['peak_rss_mb']:,.0f}", f"{rss_ratio:.2f}",
-                      verdict(rss_ratio <= TARGET_RSS_RATIO)]  # fmt: skip
+            cells += [
+                f"{native['seconds']:.1f}",
+                f"{nat_rate:,.0f}",
+                f"{ratio:.2f}",
+                verdict(ratio >= TARGET_THROUGHPUT_RATIO),
+                f"{ours['peak_rss_mb']:,.0f}",
+                f"{native['peak_rss_mb']:,.0f}",
+                f"{rss_ratio:.2f}",
+                verdict(rss_ratio <= TARGET_RSS_RATIO),
+            ]
         else:
             cells += ["-", "-", "-", "n/a", f"{ours['peak_rss_mb']:,.0f}", "-", "-", "n/a"]
         rows.append(cells)

@@ -44,8 +44,9 @@ def segmentation(
     from mixpanel_data.live import segmentation as run
 
     with live_api() as api:
-        result = run(api, event, from_date, to_date, on=on, unit=unit, where=where, type=type,
-                     limit=limit)  # fmt: skip
+        result = run(
+            api, event, from_date, to_date, on=on, unit=unit, where=where, type=type, limit=limit
+        )
     emit_records(result.columns, result.records())
 
 
@@ -101,9 +102,17 @@ def retention(
     from mixpanel_data.live import retention as run
 
     with live_api() as api:
-        result = run(api, born, return_event, from_date, to_date, unit=unit,
-                     interval_count=interval_count, retention_type=retention_type,
-                     where=where)  # fmt: skip
+        result = run(
+            api,
+            born,
+            return_event,
+            from_date,
+            to_date,
+            unit=unit,
+            interval_count=interval_count,
+            retention_type=retention_type,
+            where=where,
+        )
     emit_records(result.columns, result.records())
 
 

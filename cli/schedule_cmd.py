@@ -13,9 +13,16 @@ from mixpanel_data.cli.output import emit, render_records
 from mixpanel_data.cli.state import OPTIONS
 
 STATUS_COLUMNS = (
-    "pipeline", "cron", "timezone", "next_run", "last_success", "last_success_rows",
-    "last_failure", "last_failure_message", "runs",
-)  # fmt: skip
+    "pipeline",
+    "cron",
+    "timezone",
+    "next_run",
+    "last_success",
+    "last_success_rows",
+    "last_failure",
+    "last_failure_message",
+    "runs",
+)
 app = typer.Typer(help="Run pipelines on their pipelines.yaml schedules.", no_args_is_help=True)
 
 

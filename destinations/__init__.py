@@ -78,8 +78,9 @@ def adapt_source(source: Any, destination: str) -> Any:
             resource.apply_hints(write_disposition={"disposition": "merge", "strategy": "upsert"})
             keys = resource.compute_table_schema().get("columns", {})
             primary = [n for n, c in keys.items() if c.get("primary_key")]
-            order = next(((n, c["dedup_sort"]) for n, c in keys.items() if c.get("dedup_sort")),
-                         None)  # fmt: skip
+            order = next(
+                ((n, c["dedup_sort"]) for n, c in keys.items() if c.get("dedup_sort")), None
+            )
             if len(primary) == 1:
                 resource.add_map(_FirstCopy(primary[0], order))
     return source

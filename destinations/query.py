@@ -90,8 +90,11 @@ def lake_tables(pipeline: Any, spec: PipelineSpec) -> dict[str, Any]:
 def _loaded(pipeline: Any) -> set[str]:
     """Tables that have data (a schema can name tables no load has written yet)."""
     schema = pipeline.default_schema
-    return {name for name, table in schema.tables.items() if not name.startswith("_dlt")
-            and table.get("columns")}  # fmt: skip
+    return {
+        name
+        for name, table in schema.tables.items()
+        if not name.startswith("_dlt") and table.get("columns")
+    }
 
 
 def lake_connection(pipeline: Any, spec: PipelineSpec) -> Any:

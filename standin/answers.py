@@ -48,36 +48,56 @@ def computed_at(project: Project | None = None) -> str:
 
 def _filter(items: list[Row], event: str | None, where: str | None) -> list[Row]:
     pred: Compiled | None = compile_expr(where) if where else None
-    return [r for r in items if (event is None or r.name == event)
-            and (pred is None or pred(r.get))]
+    return [
+        r for r in items if (event is None or r.name == event) and (pred is None or pred(r.get))
+    ]
 
 
-def _values(items: list[Row], keys: list[str], unit: str, kind: str,
-            segment: Callable[[Row], str], limit: int | None, fill: bool) -> dict[str, Any]:
+def _values(
+    items: list[Row],
+    keys: list[str],
+    unit: str,
+    kind: str,
+    segment: Callable[[Row], str],
+    limit: int | None,
+    fill: bool,
+) -> dict[str, Any]:
     """{segment: {date: n}} for the top ``limit`` segments (by rows)."""
     by_segment = grouped(items, segment)
     ranked = sorted(by_segment, key=lambda s: -len(by_segment[s]))[: limit or None]
     values: dict[str, Any] = {}
     for seg in ranked:
         per_date = grouped(by_segment[seg], lambda r: bucket_key(r.local, unit))
-        values[seg] = {k: measure(per_date.get(k, []), kind) for k in keys
-                       if fill or k in per_date}
+        values[seg] = {k: measure(per_date.get(k, []), kind) for k in keys if fill or k in per_date}
     return values
 
 
-def segmentation(project: Project, event: str, first: date, last: date, unit: str = "day",
-                 kind: str = "general", on: str | None = None, where: str | None = None,
-                 limit: int = 60) -> dict[str, Any]:
+def segmentation(
+    project: Project,
+    event: str,
+    first: date,
+    last: date,
+    unit: str = "day",
+    kind: str = "general",
+    on: str | None = None,
+    where: str | None = None,
+    limit: int = 60,
+) -> dict[str, Any]:
     """``/segmentation``: ``{"data":{"series","values"},"legend_size"}``; all dates per segment."""
     items = _filter(rows(project, first, last), event, where)
     keys = series(first, last, unit)
     if on:
         on_fn = compile_expr(on)
-        values = _values(items, keys, unit, kind, lambda r: segment_label(on_fn(r.get)), limit,
-                         True)
+        values = _values(
+            items, keys, unit, kind, lambda r: segment_label(on_fn(r.get)), limit, True
+        )
     else:
-        values = {event: {k: measure(grouped(items, lambda r: bucket_key(r.local, unit)).get(
-            k, []), kind) for k in keys}}
+        values = {
+            event: {
+                k: measure(grouped(items, lambda r: bucket_key(r.local, unit)).get(k, []), kind)
+                for k in keys
+            }
+        }
     return {"data": {"series": keys, "values": values}, "legend_size": len(values)}
 
 
@@ -97,9 +117,16 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
 
 
-def segmentation_numeric(project: Project, event: str, first: date, last: date, on: str,
-                         unit: str = "day", kind: str = "general",
-                         where: str | None = None) -> dict[str, Any]:
+def segmentation_numeric(
+    project: Project,
+    event: str,
+    first: date,
+    last: date,
+    on: str,
+    unit: str = "day",
+    kind: str = "general",
+    where: str | None = None,
+) -> dict[str, Any]:
     """``/segmentation/numeric``: segments are ranges like ``"2,000 - 2,100"``."""
     on_fn = compile_expr(on)
     items = []
@@ -117,14 +144,20 @@ def segmentation_numeric(project: Project, event: str, first: date, last: date, 
         return f"{_fmt(start)} - {_fmt(start + width)}"
 
     labels = {id(row): label((row, v)) for row, v in items}
-    values = _values([r for r, _ in items], keys, unit, kind, lambda r: labels[id(r)], None,
-                     True)
+    values = _values([r for r, _ in items], keys, unit, kind, lambda r: labels[id(r)], None, True)
     return {"data": {"series": keys, "values": values}, "legend_size": len(values)}
 
 
-def segmentation_sum(project: Project, event: str, first: date, last: date, on: str,
-                     unit: str = "day", where: str | None = None,
-                     average: bool = False) -> dict[str, Any]:
+def segmentation_sum(
+    project: Project,
+    event: str,
+    first: date,
+    last: date,
+    on: str,
+    unit: str = "day",
+    where: str | None = None,
+    average: bool = False,
+) -> dict[str, Any]:
     """``/segmentation/sum`` (or ``/average``): ``{"status","computed_at","results":{date: x}}``.
 
     Non-numeric values count as 0.0, as the spec says for sum.
@@ -136,8 +169,11 @@ def segmentation_sum(project: Project, event: str, first: date, last: date, on: 
     for key in series(first, last, unit):
         nums = [_numeric(on_fn(r.get)) for r in per_date.get(key, [])]
         total = sum(nums)
-        results[key] = round(total / len(nums), 3) if average and nums else (
-            0.0 if average else round(total, 3))
+        results[key] = (
+            round(total / len(nums), 3)
+            if average and nums
+            else (0.0 if average else round(total, 3))
+        )
     return {"status": "ok", "computed_at": computed_at(project), "results": results}
 
 
@@ -150,8 +186,9 @@ def _numeric(value: Any) -> float:
 def _iso_local(project: Project, day: date, end: bool = False) -> str:
     """``2020-08-31T00:00:00-07:00`` (or the day's last millisecond) in the project zone."""
     tz = project.spec.timezone
-    instant = local_midnight_utc(day + timedelta(days=1), tz) - 1 if end else \
-        local_midnight_utc(day, tz)
+    instant = (
+        local_midnight_utc(day + timedelta(days=1), tz) - 1 if end else local_midnight_utc(day, tz)
+    )
     off = offset_s(instant, tz)
     sign, off = ("-", -off) if off < 0 else ("+", off)
     stamp = "T23:59:59.999000" if end else "T00:00:00"
@@ -167,14 +204,23 @@ def insights(project: Project, bookmark_id: int) -> dict[str, Any]:
     series_out: dict[str, Any] = {}
     for name, named in grouped(items, lambda r: r.name).items():
         if mark.on:
-            series_out[name] = {seg: _dated(project, part, mark.unit) for seg, part in grouped(
-                named, lambda r, on=mark.on: segment_label(r.props.get(on, MISSING))).items()}
+            series_out[name] = {
+                seg: _dated(project, part, mark.unit)
+                for seg, part in grouped(
+                    named, lambda r, on=mark.on: segment_label(r.props.get(on, MISSING))
+                ).items()
+            }
         else:
             series_out[name] = _dated(project, named, mark.unit)
-    return {"computed_at": computed_at(project),
-            "date_range": {"from_date": _iso_local(project, first),
-                           "to_date": _iso_local(project, last, end=True)},
-            "headers": headers, "series": series_out}
+    return {
+        "computed_at": computed_at(project),
+        "date_range": {
+            "from_date": _iso_local(project, first),
+            "to_date": _iso_local(project, last, end=True),
+        },
+        "headers": headers,
+        "series": series_out,
+    }
 
 
 def _dated(project: Project, items: list[Row], unit: str) -> dict[str, int]:
@@ -183,7 +229,21 @@ def _dated(project: Project, items: list[Row], unit: str) -> dict[str, int]:
 
 
 __all__ = [
-    "addiction", "cohorts_list", "event_names", "event_properties", "event_properties_top",
-    "event_property_values", "events", "events_top", "funnel", "funnels_list", "insights",
-    "retention", "run_jql", "segmentation", "segmentation_numeric", "segmentation_sum", "stream",
+    "addiction",
+    "cohorts_list",
+    "event_names",
+    "event_properties",
+    "event_properties_top",
+    "event_property_values",
+    "events",
+    "events_top",
+    "funnel",
+    "funnels_list",
+    "insights",
+    "retention",
+    "run_jql",
+    "segmentation",
+    "segmentation_numeric",
+    "segmentation_sum",
+    "stream",
 ]

@@ -23,14 +23,23 @@ def handle_annotations(state: ServerState, ex: Exchange) -> None:
     with state.lock:
         if ann_id is None and req.method == "GET":
             first, last = req.get_date("fromDate", False), req.get_date("toDate", False)
-            ex.send_json(200, {"status": "ok", "results": [
-                a for a in project.annotations if _in_range(a, first, last)]})
+            ex.send_json(
+                200,
+                {
+                    "status": "ok",
+                    "results": [a for a in project.annotations if _in_range(a, first, last)],
+                },
+            )
         elif ann_id is None and req.method == "POST":
             body = _object(req.json())
             tags = [t for t in project.annotation_tags if t["id"] in body.get("tags", [])]
-            entry = {"id": max((a["id"] for a in project.annotations), default=0) + 1,
-                     "date": str(body.get("date", "")), "description": body.get("description"),
-                     "user": {"id": 1, "first_name": "John", "last_name": "Smith"}, "tags": tags}
+            entry = {
+                "id": max((a["id"] for a in project.annotations), default=0) + 1,
+                "date": str(body.get("date", "")),
+                "description": body.get("description"),
+                "user": {"id": 1, "first_name": "John", "last_name": "Smith"},
+                "tags": tags,
+            }
             project.annotations.append(entry)
             ex.send_json(201, {"status": "ok", "results": entry})
         else:
@@ -66,12 +75,17 @@ def handle_annotation_tags(state: ServerState, ex: Exchange) -> None:
                 raise HttpError(400, "name is required")
             tag = {"id": max(t["id"] for t in project.annotation_tags) + 1, "name": name}
             project.annotation_tags.append(tag)
-            ex.send_json(200, {**tag, "project_id": project.spec.project_id,
-                               "has_annotations": False})
+            ex.send_json(
+                200, {**tag, "project_id": project.spec.project_id, "has_annotations": False}
+            )
             return
-        ex.send_json(200, [{**t, "project_id": project.spec.project_id,
-                            "has_annotations": t["id"] in used}
-                           for t in project.annotation_tags])
+        ex.send_json(
+            200,
+            [
+                {**t, "project_id": project.spec.project_id, "has_annotations": t["id"] in used}
+                for t in project.annotation_tags
+            ],
+        )
 
 
 def handle_legacy_annotations(state: ServerState, ex: Exchange) -> None:
@@ -79,9 +93,11 @@ def handle_legacy_annotations(state: ServerState, ex: Exchange) -> None:
     first, last = ex.request.get_date("from_date"), ex.request.get_date("to_date")
     pid = state.project.spec.project_id
     with state.lock:
-        items = [{"date": a["date"], "project_id": pid, "id": a["id"],
-                  "description": a["description"]}
-                 for a in state.project.annotations if _in_range(a, first, last)]
+        items = [
+            {"date": a["date"], "project_id": pid, "id": a["id"], "description": a["description"]}
+            for a in state.project.annotations
+            if _in_range(a, first, last)
+        ]
     ex.send_json(200, {"annotations": items, "error": False})
 
 
@@ -105,12 +121,27 @@ def handle_me(state: ServerState, ex: Exchange) -> None:
     spec, mode = state.project.spec, state.options.me
     if mode == "no_scope":
         raise HttpError(403, ME_NO_SCOPE)
-    projects: dict[str, Any] = {"1": {"name": "Another project", "organization_id": 7,
-                                      "timezone": "Asia/Tokyo", "has_workspaces": False}}
+    projects: dict[str, Any] = {
+        "1": {
+            "name": "Another project",
+            "organization_id": 7,
+            "timezone": "Asia/Tokyo",
+            "has_workspaces": False,
+        }
+    }
     if mode != "unlisted":
         projects[str(spec.project_id)] = {
-            "name": "Stand-in project", "organization_id": 7, "timezone": spec.timezone,
-            "has_workspaces": True, "domain": "mixpanel.com", "type": "project"}
-    body = {"user_id": 4242, "user_name": spec.sa_username, "projects": projects,
-            "organizations": {"7": {"id": 7, "name": "Stand-in org"}}}
+            "name": "Stand-in project",
+            "organization_id": 7,
+            "timezone": spec.timezone,
+            "has_workspaces": True,
+            "domain": "mixpanel.com",
+            "type": "project",
+        }
+    body = {
+        "user_id": 4242,
+        "user_name": spec.sa_username,
+        "projects": projects,
+        "organizations": {"7": {"id": 7, "name": "Stand-in org"}},
+    }
     ex.send_json(200, body if mode == "bare" else {"status": "ok", "results": body})

@@ -26,8 +26,13 @@ def _credentials(header: str | None) -> tuple[str, str] | None:
     return user, secret
 
 
-def authenticate(request: Request, spec: ProjectSpec, family: str,
-                 path_project: str | None = None, needs_project: bool = True) -> str:
+def authenticate(
+    request: Request,
+    spec: ProjectSpec,
+    family: str,
+    path_project: str | None = None,
+    needs_project: bool = True,
+) -> str:
     """Return the auth mode ("service_account" | "legacy") or raise the matching HttpError.
 
     Missing/garbled/wrong credentials -> 401; a service account without ``project_id`` -> 400;
@@ -46,13 +51,13 @@ def authenticate(request: Request, spec: ProjectSpec, family: str,
             return "service_account"
         project = path_project or request.params.get("project_id")
         if not project:
-            raise HttpError(400, "project_id is required when authenticating with a "
-                                 "service account")
+            raise HttpError(
+                400, "project_id is required when authenticating with a service account"
+            )
         if not project.isdigit():
             raise HttpError(400, f"project_id must be an integer, got {project!r}")
         if int(project) != spec.project_id:
-            raise HttpError(403, f"service account {user!r} has no access to project "
-                                 f"{project}")
+            raise HttpError(403, f"service account {user!r} has no access to project {project}")
         return "service_account"
     if user == spec.api_secret and secret == "":
         if family == "app":

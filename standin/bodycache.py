@@ -31,8 +31,9 @@ KEEP_CUTS = 2  # entries per key: the current cut and the one before (a clock se
 Key = tuple[date, int, bool, int]
 
 
-def build_segment(spec: ProjectSpec, day: date, time_in_ms: bool, now_ms: int,
-                  variant: int = 0) -> tuple[Segment, int, int]:
+def build_segment(
+    spec: ProjectSpec, day: date, time_in_ms: bool, now_ms: int, variant: int = 0
+) -> tuple[Segment, int, int]:
     """One day's compressed body at ``now_ms`` and its cut window (runs in worker processes)."""
     full = generate_day(spec, day)
     lo, hi = full.cut_window(now_ms)
@@ -75,7 +76,7 @@ class Stored:
         if self.path is None:
             view = memoryview(self.segment.deflate)
             for i in range(0, len(view), READ_CHUNK):
-                yield bytes(view[i:i + READ_CHUNK])
+                yield bytes(view[i : i + READ_CHUNK])
             return
         with open(self.path, "rb") as fh:
             while chunk := fh.read(READ_CHUNK):
@@ -100,8 +101,9 @@ class BodyCache:
                 return item
         return None
 
-    def get(self, day: date, time_in_ms: bool = False, now_ms: int | None = None,
-            variant: int = 0) -> Stored:
+    def get(
+        self, day: date, time_in_ms: bool = False, now_ms: int | None = None, variant: int = 0
+    ) -> Stored:
         """The segment of one export day at ``now_ms`` (default: now), built once per cut."""
         now_ms = self.project.now_ms() if now_ms is None else now_ms
         key = (day, self.project.version(day), time_in_ms, variant)
@@ -141,8 +143,9 @@ class BodyCache:
                 with contextlib.suppress(OSError):
                     os.remove(old.path)
 
-    def _store(self, day: date, time_in_ms: bool, seg: Segment, lo: int = ALWAYS,
-               hi: int = NEVER) -> Stored:
+    def _store(
+        self, day: date, time_in_ms: bool, seg: Segment, lo: int = ALWAYS, hi: int = NEVER
+    ) -> Stored:
         """Keep a segment in memory, or on disk past the memory budget."""
         with self._guard:
             in_memory = self._mem_used + len(seg.deflate) <= self.memory_budget
@@ -159,8 +162,14 @@ class BodyCache:
         slim = Segment(b"", seg.crc, seg.size, seg.lines)
         return Stored(slim, len(seg.deflate), path, lo, hi)
 
-    def prepare(self, days: list[date], time_in_ms: bool = False, workers: int = 1,
-                now_ms: int | None = None, variant: int = 0) -> int:
+    def prepare(
+        self,
+        days: list[date],
+        time_in_ms: bool = False,
+        workers: int = 1,
+        now_ms: int | None = None,
+        variant: int = 0,
+    ) -> int:
         """Build every listed day now (in ``workers`` processes); returns the rows cached.
 
         Workers are forked (spawn would re-run the caller's ``__main__``), so they are used only
@@ -169,17 +178,28 @@ class BodyCache:
         """
         now_ms = self.project.now_ms() if now_ms is None else now_ms
         with self._guard:
-            todo = [d for d in days if self.project.version(d) == 0
-                    and self._find((d, 0, time_in_ms, variant), now_ms) is None]
+            todo = [
+                d
+                for d in days
+                if self.project.version(d) == 0
+                and self._find((d, 0, time_in_ms, variant), now_ms) is None
+            ]
         if workers > 1 and len(todo) > 1 and threading.active_count() == 1:
             fork = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(min(workers, len(todo)), mp_context=fork) as pool:
                 n = len(todo)
-                built = pool.map(build_segment, [self.project.spec] * n, todo,
-                                 [time_in_ms] * n, [now_ms] * n, [variant] * n)
+                built = pool.map(
+                    build_segment,
+                    [self.project.spec] * n,
+                    todo,
+                    [time_in_ms] * n,
+                    [now_ms] * n,
+                    [variant] * n,
+                )
                 for day, (seg, lo, hi) in zip(todo, built, strict=True):
-                    self._add((day, 0, time_in_ms, variant),
-                              self._store(day, time_in_ms, seg, lo, hi))
+                    self._add(
+                        (day, 0, time_in_ms, variant), self._store(day, time_in_ms, seg, lo, hi)
+                    )
         return sum(self.get(day, time_in_ms, now_ms, variant).segment.lines for day in days)
 
     def clear(self) -> None:

@@ -51,10 +51,17 @@ FUNNELS: tuple[FunnelDef, ...] = (
 )
 
 COHORTS: tuple[CohortDef, ...] = (
-    CohortDef(1000, "Paying plans", "plan is pro or enterprise", "plan_paid", 1,
-              "2019-03-19 23:49:51"),
-    CohortDef(1001, "Purchasers (first week)", "did Purchase in the first 7 days",
-              "purchasers_first_week", 1, "2021-11-02 08:00:00"),
+    CohortDef(
+        1000, "Paying plans", "plan is pro or enterprise", "plan_paid", 1, "2019-03-19 23:49:51"
+    ),
+    CohortDef(
+        1001,
+        "Purchasers (first week)",
+        "did Purchase in the first 7 days",
+        "purchasers_first_week",
+        1,
+        "2021-11-02 08:00:00",
+    ),
     CohortDef(1002, "Beta testers ☕", "beta_tester is true", "beta", 0, "2023-01-15 12:30:00"),
     CohortDef(1003, "Empty cohort", "nobody", "empty", 1, "2024-02-29 00:00:00"),
 )
@@ -84,8 +91,15 @@ def initial_annotations(start: date, days: int) -> list[dict[str, Any]]:
     out = []
     for i, (offset, hhmmss, text, tags) in enumerate(notes, start=1):
         day = start + timedelta(days=min(offset, max(days - 1, 0)))
-        out.append({"id": i, "date": f"{day.isoformat()} {hhmmss}", "description": text,
-                    "user": user, "tags": [t for t in ANNOTATION_TAGS if t["id"] in tags]})
+        out.append(
+            {
+                "id": i,
+                "date": f"{day.isoformat()} {hhmmss}",
+                "description": text,
+                "user": user,
+                "tags": [t for t in ANNOTATION_TAGS if t["id"] in tags],
+            }
+        )
     return out
 
 
@@ -93,29 +107,58 @@ def _prop(kind: str, text: str, display: str | None = None) -> dict[str, Any]:
     """One Lexicon property entry."""
     entry: dict[str, Any] = {"type": kind, "description": text}
     if display:
-        entry["metadata"] = {"com.mixpanel": {"displayName": display, "hidden": False,
-                                              "dropped": False}}
+        entry["metadata"] = {
+            "com.mixpanel": {"displayName": display, "hidden": False, "dropped": False}
+        }
     return entry
 
 
 def initial_schemas() -> list[dict[str, Any]]:
     """Lexicon entries for a subset of events and profile properties, as the API returns."""
-    meta = {"com.mixpanel": {"$source": "api", "displayName": "", "tags": ["core"],
-                             "hidden": False, "dropped": False,
-                             "contacts": ["owner@example.com"], "teamContacts": []}}
-    purchase = {"description": "A completed order", "properties": {
-        "amount": _prop("number", "Order total", "Amount"),
-        "currency": _prop("string", "ISO 4217 code"),
-        "items": _prop("array", "Line items"),
-        "coupon": _prop("string", "Coupon code, may be null")}, "metadata": meta}
-    signup = {"description": "Account created", "properties": {
-        "source": _prop("string", "Acquisition source")}, "metadata": meta}
-    cafe = {"description": "Ordered at the café ☕", "properties": {
-        "drink": _prop("string", "Drink name"), "price": _prop("number", "Price"),
-        "extras": _prop("object", "Nested extras")}, "metadata": meta}
-    profile = {"description": "User profile", "properties": {
-        "plan": _prop("string", "Billing plan"), "lifetime_value": _prop("number", "LTV"),
-        "beta_tester": _prop("boolean", "In the beta")}, "metadata": meta}
+    meta = {
+        "com.mixpanel": {
+            "$source": "api",
+            "displayName": "",
+            "tags": ["core"],
+            "hidden": False,
+            "dropped": False,
+            "contacts": ["owner@example.com"],
+            "teamContacts": [],
+        }
+    }
+    purchase = {
+        "description": "A completed order",
+        "properties": {
+            "amount": _prop("number", "Order total", "Amount"),
+            "currency": _prop("string", "ISO 4217 code"),
+            "items": _prop("array", "Line items"),
+            "coupon": _prop("string", "Coupon code, may be null"),
+        },
+        "metadata": meta,
+    }
+    signup = {
+        "description": "Account created",
+        "properties": {"source": _prop("string", "Acquisition source")},
+        "metadata": meta,
+    }
+    cafe = {
+        "description": "Ordered at the café ☕",
+        "properties": {
+            "drink": _prop("string", "Drink name"),
+            "price": _prop("number", "Price"),
+            "extras": _prop("object", "Nested extras"),
+        },
+        "metadata": meta,
+    }
+    profile = {
+        "description": "User profile",
+        "properties": {
+            "plan": _prop("string", "Billing plan"),
+            "lifetime_value": _prop("number", "LTV"),
+            "beta_tester": _prop("boolean", "In the beta"),
+        },
+        "metadata": meta,
+    }
     return [
         {"entityType": "event", "name": "Purchase", "schemaJson": purchase},
         {"entityType": "event", "name": "Sign Up", "schemaJson": signup},

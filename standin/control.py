@@ -24,7 +24,7 @@ def _faults(state: ServerState, ex: Exchange) -> Any:
     body = ex.request.json()
     items = body.get("faults", [body]) if isinstance(body, dict) else body
     if not isinstance(items, list):
-        raise HttpError(400, "send a fault object, a list, or {\"faults\": [...]}")
+        raise HttpError(400, 'send a fault object, a list, or {"faults": [...]}')
     try:
         queued = [state.faults.add(Fault.from_dict(item)) for item in items]
     except (TypeError, ValueError) as exc:
@@ -105,14 +105,26 @@ def _info(state: ServerState, ex: Exchange) -> Any:
     spec = state.project.spec
     fields = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
     fields = {k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()}
-    return {"spec": fields, "now": state.project.now.isoformat(),
-            "today": state.project.today.isoformat(),
-            "days": [d.isoformat() for d in state.project.days]}
+    return {
+        "spec": fields,
+        "now": state.project.now.isoformat(),
+        "today": state.project.today.isoformat(),
+        "days": [d.isoformat() for d in state.project.days],
+    }
 
 
-CONTROL = {"faults": _faults, "reset": _reset, "requests": _requests, "today": _today,
-           "now": _now, "spend": _spend, "late": _late, "limits": _limits,
-           "touch_profiles": _touch, "info": _info}
+CONTROL = {
+    "faults": _faults,
+    "reset": _reset,
+    "requests": _requests,
+    "today": _today,
+    "now": _now,
+    "spend": _spend,
+    "late": _late,
+    "limits": _limits,
+    "touch_profiles": _touch,
+    "info": _info,
+}
 
 
 def handle_control(state: ServerState, ex: Exchange, name: str) -> None:

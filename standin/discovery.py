@@ -38,12 +38,17 @@ def _recent(project: Project) -> list[Row]:
     return rows(project, project.today - timedelta(days=RECENT_DAYS - 1), project.today)
 
 
-def events(project: Project, names: list[str], first: date, last: date, kind: str = "general",
-           unit: str = "day") -> dict[str, Any]:
+def events(
+    project: Project,
+    names: list[str],
+    first: date,
+    last: date,
+    kind: str = "general",
+    unit: str = "day",
+) -> dict[str, Any]:
     """``/events``: segmentation-like; a name's map leaves out dates without data."""
     keys = series(first, last, unit)
-    by_name = grouped((r for r in rows(project, first, last) if r.name in names),
-                      lambda r: r.name)
+    by_name = grouped((r for r in rows(project, first, last) if r.name in names), lambda r: r.name)
     values = {}
     for name in names:
         per = grouped(by_name.get(name, []), lambda r: bucket_key(r.local, unit))
@@ -71,15 +76,26 @@ def event_names(project: Project, limit: int = 255) -> list[str]:
     return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
 
 
-def event_properties(project: Project, event: str, name: str, first: date, last: date,
-                     kind: str = "general", unit: str = "day", values: list[str] | None = None,
-                     limit: int = 255) -> dict[str, Any]:
+def event_properties(
+    project: Project,
+    event: str,
+    name: str,
+    first: date,
+    last: date,
+    kind: str = "general",
+    unit: str = "day",
+    values: list[str] | None = None,
+    limit: int = 255,
+) -> dict[str, Any]:
     """``/events/properties``: segmentation-like, keyed by the property's value."""
     keys = series(first, last, unit)
     items = [r for r in rows(project, first, last) if r.name == event]
     by_value = grouped(items, lambda r: segment_label(r.props.get(name, MISSING)))
-    chosen = [v for v in sorted(by_value, key=lambda v: -len(by_value[v]))
-              if values is None or v in values][:limit]
+    chosen = [
+        v
+        for v in sorted(by_value, key=lambda v: -len(by_value[v]))
+        if values is None or v in values
+    ][:limit]
     out = {}
     for value in chosen:
         per = grouped(by_value[value], lambda r: bucket_key(r.local, unit))
@@ -104,20 +120,30 @@ def event_properties_top(project: Project, event: str, limit: int = 10) -> dict[
     return {k: ({"count": counts[k]} if counts[k] else {}) for k in ordered}
 
 
-def event_property_values(project: Project, event: str, name: str,
-                          limit: int = 255) -> list[str]:
+def event_property_values(project: Project, event: str, name: str, limit: int = 255) -> list[str]:
     """``/events/properties/values``: most common values as strings, a bare array."""
-    counts = Counter(segment_label(r.props[name]) for r in _recent(project)
-                     if r.name == event and r.props.get(name) is not None)
+    counts = Counter(
+        segment_label(r.props[name])
+        for r in _recent(project)
+        if r.name == event and r.props.get(name) is not None
+    )
     return [v for v, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
 
 
 def cohorts_list(project: Project) -> list[dict[str, Any]]:
     """``/cohorts/list``: a bare array; ``is_visible`` is 0/1; ``created`` has a space."""
-    return [{"count": len(project.cohort_members(c.cohort_id)), "is_visible": c.is_visible,
-             "description": c.description, "created": c.created,
-             "project_id": project.spec.project_id, "id": c.cohort_id, "name": c.name}
-            for c in catalog.COHORTS]
+    return [
+        {
+            "count": len(project.cohort_members(c.cohort_id)),
+            "is_visible": c.is_visible,
+            "description": c.description,
+            "created": c.created,
+            "project_id": project.spec.project_id,
+            "id": c.cohort_id,
+            "name": c.name,
+        }
+        for c in catalog.COHORTS
+    ]
 
 
 def funnels_list() -> list[dict[str, Any]]:
@@ -125,8 +151,7 @@ def funnels_list() -> list[dict[str, Any]]:
     return [{"funnel_id": f.funnel_id, "name": f.name} for f in catalog.FUNNELS]
 
 
-def stream(project: Project, distinct_ids: list[str], first: date,
-           last: date) -> dict[str, Any]:
+def stream(project: Project, distinct_ids: list[str], first: date, last: date) -> dict[str, Any]:
     """``/stream/query``: the users' events, time-ordered, ``$distinct_id`` in properties."""
     wanted = set(distinct_ids)
     out = []

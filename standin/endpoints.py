@@ -16,8 +16,18 @@ from mixpanel_data.standin.routes import Router
 from mixpanel_data.standin.state import ServerState
 from mixpanel_data.standin.wire import Exchange
 
-CONTROL_NAMES = ("faults", "reset", "requests", "today", "now", "spend", "late", "limits",
-                 "touch_profiles", "info")
+CONTROL_NAMES = (
+    "faults",
+    "reset",
+    "requests",
+    "today",
+    "now",
+    "spend",
+    "late",
+    "limits",
+    "touch_profiles",
+    "info",
+)
 
 
 def _noop(state: ServerState, ex: Exchange) -> None:

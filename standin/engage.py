@@ -75,8 +75,9 @@ def select_profiles(state: ServerState, req: Request) -> list[dict[str, Any]]:
     return profiles
 
 
-def _cohort_filter(state: ServerState, req: Request, profiles: list[dict[str, Any]],
-                   cohort: Any) -> list[dict[str, Any]]:
+def _cohort_filter(
+    state: ServerState, req: Request, profiles: list[dict[str, Any]], cohort: Any
+) -> list[dict[str, Any]]:
     if not isinstance(cohort, dict) or not isinstance(cohort.get("id"), int | str):
         raise HttpError(400, 'filter_by_cohort must be a JSON object like {"id": 123}')
     try:
@@ -110,8 +111,9 @@ def _session(state: ServerState, req: Request, page: int) -> EngageSession:
         drop_session(state, session_id)
         found = None
     if found is None:
-        raise HttpError(400, f"session_id {session_id!r} is unknown or has expired; "
-                             "start again from page 0")
+        raise HttpError(
+            400, f"session_id {session_id!r} is unknown or has expired; start again from page 0"
+        )
     return found
 
 
@@ -126,9 +128,13 @@ def handle_engage(state: ServerState, ex: Exchange) -> None:
     if not 0 < size <= MAX_PAGE_SIZE:
         raise HttpError(400, f"page_size must be between 1 and {MAX_PAGE_SIZE}")
     session = _session(state, req, page)
-    results = session.profiles[page * size:(page + 1) * size]
-    body: dict[str, Any] = {"page": page, "page_size": size, "session_id": session.session_id,
-                            "status": "ok"}
+    results = session.profiles[page * size : (page + 1) * size]
+    body: dict[str, Any] = {
+        "page": page,
+        "page_size": size,
+        "session_id": session.session_id,
+        "status": "ok",
+    }
     if page == 0 or state.options.engage_total_on_every_page:
         body["total"] = len(session.profiles)
     body["results"] = results

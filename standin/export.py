@@ -63,8 +63,9 @@ def handle_export(state: ServerState, ex: Exchange) -> None:
     req = ex.request
     first, last = date_range(req, state)
     names = req.get_json("event")
-    if names is not None and (not isinstance(names, list)
-                              or not all(isinstance(n, str) for n in names)):
+    if names is not None and (
+        not isinstance(names, list) or not all(isinstance(n, str) for n in names)
+    ):
         raise HttpError(400, "event must be a JSON array of event names")
     where = req.params.get("where") or None
     limit = req.get_int("limit")
@@ -89,15 +90,22 @@ def handle_export(state: ServerState, ex: Exchange) -> None:
         _send_stream(ex, lines)
 
 
-def _send_cached(state: ServerState, ex: Exchange, days: list[date], time_in_ms: bool,
-                 now_ms: int, variant: int) -> None:
+def _send_cached(
+    state: ServerState, ex: Exchange, days: list[date], time_in_ms: bool, now_ms: int, variant: int
+) -> None:
     """Stream pre-compressed day segments: gzip joined, or inflated to plain text."""
     stored = [state.cache.get(day, time_in_ms, now_ms, variant) for day in days]
     plain_len = sum(s.segment.size for s in stored)
     if ex.request.accepts_gzip and plain_len > GZIP_MIN:
         length = len(GZIP_HEADER) + sum(s.deflate_len for s in stored) + len(FINAL_BLOCK) + 8
-        ex.start(200, [("Content-Type", CONTENT_TYPE), ("Content-Length", str(length)),
-                       ("Content-Encoding", "gzip")])
+        ex.start(
+            200,
+            [
+                ("Content-Type", CONTENT_TYPE),
+                ("Content-Length", str(length)),
+                ("Content-Encoding", "gzip"),
+            ],
+        )
         ex.write(GZIP_HEADER)
         for item in stored:
             for chunk in item.iter_deflate():
@@ -117,9 +125,16 @@ def _inflate(item: Stored) -> Iterator[bytes]:
     yield dec.flush()
 
 
-def _filtered_lines(state: ServerState, days: list[date], names: list[str] | None,
-                    predicate: Any, limit: int | None, time_in_ms: bool, now_ms: int,
-                    variant: int) -> Iterator[bytes]:
+def _filtered_lines(
+    state: ServerState,
+    days: list[date],
+    names: list[str] | None,
+    predicate: Any,
+    limit: int | None,
+    time_in_ms: bool,
+    now_ms: int,
+    variant: int,
+) -> Iterator[bytes]:
     """Matching rows processed by ``now_ms`` as ~1 MB blocks of JSONL."""
     wanted = set(names) if names is not None else None
     left = limit if limit is not None else -1

@@ -11,8 +11,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 FAULT_KINDS = (
-    "429", "5xx", "terminated_early", "drop_connection", "truncated_gzip", "slow_first_byte",
-    "402", "401", "auth_400", "plain_text_error", "expired_session",
+    "429",
+    "5xx",
+    "terminated_early",
+    "drop_connection",
+    "truncated_gzip",
+    "slow_first_byte",
+    "402",
+    "401",
+    "auth_400",
+    "plain_text_error",
+    "expired_session",
 )
 FAULT_FAMILIES = ("export", "query", "app", "engage", "any")
 BODY_FAULTS = ("terminated_early", "drop_connection", "truncated_gzip")

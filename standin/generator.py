@@ -48,8 +48,9 @@ class DayBatch:
             return self
         keep = [i for i, p in enumerate(self.proc_ms) if p <= now_ms]
         ev, utc, proc = self.events, self.utc_ms, self.proc_ms
-        return DayBatch(self.day, [ev[i] for i in keep], [utc[i] for i in keep],
-                        [proc[i] for i in keep])
+        return DayBatch(
+            self.day, [ev[i] for i in keep], [utc[i] for i in keep], [proc[i] for i in keep]
+        )
 
     def cut_window(self, now_ms: int) -> tuple[int, int]:
         """``[lo, hi)``: every instant whose visible rows equal those at ``now_ms``."""
@@ -174,8 +175,10 @@ class EventFactory:
         elif name == "Purchase":
             props["amount"] = round(5 + r() * 500, 2)
             props["currency"] = V.CURRENCIES[int(r() * 5)]
-            props["items"] = [{"sku": V.SKUS[int(r() * 6)], "price": round(r() * 99, 2)}
-                              for _ in range(1 + int(r() * 3))]
+            props["items"] = [
+                {"sku": V.SKUS[int(r() * 6)], "price": round(r() * 99, 2)}
+                for _ in range(1 + int(r() * 3))
+            ]
             props["coupon"] = None if r() < 0.7 else "CAFÉ10"
         elif name == "Sign Up":
             props["source"] = V.SIGNUP_SOURCES[int(r() * 6)]
@@ -211,8 +214,11 @@ class EventFactory:
         props["$carrier"] = V.CARRIERS[int(r() * 5)]
         props["$wifi"] = r() < 0.6
         props["$os_version"] = f"{10 + int(r() * 8)}.{int(r() * 6)}"
-        props["experiments"] = {"checkout_v2": ("control", "variant_a", "variant_b")[int(r() * 3)],
-                                "new_nav": r() < 0.5, "price_test": int(r() * 4)}
+        props["experiments"] = {
+            "checkout_v2": ("control", "variant_a", "variant_b")[int(r() * 3)],
+            "new_nav": r() < 0.5,
+            "price_test": int(r() * 4),
+        }
         props["feature_flags"] = ["dark_mode", "one_click", "beta_search"][: int(r() * 4)]
         props["page_load_ms"] = round(80 + r() * 2400, 1)
         props["cart_value_cents"] = int(r() * 50_000)
@@ -250,8 +256,15 @@ def generate_late(spec: ProjectSpec, day: date, batch: int, n: int, received_ms:
     return _build(spec, clock, rng, n, received_ms, end_ms, False)
 
 
-def _build(spec: ProjectSpec, clock: DayClock, rng: random.Random, n: int,
-           received_ms: int | None, end_ms: int, edges: bool) -> DayBatch:
+def _build(
+    spec: ProjectSpec,
+    clock: DayClock,
+    rng: random.Random,
+    n: int,
+    received_ms: int | None,
+    end_ms: int,
+    edges: bool,
+) -> DayBatch:
     """Shared loop of ``generate_day`` and ``generate_late`` (event times < ``end_ms``)."""
     factory = EventFactory(spec, rng)
     out = DayBatch(clock.day)

@@ -39,7 +39,7 @@ def inflate_segment(seg_bytes: bytes, chunk: int = 1 << 20) -> list[bytes]:
     dec = zlib.decompressobj(-15)
     out: list[bytes] = []
     for i in range(0, len(seg_bytes), chunk // 4):
-        out.append(dec.decompress(seg_bytes[i:i + chunk // 4]))
+        out.append(dec.decompress(seg_bytes[i : i + chunk // 4]))
     return [p for p in out if p]
 
 

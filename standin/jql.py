@@ -23,12 +23,17 @@ from mixpanel_data.standin.expr import MISSING
 from mixpanel_data.standin.project import Project
 from mixpanel_data.standin.querydata import EPOCH, Row, rows
 
-SUPPORTED = ("Events({from_date, to_date[, event_selectors]}) optionally followed by "
-             ".groupBy([keys], mixpanel.reducer.count()), "
-             ".groupByUser(mixpanel.reducer.count()) or .reduce(mixpanel.reducer.count())")
+SUPPORTED = (
+    "Events({from_date, to_date[, event_selectors]}) optionally followed by "
+    ".groupBy([keys], mixpanel.reducer.count()), "
+    ".groupByUser(mixpanel.reducer.count()) or .reduce(mixpanel.reducer.count())"
+)
 
-_MAIN = re.compile(r"^\s*function\s+main\s*\(\s*\)\s*\{\s*return\s+Events\s*\(\s*\{(?P<args>.*?)"
-                   r"\}\s*\)(?P<chain>.*?);?\s*\}\s*;?\s*$", re.S)
+_MAIN = re.compile(
+    r"^\s*function\s+main\s*\(\s*\)\s*\{\s*return\s+Events\s*\(\s*\{(?P<args>.*?)"
+    r"\}\s*\)(?P<chain>.*?);?\s*\}\s*;?\s*$",
+    re.S,
+)
 _DATE = re.compile(r"(from_date|to_date)\s*:\s*(?:[\"'](\d{4}-\d\d-\d\d)[\"']|params\.(\w+))")
 _SELECTOR = re.compile(r"event\s*:\s*[\"']([^\"']+)[\"']")
 _COUNT = r"mixpanel\.reducer\.count\(\s*\)"
@@ -60,7 +65,7 @@ def _key(row: Row, key: str) -> Any:
     if key == "distinct_id":
         return row.distinct_id
     if key.startswith("properties."):
-        value = row.props.get(key[len("properties."):], MISSING)
+        value = row.props.get(key[len("properties.") :], MISSING)
         return None if value is MISSING else value
     raise JqlError(f"unsupported groupBy key {key!r}")
 
@@ -68,8 +73,13 @@ def _key(row: Row, key: str) -> Any:
 def _raw(row: Row) -> dict[str, Any]:
     local_ms = int((row.local - EPOCH).total_seconds()) * 1000
     props = {k: v for k, v in row.props.items() if k not in ("time", "distinct_id")}
-    return {"name": row.name, "distinct_id": row.distinct_id, "time": local_ms,
-            "sampling_factor": 1, "properties": props}
+    return {
+        "name": row.name,
+        "distinct_id": row.distinct_id,
+        "time": local_ms,
+        "sampling_factor": 1,
+        "properties": props,
+    }
 
 
 def run_jql(project: Project, script: str, params: dict[str, Any] | None = None) -> list[Any]:

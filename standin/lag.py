@@ -24,7 +24,7 @@ LagFn = Callable[[float], int]
 
 
 def _realtime(u: float) -> int:
-    return 150 + int(u ** 4 * 7_200_000)  # exactly the original expression
+    return 150 + int(u**4 * 7_200_000)  # exactly the original expression
 
 
 def _mixed(u: float) -> int:

@@ -28,7 +28,8 @@ def handle_schemas(state: ServerState, ex: Exchange) -> None:
 
 def _matches(entry: dict[str, Any], entity: str | None, name: str | None) -> bool:
     return (entity is None or entry["entityType"] == entity) and (
-        name is None or entry["name"] == name)
+        name is None or entry["name"] == name
+    )
 
 
 def _many(state: ServerState, ex: Exchange, entity: str | None) -> None:
@@ -36,8 +37,9 @@ def _many(state: ServerState, ex: Exchange, entity: str | None) -> None:
     req = ex.request
     if req.method == "GET":
         only = req.params.get("entity_name")
-        ex.send_json(200, {"status": "ok", "results": [
-            s for s in schemas if _matches(s, entity, only)]})
+        ex.send_json(
+            200, {"status": "ok", "results": [s for s in schemas if _matches(s, entity, only)]}
+        )
     elif req.method == "DELETE":
         keep = [s for s in schemas if not _matches(s, entity, None)]
         count = len(schemas) - len(keep)
@@ -52,19 +54,28 @@ def _many(state: ServerState, ex: Exchange, entity: str | None) -> None:
             schemas.clear()
         for entry in body["entries"]:
             _upsert(schemas, entry)
-        ex.send_json(200, {"status": "ok", "results": {"added": len(body["entries"]),
-                                                        "deleted": deleted}})
+        ex.send_json(
+            200, {"status": "ok", "results": {"added": len(body["entries"]), "deleted": deleted}}
+        )
     else:
         raise HttpError(405, f"{req.method} is not allowed here")
 
 
 def _upsert(schemas: list[dict[str, Any]], entry: Any) -> None:
-    if not isinstance(entry, dict) or entry.get("entityType") not in ENTITY_TYPES \
-            or not entry.get("name"):
+    if (
+        not isinstance(entry, dict)
+        or entry.get("entityType") not in ENTITY_TYPES
+        or not entry.get("name")
+    ):
         raise HttpError(400, "each entry needs entityType (event|profile), name, schemaJson")
     schemas[:] = [s for s in schemas if not _matches(s, entry["entityType"], entry["name"])]
-    schemas.append({"entityType": entry["entityType"], "name": entry["name"],
-                    "schemaJson": entry.get("schemaJson", {})})
+    schemas.append(
+        {
+            "entityType": entry["entityType"],
+            "name": entry["name"],
+            "schemaJson": entry.get("schemaJson", {}),
+        }
+    )
 
 
 def _one(state: ServerState, ex: Exchange, entity: str, name: str) -> None:

@@ -36,8 +36,9 @@ class RateLimits:
 class RateLimiter:
     """Counts running and recent requests per family; answers with a 429 message or None."""
 
-    def __init__(self, limits: RateLimits, project_id: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limits: RateLimits, project_id: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limits = limits
         self.project_id = project_id
         self.clock = clock
@@ -82,14 +83,21 @@ class RateLimiter:
         if family == "query":
             max_running, max_hour = lim.query_concurrent, lim.query_per_hour
             if (max_running is not None and running >= max_running) or (
-                    max_hour is not None and len(recent) >= max_hour):
+                max_hour is not None and len(recent) >= max_hour
+            ):
                 return QUERY_LIMIT_MESSAGE.format(
-                    project_id=self.project_id, running=running + 1, max_running=max_running or 5,
-                    hour=len(recent) + 1, max_hour=max_hour or 60)
+                    project_id=self.project_id,
+                    running=running + 1,
+                    max_running=max_running or 5,
+                    hour=len(recent) + 1,
+                    max_hour=max_hour or 60,
+                )
             return None
         per_second = sum(1 for t in recent if t > now - 1.0)
-        if ((lim.export_concurrent is not None and running >= lim.export_concurrent)
-                or (lim.export_per_hour is not None and len(recent) >= lim.export_per_hour)
-                or (lim.export_per_second is not None and per_second >= lim.export_per_second)):
+        if (
+            (lim.export_concurrent is not None and running >= lim.export_concurrent)
+            or (lim.export_per_hour is not None and len(recent) >= lim.export_per_hour)
+            or (lim.export_per_second is not None and per_second >= lim.export_per_second)
+        ):
             return EXPORT_LIMIT_MESSAGE
         return None

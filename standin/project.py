@@ -56,8 +56,10 @@ def dedupe(events: list[Event]) -> list[Event]:
     for i, ev in enumerate(events):
         key = dedupe_key(ev)
         j = best.get(key)
-        if j is None or (ev["properties"]["mp_processing_time_ms"]
-                         > events[j]["properties"]["mp_processing_time_ms"]):
+        if j is None or (
+            ev["properties"]["mp_processing_time_ms"]
+            > events[j]["properties"]["mp_processing_time_ms"]
+        ):
             best[key] = i
     return [events[i] for i in sorted(best.values())]
 
@@ -82,7 +84,8 @@ class Project:
         self._profiles: list[Profile] | None = None
         self._profile_updates: dict[str, dict[str, Any]] = {}
         self.annotations: list[dict[str, Any]] = catalog.initial_annotations(
-            self.spec.start, self.spec.days)
+            self.spec.start, self.spec.days
+        )
         self.annotation_tags: list[dict[str, Any]] = [dict(t) for t in catalog.ANNOTATION_TAGS]
         self.schemas: list[dict[str, Any]] = catalog.initial_schemas()
 
@@ -126,7 +129,7 @@ class Project:
     def data_days(self, first: date, last: date) -> list[date]:
         """Export days in ``first..last`` that can hold rows (no loop over empty days)."""
         active = active_days(self.spec)
-        found = active[bisect.bisect_left(active, first):bisect.bisect_right(active, last)]
+        found = active[bisect.bisect_left(active, first) : bisect.bisect_right(active, last)]
         with self._lock:
             late = [d for d in self._late if first <= d <= last and d not in found]
         return sorted([*found, *late]) if late else list(found)
@@ -180,8 +183,9 @@ class Project:
         """Deduped row count of one export day."""
         return len(self.unique_events(day))
 
-    def iter_unique(self, first: date, last: date,
-                    now_ms: int | None = None) -> Iterator[tuple[Event, int]]:
+    def iter_unique(
+        self, first: date, last: date, now_ms: int | None = None
+    ) -> Iterator[tuple[Event, int]]:
         """(event, true UTC seconds) for deduped rows of export days ``first..last``."""
         cut = self.now_ms() if now_ms is None else now_ms
         for day in self.data_days(first, last):
@@ -224,8 +228,9 @@ class Project:
     def _lookup_utc(self, event: Event, seconds: int) -> int:
         """Resolve a fall-back-hour ambiguity by finding the row in the ground truth."""
         batch = self.full_batch(self.export_day_of(event))
-        want = _identity({"event": event["event"],
-                          "properties": {**event["properties"], "time": seconds}})
+        want = _identity(
+            {"event": event["event"], "properties": {**event["properties"], "time": seconds}}
+        )
         for ev, ms in zip(batch.events, batch.utc_ms, strict=True):
             if _identity(ev) == want:
                 return ms // 1000
@@ -272,15 +277,20 @@ class Project:
             raise KeyError(cohort_id)
         profiles = self.profiles()
         if rule == "plan_paid":
-            return [p["$distinct_id"] for p in profiles
-                    if p["$properties"]["plan"] in ("pro", "enterprise")]
+            return [
+                p["$distinct_id"]
+                for p in profiles
+                if p["$properties"]["plan"] in ("pro", "enterprise")
+            ]
         if rule == "beta":
             return [p["$distinct_id"] for p in profiles if p["$properties"]["beta_tester"]]
         if rule == "purchasers_first_week":
             last = min(self.spec.start + timedelta(days=6), self.spec.end)
-            found = {ev["properties"]["distinct_id"]
-                     for ev, _ in self.iter_unique(self.spec.start, last)
-                     if ev["event"] == "Purchase" and "distinct_id" in ev["properties"]}
+            found = {
+                ev["properties"]["distinct_id"]
+                for ev, _ in self.iter_unique(self.spec.start, last)
+                if ev["event"] == "Purchase" and "distinct_id" in ev["properties"]
+            }
             return sorted(found)
         return []
 

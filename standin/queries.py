@@ -48,27 +48,46 @@ def _dates_or_interval(state: ServerState, req: Request, unit: str) -> tuple[dat
 def _segmentation(state: ServerState, req: Request) -> Any:
     first, last = date_range(req, state)
     return answers.segmentation(
-        state.project, _required(req, "event"), first, last,
-        _choice(req, "unit", UNITS, "day"), _choice(req, "type", KINDS, "general"),
-        req.params.get("on") or None, req.params.get("where") or None,
-        req.get_int("limit", 60) or 60)
+        state.project,
+        _required(req, "event"),
+        first,
+        last,
+        _choice(req, "unit", UNITS, "day"),
+        _choice(req, "type", KINDS, "general"),
+        req.params.get("on") or None,
+        req.params.get("where") or None,
+        req.get_int("limit", 60) or 60,
+    )
 
 
 def _numeric(state: ServerState, req: Request) -> Any:
     first, last = date_range(req, state)
     return answers.segmentation_numeric(
-        state.project, _required(req, "event"), first, last, _required(req, "on"),
-        _choice(req, "unit", ("hour", "day"), "day"), _choice(req, "type", KINDS, "general"),
-        req.params.get("where") or None)
+        state.project,
+        _required(req, "event"),
+        first,
+        last,
+        _required(req, "on"),
+        _choice(req, "unit", ("hour", "day"), "day"),
+        _choice(req, "type", KINDS, "general"),
+        req.params.get("where") or None,
+    )
 
 
 def _sum_or_average(average: bool) -> Answer:
     def answer(state: ServerState, req: Request) -> Any:
         first, last = date_range(req, state)
         return answers.segmentation_sum(
-            state.project, _required(req, "event"), first, last, _required(req, "on"),
-            _choice(req, "unit", ("hour", "day"), "day"), req.params.get("where") or None,
-            average=average)
+            state.project,
+            _required(req, "event"),
+            first,
+            last,
+            _required(req, "on"),
+            _choice(req, "unit", ("hour", "day"), "day"),
+            req.params.get("where") or None,
+            average=average,
+        )
+
     return answer
 
 
@@ -84,27 +103,43 @@ def _funnels(state: ServerState, req: Request) -> Any:
     except KeyError:
         raise HttpError(400, f"unknown funnel_id {funnel_id}") from None
     return funnels.funnel(
-        state.project, funnel_id, first, last, req.get_int("length"),
+        state.project,
+        funnel_id,
+        first,
+        last,
+        req.get_int("length"),
         _choice(req, "length_unit", tuple(funnels.LENGTH_UNITS), "day"),
-        _choice(req, "unit", ("day", "week", "month"), "day"), req.get_int("interval"),
-        req.params.get("where") or None)
+        _choice(req, "unit", ("day", "week", "month"), "day"),
+        req.get_int("interval"),
+        req.params.get("where") or None,
+    )
 
 
 def _retention(state: ServerState, req: Request) -> Any:
     first, last = date_range(req, state)
     return funnels.retention(
-        state.project, first, last, req.params.get("born_event") or None,
-        req.params.get("event") or None, _choice(req, "unit", ("day", "week", "month"), "day"),
+        state.project,
+        first,
+        last,
+        req.params.get("born_event") or None,
+        req.params.get("event") or None,
+        _choice(req, "unit", ("day", "week", "month"), "day"),
         req.get_int("interval_count", 1) or 1,
-        _choice(req, "retention_type", ("birth", "compounded"), "birth"))
+        _choice(req, "retention_type", ("birth", "compounded"), "birth"),
+    )
 
 
 def _addiction(state: ServerState, req: Request) -> Any:
     first, last = date_range(req, state)
     return funnels.addiction(
-        state.project, first, last, _choice(req, "unit", ("day", "week", "month"), "day"),
+        state.project,
+        first,
+        last,
+        _choice(req, "unit", ("day", "week", "month"), "day"),
         _choice(req, "addiction_unit", ("hour", "day"), "hour"),
-        req.params.get("event") or None, req.params.get("where") or None)
+        req.params.get("event") or None,
+        req.params.get("where") or None,
+    )
 
 
 def _insights(state: ServerState, req: Request) -> Any:
@@ -121,8 +156,14 @@ def _events(state: ServerState, req: Request) -> Any:
         raise HttpError(400, "event must be a JSON array of event names")
     unit = _choice(req, "unit", UNITS, "day")
     first, last = _dates_or_interval(state, req, unit)
-    return discovery.events(state.project, [str(n) for n in names], first, last,
-                            _choice(req, "type", KINDS, "general"), unit)
+    return discovery.events(
+        state.project,
+        [str(n) for n in names],
+        first,
+        last,
+        _choice(req, "type", KINDS, "general"),
+        unit,
+    )
 
 
 def _event_properties(state: ServerState, req: Request) -> Any:
@@ -130,10 +171,16 @@ def _event_properties(state: ServerState, req: Request) -> Any:
     first, last = _dates_or_interval(state, req, unit)
     values = req.get_json("values")
     return discovery.event_properties(
-        state.project, _required(req, "event"), _required(req, "name"), first, last,
-        _choice(req, "type", KINDS, "general"), unit,
+        state.project,
+        _required(req, "event"),
+        _required(req, "name"),
+        first,
+        last,
+        _choice(req, "type", KINDS, "general"),
+        unit,
         [str(v) for v in values] if isinstance(values, list) else None,
-        req.get_int("limit", 255) or 255)
+        req.get_int("limit", 255) or 255,
+    )
 
 
 def _stream(state: ServerState, req: Request) -> Any:
@@ -147,8 +194,9 @@ def _stream(state: ServerState, req: Request) -> Any:
 def _jql(state: ServerState, req: Request) -> Any:
     params = req.get_json("params", {})
     try:
-        return run_jql(state.project, _required(req, "script"),
-                       params if isinstance(params, dict) else {})
+        return run_jql(
+            state.project, _required(req, "script"), params if isinstance(params, dict) else {}
+        )
     except JqlError as exc:
         raise HttpError(400, str(exc)) from None
 
@@ -165,13 +213,16 @@ ENDPOINTS: dict[str, Answer] = {
     "insights": _insights,
     "events": _events,
     "events/top": lambda s, r: discovery.events_top(
-        s.project, _choice(r, "type", KINDS, "general"), r.get_int("limit", 100) or 100),
+        s.project, _choice(r, "type", KINDS, "general"), r.get_int("limit", 100) or 100
+    ),
     "events/names": lambda s, r: discovery.event_names(s.project, r.get_int("limit", 255) or 255),
     "events/properties": _event_properties,
     "events/properties/top": lambda s, r: discovery.event_properties_top(
-        s.project, _required(r, "event"), r.get_int("limit", 10) or 10),
+        s.project, _required(r, "event"), r.get_int("limit", 10) or 10
+    ),
     "events/properties/values": lambda s, r: discovery.event_property_values(
-        s.project, _required(r, "event"), _required(r, "name"), r.get_int("limit", 255) or 255),
+        s.project, _required(r, "event"), _required(r, "name"), r.get_int("limit", 255) or 255
+    ),
     "cohorts/list": lambda s, r: discovery.cohorts_list(s.project),
     "stream/query": _stream,
     "jql": _jql,
@@ -185,6 +236,7 @@ def _handler(answer: Answer) -> Callable[[ServerState, Exchange], None]:
         except ExprError as exc:
             raise HttpError(400, f"invalid expression: {exc}") from None
         ex.send_json(200, body)
+
     return handle
 
 

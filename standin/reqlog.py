@@ -48,13 +48,17 @@ class RequestLog:
         with self._lock:
             return list(self._items)
 
-    def filter(self, family: str | None = None, endpoint: str | None = None,
-               fault: str | None = None) -> list[RequestRecord]:
+    def filter(
+        self, family: str | None = None, endpoint: str | None = None, fault: str | None = None
+    ) -> list[RequestRecord]:
         """Records matching every given field."""
-        return [r for r in self.snapshot()
-                if (family is None or r.family == family)
-                and (endpoint is None or r.endpoint == endpoint)
-                and (fault is None or r.fault == fault)]
+        return [
+            r
+            for r in self.snapshot()
+            if (family is None or r.family == family)
+            and (endpoint is None or r.endpoint == endpoint)
+            and (fault is None or r.fault == fault)
+        ]
 
     def clear(self) -> None:
         """Forget every record."""

@@ -46,8 +46,7 @@ def _escaped_dumps(row: Any) -> bytes:
 
 
 def _spaced_dumps(row: Any) -> bytes:
-    text = json.dumps(shuffled(row, _row_salt(row, 3)), ensure_ascii=True,
-                      separators=(", ", ": "))
+    text = json.dumps(shuffled(row, _row_salt(row, 3)), ensure_ascii=True, separators=(", ", ": "))
     return text.replace("/", "\\/").encode("ascii")
 
 

@@ -47,9 +47,20 @@ def _log_exchange(ex: Exchange) -> None:
     """Append the request log record when the response starts (before any byte is sent)."""
     req = ex.request
     log = ex.handler.server.state.log
-    log.append(RequestRecord(
-        req.method, req.path, dict(req.params), ex.status, ex.family, ex.endpoint,
-        ex.fault.kind if ex.fault else None, ex.auth, ex.started, time.time() - ex.started))
+    log.append(
+        RequestRecord(
+            req.method,
+            req.path,
+            dict(req.params),
+            ex.status,
+            ex.family,
+            ex.endpoint,
+            ex.fault.kind if ex.fault else None,
+            ex.auth,
+            ex.started,
+            time.time() - ex.started,
+        )
+    )
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -110,14 +121,22 @@ class StandIn:
     the real time now) until moved, and rate-limit windows use real ``time.monotonic``.
     """
 
-    def __init__(self, spec: ProjectSpec | None = None, *, host: str = "127.0.0.1",
-                 port: int = 0, rate_limits: RateLimits | None = None,
-                 clock: FakeClock | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        spec: ProjectSpec | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        rate_limits: RateLimits | None = None,
+        clock: FakeClock | None = None,
+        **options: Any,
+    ) -> None:
         self.host, self.port = host, port
         project = Project(spec or ProjectSpec(), clock)
         monotonic = clock.monotonic if clock is not None else time.monotonic
-        self.state = ServerState(project, Options(**options), rate_limits or RateLimits(),
-                                 monotonic)
+        self.state = ServerState(
+            project, Options(**options), rate_limits or RateLimits(), monotonic
+        )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -126,8 +145,12 @@ class StandIn:
         """Bind and serve in a background thread; returns the base URL."""
         if self._server is None:
             self._server = _Server((self.host, self.port), self.state)
-            self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                            name="mixpanel-standin", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                args=(0.05,),
+                name="mixpanel-standin",
+                daemon=True,
+            )
             self._thread.start()
         return self.base_url
 
@@ -196,13 +219,22 @@ class StandIn:
         return self.state.log
 
     # ----- switches ----------------------------------------------------------------------------
-    def add_fault(self, kind: str, family: str = "export", times: int = 1,
-                  retry_after: float | str | None = None, delay: float | None = None,
-                  status: int | None = None, after_bytes: int | None = None,
-                  path: str | None = None, chunked: bool = False) -> Fault:
+    def add_fault(
+        self,
+        kind: str,
+        family: str = "export",
+        times: int = 1,
+        retry_after: float | str | None = None,
+        delay: float | None = None,
+        status: int | None = None,
+        after_bytes: int | None = None,
+        path: str | None = None,
+        chunked: bool = False,
+    ) -> Fault:
         """Queue a fault for the next ``times`` matching requests (see faults.FAULT_KINDS)."""
-        return self.state.faults.add(Fault(kind, family, times, retry_after, delay, status,
-                                           after_bytes, path, chunked))
+        return self.state.faults.add(
+            Fault(kind, family, times, retry_after, delay, status, after_bytes, path, chunked)
+        )
 
     def clear_faults(self) -> None:
         """Drop queued faults."""

@@ -42,8 +42,9 @@ class Options:
 
     def __post_init__(self) -> None:
         if self.serializer not in SERIALIZERS:
-            raise ValueError(f"serializer must be one of {', '.join(SERIALIZERS)}; "
-                             f"got {self.serializer!r}")
+            raise ValueError(
+                f"serializer must be one of {', '.join(SERIALIZERS)}; got {self.serializer!r}"
+            )
         if self.me not in ME_MODES:
             raise ValueError(f"me must be one of {', '.join(ME_MODES)}; got {self.me!r}")
 

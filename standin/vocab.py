@@ -24,18 +24,50 @@ EVENT_TABLE: tuple[str, ...] = tuple(name for name, w in EVENT_WEIGHTS for _ in 
 OSES = ("Windows", "Mac OS X", "iOS", "Android", "Linux", "Chrome OS")
 BROWSERS = ("Chrome", "Safari", "Firefox", "Edge", "Mobile Safari", "Samsung Internet", None)
 COUNTRIES = ("US", "US", "US", "GB", "DE", "FR", "BR", "JP", "IN", "CA", "ES", "SE")
-CITIES = ("San Francisco", "London", "München", "Paris", "São Paulo", "東京", "Pune",
-          "Montréal", "A Coruña", "Malmö", "Zürich", "Kraków")
+CITIES = (
+    "San Francisco",
+    "London",
+    "München",
+    "Paris",
+    "São Paulo",
+    "東京",
+    "Pune",
+    "Montréal",
+    "A Coruña",
+    "Malmö",
+    "Zürich",
+    "Kraków",
+)
 PLANS = ("free", "free", "free", "starter", "pro", "pro", "enterprise")
-LIBS = (("web", "api-js.mixpanel.com", "2.55.1"), ("python", "api.mixpanel.com", "4.10.1"),
-        ("iphone", "api-js.mixpanel.com", "4.2.0"), ("android", "api.mixpanel.com", "7.5.2"))
-URLS = ("https://shop.example.com/", "https://shop.example.com/products/espresso-maker",
-        "https://shop.example.com/cart", "https://shop.example.com/search?q=caf%C3%A9",
-        "https://shop.example.com/blog/2024/latte-art", "https://shop.example.com/account")
+LIBS = (
+    ("web", "api-js.mixpanel.com", "2.55.1"),
+    ("python", "api.mixpanel.com", "4.10.1"),
+    ("iphone", "api-js.mixpanel.com", "4.2.0"),
+    ("android", "api.mixpanel.com", "7.5.2"),
+)
+URLS = (
+    "https://shop.example.com/",
+    "https://shop.example.com/products/espresso-maker",
+    "https://shop.example.com/cart",
+    "https://shop.example.com/search?q=caf%C3%A9",
+    "https://shop.example.com/blog/2024/latte-art",
+    "https://shop.example.com/account",
+)
 SEARCH_TERMS = (
-    "espresso machine", "café au lait", "grinder\u2028burr", "milk frother",
-    "line one\rline two", "tè verde", "コーヒー豆", "decaf — swiss water", "v60 filter",
-    "emoji ☕🍰", "moka pot", "\"quoted\" beans", "back\\slash", "cold brew",
+    "espresso machine",
+    "café au lait",
+    "grinder\u2028burr",
+    "milk frother",
+    "line one\rline two",
+    "tè verde",
+    "コーヒー豆",
+    "decaf — swiss water",
+    "v60 filter",
+    "emoji ☕🍰",
+    "moka pot",
+    '"quoted" beans',
+    "back\\slash",
+    "cold brew",
 )
 SKUS = ("ESP-001", "GRD-104", "MLK-220", "FLT-010", "BNS-777", "CUP-033")
 CURRENCIES = ("USD", "EUR", "GBP", "JPY", "BRL")
@@ -44,12 +76,47 @@ LOGIN_METHODS = ("password", "google", "apple", "magic-link")
 DRINKS = ("café crème", "flat white", "cortado", "matcha latte", "piña colada (virgin)")
 NOTES = ("Grüße – 🍰", "no sugar", "extra hot\u2028please", "", "ça va")
 TAG_SETS: tuple[list[str], ...] = (
-    ["gift"], ["sale", "new"], [], ["bundle", "limited", "☕"], ["clearance"])
+    ["gift"],
+    ["sale", "new"],
+    [],
+    ["bundle", "limited", "☕"],
+    ["clearance"],
+)
 
-FIRST_NAMES = ("Ana", "José", "Zoë", "Björn", "Ngọc", "Liam", "Olivia", "Søren", "Aiko",
-               "Chloé", "Mateus", "Priya", "Łukasz", "Emma", "Noah", "Fatima")
-LAST_NAMES = ("García", "Müller", "Smith", "Nguyễn", "O'Brien", "Dubois", "Sato", "Kowalski",
-              "Silva", "Patel", "Jensen", "Rossi", "Ødegaard", "Brown")
+FIRST_NAMES = (
+    "Ana",
+    "José",
+    "Zoë",
+    "Björn",
+    "Ngọc",
+    "Liam",
+    "Olivia",
+    "Søren",
+    "Aiko",
+    "Chloé",
+    "Mateus",
+    "Priya",
+    "Łukasz",
+    "Emma",
+    "Noah",
+    "Fatima",
+)
+LAST_NAMES = (
+    "García",
+    "Müller",
+    "Smith",
+    "Nguyễn",
+    "O'Brien",
+    "Dubois",
+    "Sato",
+    "Kowalski",
+    "Silva",
+    "Patel",
+    "Jensen",
+    "Rossi",
+    "Ødegaard",
+    "Brown",
+)
 
 # Padding for fat_properties: realistic, wide, but deterministic per event.
 USER_AGENTS = (

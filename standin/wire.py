@@ -20,10 +20,20 @@ import orjson
 from mixpanel_data.standin.encoding import GZIP_MIN
 from mixpanel_data.standin.faults import BODY_FAULTS, Fault
 
-REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized",
-           402: "Payment Required", 403: "Forbidden", 404: "Not Found",
-           405: "Method Not Allowed", 429: "Too Many Requests", 500: "Internal Server Error",
-           502: "Bad Gateway", 503: "Service Unavailable"}
+REASONS = {
+    200: "OK",
+    201: "Created",
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 
 
 class HttpError(Exception):
@@ -133,8 +143,11 @@ class Exchange:
         self.status = status
         if self.on_start is not None:
             self.on_start(self)
-        lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}",
-                 "Server: mixpanel-standin", f"Date: {self.handler.date_time_string()}"]
+        lines = [
+            f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}",
+            "Server: mixpanel-standin",
+            f"Date: {self.handler.date_time_string()}",
+        ]
         lines.extend(f"{k}: {v}" for k, v in headers)
         self.handler.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
 
@@ -153,9 +166,15 @@ class Exchange:
             pass
 
     # ----- whole bodies ----------------------------------------------------------------------
-    def send(self, status: int, body: bytes, content_type: str = "application/json",
-             headers: dict[str, str] | None = None, gzip_ok: bool = True,
-             apply_fault: bool = True) -> None:
+    def send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+        gzip_ok: bool = True,
+        apply_fault: bool = True,
+    ) -> None:
         """Send a whole body; gzip when asked and large; body faults apply to 200s."""
         fault = self.fault
         if apply_fault and status == 200 and fault is not None and fault.kind in BODY_FAULTS:

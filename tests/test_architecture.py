@@ -113,9 +113,21 @@ def test_no_import_cycles():
 
 #: Folders from the top down (README's Layout): each may import only from folders below it.
 LAYERS = [
-    "cli", "standin", "workspace", "schedule", "verify", "run", "audit", "sources",
-    "destinations", "live", "api", "local", "config", "base",
-]  # fmt: skip
+    "cli",
+    "standin",
+    "workspace",
+    "schedule",
+    "verify",
+    "run",
+    "audit",
+    "sources",
+    "destinations",
+    "live",
+    "api",
+    "local",
+    "config",
+    "base",
+]
 
 
 def _layer(module: str) -> str | None:

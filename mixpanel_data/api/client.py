@@ -173,9 +173,13 @@ class MixpanelClient:
         method = method.upper()
         url = f"{self.hosts.app}/projects/{self.credentials.project_id}/{path.strip('/')}"
         response = self._send(
-            "app", method, url, params=encode_params(params), json=json,
+            "app",
+            method,
+            url,
+            params=encode_params(params),
+            json=json,
             idempotent=method in _IDEMPOTENT,
-        )  # fmt: skip
+        )
         if not response.content.strip():
             return None
         return _json_body(response, what=f"{method} {response.request.url.path}")
@@ -352,9 +356,12 @@ class MixpanelClient:
             finally:
                 logger.debug(
                     "%s %s -> %s (attempt %d, %.3fs)",
-                    method, path, log["status"] or "no response", attempt,
+                    method,
+                    path,
+                    log["status"] or "no response",
+                    attempt,
                     time.monotonic() - started,
-                )  # fmt: skip
+                )
 
     def _budget(self, family: Family) -> Budget | None:
         project = budget_key(self.credentials)

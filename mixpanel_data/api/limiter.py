@@ -119,9 +119,7 @@ class Budget:
         finally:
             self.release()
 
-    def acquire(
-        self, *, max_wait: float | None = None, on_wait: WaitHook | None = None
-    ) -> float:
+    def acquire(self, *, max_wait: float | None = None, on_wait: WaitHook | None = None) -> float:
         """Wait for a free slot and room in every rate window, then count one request start.
 
         ``max_wait`` (default: the budget's) caps one wait for a rate window; a longer one
@@ -197,9 +195,7 @@ class Budget:
         """Block (lock held, released while waiting) until fewer than ``concurrent`` in flight."""
         if self.concurrent is None or self._in_flight < self.concurrent:
             return
-        logger.debug(
-            "waiting for one of %d concurrent %s slots", self.concurrent, self.name
-        )  # fmt: skip
+        logger.debug("waiting for one of %d concurrent %s slots", self.concurrent, self.name)
         while self._in_flight >= self.concurrent:
             remaining = deadline - time.monotonic()
             if remaining <= 0:

@@ -141,9 +141,7 @@ def call_with_retries(
         except RateLimited as exc:
             refusals += 1
             wait = (
-                policy.rate_limit_backoff(refusals)
-                if exc.retry_after is None
-                else exc.retry_after
+                policy.rate_limit_backoff(refusals) if exc.retry_after is None else exc.retry_after
             )
             if waited + wait > max_rate_wait:
                 raise _rate_limit_error(what, refusals, exc, wait) from None
@@ -164,8 +162,12 @@ def call_with_retries(
         wait = policy.delay(attempt, retry_after)
         logger.info(
             "retrying %s in %.2fs after %s (attempt %d of %d)",
-            what, wait, reason, attempt + 1, policy.max_attempts,
-        )  # fmt: skip
+            what,
+            wait,
+            reason,
+            attempt + 1,
+            policy.max_attempts,
+        )
         policy.sleep(wait)
         attempt += 1
 

@@ -138,6 +138,7 @@ class ConditionalRule(BaseModel):
     require: dict[str, PropertySpec]
     events: list[str] | None = None
 
+
 if TYPE_CHECKING:
     from mixpanel_data.config.settings import Settings
 

@@ -40,8 +40,16 @@ class AnnotationList(LiveResult):
     columns = ("id", "date", "description", "user", "tags")
 
     def records(self) -> list[dict[str, Any]]:
-        return [{"id": a.id, "date": a.date, "description": a.description, "user": a.user,
-                 "tags": list(a.tags)} for a in self.annotations]  # fmt: skip
+        return [
+            {
+                "id": a.id,
+                "date": a.date,
+                "description": a.description,
+                "user": a.user,
+                "tags": list(a.tags),
+            }
+            for a in self.annotations
+        ]
 
 
 def annotations_list(
@@ -72,8 +80,9 @@ def _annotation(raw: dict[str, Any]) -> Annotation:
     if isinstance(user, dict):
         name = " ".join(str(user[k]) for k in ("first_name", "last_name") if user.get(k)) or None
     tags = tuple(str(t.get("name")) for t in raw.get("tags") or [] if isinstance(t, dict))
-    return Annotation(int(raw["id"]), _when(raw.get("date")), str(raw.get("description") or ""),
-                      name, tags)  # fmt: skip
+    return Annotation(
+        int(raw["id"]), _when(raw.get("date")), str(raw.get("description") or ""), name, tags
+    )
 
 
 def _when(value: Any) -> datetime | None:

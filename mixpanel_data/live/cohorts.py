@@ -58,9 +58,17 @@ class CohortList(LiveResult):
         return next((c for c in self.cohorts if c.id == cohort_id), None)
 
     def records(self) -> list[dict[str, Any]]:
-        return [{"id": c.id, "name": c.name, "count": c.count, "description": c.description,
-                 "created": c.created, "is_visible": c.is_visible}
-                for c in self.cohorts]  # fmt: skip
+        return [
+            {
+                "id": c.id,
+                "name": c.name,
+                "count": c.count,
+                "description": c.description,
+                "created": c.created,
+                "is_visible": c.is_visible,
+            }
+            for c in self.cohorts
+        ]
 
 
 @dataclass(frozen=True)
@@ -142,9 +150,12 @@ def cohort_members(
     """
     ident = check_id(cohort_id, "cohort id")
     check_positive(page_size, "page_size", MAX_PAGE_SIZE)
-    base: dict[str, Any] = {"filter_by_cohort": {"id": ident}, "page_size": page_size,
-                            "include_all_users": include_all_users,
-                            "output_properties": output_properties or None}  # fmt: skip
+    base: dict[str, Any] = {
+        "filter_by_cohort": {"id": ident},
+        "page_size": page_size,
+        "include_all_users": include_all_users,
+        "output_properties": output_properties or None,
+    }
     members: list[CohortMember] = []
     page, session = 0, None
     while True:

@@ -80,8 +80,10 @@ class TopEvents(LiveResult):
     columns = ("event", "amount", "percent_change")
 
     def records(self) -> list[dict[str, Any]]:
-        return [{"event": e.event, "amount": e.amount, "percent_change": e.percent_change}
-                for e in self.events]  # fmt: skip
+        return [
+            {"event": e.event, "amount": e.amount, "percent_change": e.percent_change}
+            for e in self.events
+        ]
 
 
 @dataclass(frozen=True)
@@ -159,10 +161,12 @@ def top_events(
         items = body.get("events") if isinstance(body, dict) else None
         items = _list(items, "events/top")
         events = tuple(
-            TopEvent(str(i.get("event")), number(i.get("amount")),
-                     float(number(i.get("percent_change"))))
-            for i in items if isinstance(i, dict)
-        )  # fmt: skip
+            TopEvent(
+                str(i.get("event")), number(i.get("amount")), float(number(i.get("percent_change")))
+            )
+            for i in items
+            if isinstance(i, dict)
+        )
         return TopEvents(type, limit, events)
 
     return cached(cache, ("events/top", type, limit), fetch)

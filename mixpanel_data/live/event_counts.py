@@ -107,8 +107,13 @@ def event_counts(
     batches = event_batches(names)
     counts: list[EventCount] = []
     for batch in batches:
-        params = {"event": list(batch), "type": type, "unit": unit,
-                  "from_date": first, "to_date": last}  # fmt: skip
+        params = {
+            "event": list(batch),
+            "type": type,
+            "unit": unit,
+            "from_date": first,
+            "to_date": last,
+        }
         _, points = parse_series(client.query("events", params), "events")
         counts.extend(EventCount(p.date, p.segment, p.value) for p in points if p.value)
     return EventCounts(names, first, last, unit, type, tuple(counts), len(batches))

@@ -102,8 +102,17 @@ class FunnelResult(LiveResult):
     periods: tuple[FunnelPeriod, ...]
     steps: tuple[FunnelStep, ...]
 
-    columns = ("date", "segment", "step", "event", "count", "step_conversion",
-               "overall_conversion", "avg_time", "avg_time_from_start")  # fmt: skip
+    columns = (
+        "date",
+        "segment",
+        "step",
+        "event",
+        "count",
+        "step_conversion",
+        "overall_conversion",
+        "avg_time",
+        "avg_time_from_start",
+    )
 
     @property
     def conversion_rate(self) -> float:
@@ -188,9 +197,18 @@ def funnel(
     # Mixpanel sends $overall with a breakdown; without it, segments partition the users.
     overall = [p.steps for p in periods if p.segment == OVERALL] or [p.steps for p in periods]
     return FunnelResult(
-        ident, name, params["from_date"], params["to_date"], unit, interval, on, where,
-        dates, periods, aggregate_steps(overall),
-    )  # fmt: skip
+        ident,
+        name,
+        params["from_date"],
+        params["to_date"],
+        unit,
+        interval,
+        on,
+        where,
+        dates,
+        periods,
+        aggregate_steps(overall),
+    )
 
 
 def _funnel_params(
@@ -221,9 +239,18 @@ def _funnel_params(
         check_positive(length, "length", MAX_LENGTH_DAYS * 86_400 // seconds)
     if limit is not None:
         check_positive(limit, "limit", MAX_LIMIT)
-    return {"funnel_id": ident, "from_date": first, "to_date": last, "unit": unit,
-            "interval": interval, "on": on or None, "where": where or None, "length": length,
-            "length_unit": length_unit, "limit": limit if on else None}  # fmt: skip
+    return {
+        "funnel_id": ident,
+        "from_date": first,
+        "to_date": last,
+        "unit": unit,
+        "interval": interval,
+        "on": on or None,
+        "where": where or None,
+        "length": length,
+        "length_unit": length_unit,
+        "limit": limit if on else None,
+    }
 
 
 def funnels_list(client: QueryClient, *, cache: DiscoveryCache | None = None) -> FunnelList:
@@ -239,8 +266,9 @@ def funnels_list(client: QueryClient, *, cache: DiscoveryCache | None = None) ->
                 "Mixpanel's Query API."
             )
         items = [i for i in body if isinstance(i, dict) and "funnel_id" in i]
-        return FunnelList(tuple(FunnelInfo(int(i["funnel_id"]), str(i.get("name") or ""))
-                                for i in items))  # fmt: skip
+        return FunnelList(
+            tuple(FunnelInfo(int(i["funnel_id"]), str(i.get("name") or "")) for i in items)
+        )
 
     return cached(cache, ("funnels/list",), fetch)
 
@@ -285,15 +313,20 @@ def parse_steps(raw: list[Any]) -> tuple[FunnelStep, ...]:
     for i, item in enumerate(s if isinstance(s, dict) else {} for s in raw):
         event = str(item.get("event") or item.get("goal") or f"step {i + 1}")
         prev = counts[i - 1] if i else counts[0]
-        steps.append(FunnelStep(
-            step=i + 1, event=event, label=str(item.get("step_label") or event),
-            count=counts[i],
-            step_conversion=_given(item, "step_conv_ratio", 1.0 if i == 0 else _ratio(
-                counts[i], prev)),
-            overall_conversion=_given(item, "overall_conv_ratio", _ratio(counts[i], counts[0])),
-            avg_time=_seconds(item.get("avg_time")),
-            avg_time_from_start=_seconds(item.get("avg_time_from_start")),
-        ))  # fmt: skip
+        steps.append(
+            FunnelStep(
+                step=i + 1,
+                event=event,
+                label=str(item.get("step_label") or event),
+                count=counts[i],
+                step_conversion=_given(
+                    item, "step_conv_ratio", 1.0 if i == 0 else _ratio(counts[i], prev)
+                ),
+                overall_conversion=_given(item, "overall_conv_ratio", _ratio(counts[i], counts[0])),
+                avg_time=_seconds(item.get("avg_time")),
+                avg_time_from_start=_seconds(item.get("avg_time_from_start")),
+            )
+        )
     return tuple(steps)
 
 
@@ -307,13 +340,18 @@ def aggregate_steps(periods: list[tuple[FunnelStep, ...]]) -> tuple[FunnelStep, 
     out = []
     for i in range(width):
         prev = counts[i - 1] if i else counts[0]
-        out.append(FunnelStep(
-            step=i + 1, event=template[i].event, label=template[i].label, count=counts[i],
-            step_conversion=1.0 if i == 0 else _ratio(counts[i], prev),
-            overall_conversion=_ratio(counts[i], counts[0]) if i else 1.0,
-            avg_time=_weighted(periods, i, "avg_time"),
-            avg_time_from_start=_weighted(periods, i, "avg_time_from_start"),
-        ))  # fmt: skip
+        out.append(
+            FunnelStep(
+                step=i + 1,
+                event=template[i].event,
+                label=template[i].label,
+                count=counts[i],
+                step_conversion=1.0 if i == 0 else _ratio(counts[i], prev),
+                overall_conversion=_ratio(counts[i], counts[0]) if i else 1.0,
+                avg_time=_weighted(periods, i, "avg_time"),
+                avg_time_from_start=_weighted(periods, i, "avg_time_from_start"),
+            )
+        )
     return tuple(out)
 
 
@@ -325,10 +363,15 @@ def _weighted(periods: list[tuple[FunnelStep, ...]], i: int, name: str) -> float
 
 
 def _step_record(step: FunnelStep) -> dict[str, Any]:
-    return {"step": step.step, "event": step.event, "count": step.count,
-            "step_conversion": step.step_conversion,
-            "overall_conversion": step.overall_conversion, "avg_time": step.avg_time,
-            "avg_time_from_start": step.avg_time_from_start}  # fmt: skip
+    return {
+        "step": step.step,
+        "event": step.event,
+        "count": step.count,
+        "step_conversion": step.step_conversion,
+        "overall_conversion": step.overall_conversion,
+        "avg_time": step.avg_time,
+        "avg_time_from_start": step.avg_time_from_start,
+    }
 
 
 def _given(item: dict[str, Any], key: str, default: float) -> float:

@@ -57,8 +57,9 @@ class InsightsResult(LiveResult):
         names: list[str] = []
         for i in range(max(depth, len(self.headers))):
             name = self.headers[i] if i < len(self.headers) and self.headers[i] else f"key_{i}"
-            names.append(name if name not in names and name not in ("date", "value")
-                         else f"{name}_{i}")  # fmt: skip
+            names.append(
+                name if name not in names and name not in ("date", "value") else f"{name}_{i}"
+            )
         return tuple(names)
 
     @property
@@ -94,9 +95,13 @@ def parse_insights(bookmark_id: int, body: Any) -> InsightsResult:
     headers = tuple(str(h) for h in body.get("headers") or [])
     computed = body.get("computed_at")
     return InsightsResult(
-        bookmark_id, computed if isinstance(computed, str) else None,
-        _text(span.get("from_date")), _text(span.get("to_date")), headers, tuple(points),
-    )  # fmt: skip
+        bookmark_id,
+        computed if isinstance(computed, str) else None,
+        _text(span.get("from_date")),
+        _text(span.get("to_date")),
+        headers,
+        tuple(points),
+    )
 
 
 def _walk(node: dict[str, Any], keys: tuple[str, ...], out: list[InsightsPoint]) -> None:

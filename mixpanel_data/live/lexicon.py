@@ -62,8 +62,10 @@ class SchemaList(LiveResult):
             base = {"entity_type": e.entity_type, "name": e.name}
             if not e.properties:
                 rows.append({**base, "property": None, "type": None, "description": e.description})
-            rows.extend({**base, "property": p.name, "type": p.type, "description": p.description}
-                        for p in e.properties)  # fmt: skip
+            rows.extend(
+                {**base, "property": p.name, "type": p.type, "description": p.description}
+                for p in e.properties
+            )
         return rows
 
 
@@ -104,8 +106,13 @@ def _entry(raw: dict[str, Any]) -> SchemaEntry:
         for name, info in props.items()
         if isinstance(info, dict)
     )
-    return SchemaEntry(str(raw.get("entityType") or ""), str(raw["name"]),
-                       str(schema.get("description") or ""), properties, schema)  # fmt: skip
+    return SchemaEntry(
+        str(raw.get("entityType") or ""),
+        str(raw["name"]),
+        str(schema.get("description") or ""),
+        properties,
+        schema,
+    )
 
 
 def _text(value: Any) -> str | None:

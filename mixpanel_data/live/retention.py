@@ -155,16 +155,32 @@ def retention(
         raise InvalidArgumentError(
             "Birth retention needs a born event: pass --born EVENT (or use compounded retention)."
         )
-    params = {"born_event": born_event or None, "event": return_event or None,
-              "from_date": first, "to_date": last, "unit": unit, "interval_count": interval_count,
-              "retention_type": retention_type, "born_where": born_where or None,
-              "where": where or None, "interval": interval,
-              "unbounded_retention": True if unbounded else None}  # fmt: skip
+    params = {
+        "born_event": born_event or None,
+        "event": return_event or None,
+        "from_date": first,
+        "to_date": last,
+        "unit": unit,
+        "interval_count": interval_count,
+        "retention_type": retention_type,
+        "born_where": born_where or None,
+        "where": where or None,
+        "interval": interval,
+        "unbounded_retention": True if unbounded else None,
+    }
     body = client.query("retention", params)
     return RetentionResult(
-        born_event, return_event, first, last, unit, interval_count, retention_type,
-        born_where, where, parse_retention(body),
-    )  # fmt: skip
+        born_event,
+        return_event,
+        first,
+        last,
+        unit,
+        interval_count,
+        retention_type,
+        born_where,
+        where,
+        parse_retention(body),
+    )
 
 
 def parse_retention(body: Any) -> tuple[RetentionCohort, ...]:
@@ -203,9 +219,14 @@ def addiction(
     first, last = check_range(from_date, to_date)
     check_choice(unit, UNITS, "unit")
     check_choice(addiction_unit, ADDICTION_UNITS, "addiction_unit")
-    params = {"from_date": first, "to_date": last, "unit": unit,
-              "addiction_unit": addiction_unit, "event": event or None,
-              "where": where or None}  # fmt: skip
+    params = {
+        "from_date": first,
+        "to_date": last,
+        "unit": unit,
+        "addiction_unit": addiction_unit,
+        "event": event or None,
+        "where": where or None,
+    }
     body = client.query("retention/addiction", params)
     data = body.get("data", body) if isinstance(body, dict) else None
     if not isinstance(data, dict):

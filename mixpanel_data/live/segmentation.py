@@ -146,8 +146,16 @@ def segmentation(
     check_choice(type, TYPES, "type")
     if limit is not None:
         check_positive(limit, "limit", MAX_LIMIT)
-    params = {"event": event, "from_date": first, "to_date": last, "unit": unit, "type": type,
-              "on": on or None, "where": where or None, "limit": limit if on else None}  # fmt: skip
+    params = {
+        "event": event,
+        "from_date": first,
+        "to_date": last,
+        "unit": unit,
+        "type": type,
+        "on": on or None,
+        "where": where or None,
+        "limit": limit if on else None,
+    }
     body = client.query("segmentation", params)
     dates, points = parse_series(body, "segmentation")
     return SegmentationResult(event, first, last, unit, type, on, where, dates, points)
@@ -170,8 +178,15 @@ def segmentation_numeric(
     first, last = check_range(from_date, to_date)
     check_choice(unit, NUMERIC_UNITS, "unit")
     check_choice(type, TYPES, "type")
-    params = {"event": event, "from_date": first, "to_date": last, "on": on, "unit": unit,
-              "type": type, "where": where or None}  # fmt: skip
+    params = {
+        "event": event,
+        "from_date": first,
+        "to_date": last,
+        "on": on,
+        "unit": unit,
+        "type": type,
+        "where": where or None,
+    }
     dates, points = parse_series(client.query("segmentation/numeric", params), "numeric")
     return SegmentationResult(
         event, first, last, unit, type, on, where, dates, points, "segmentation/numeric"
@@ -220,8 +235,14 @@ def _aggregate(
     on = check_text(on, "on")
     first, last = check_range(from_date, to_date)
     check_choice(unit, NUMERIC_UNITS, "unit")
-    params = {"event": event, "from_date": first, "to_date": last, "on": on, "unit": unit,
-              "where": where or None}  # fmt: skip
+    params = {
+        "event": event,
+        "from_date": first,
+        "to_date": last,
+        "on": on,
+        "unit": unit,
+        "where": where or None,
+    }
     body = client.query(f"segmentation/{aggregate}", params)
     results = body.get("results") if isinstance(body, dict) else None
     if not isinstance(results, dict):
@@ -229,9 +250,16 @@ def _aggregate(
     values = tuple((str(d), float(number(v))) for d, v in sorted(results.items()))
     computed = body.get("computed_at")
     return AggregateResult(
-        event, first, last, unit, on, where, aggregate,
-        computed if isinstance(computed, str) else None, values,
-    )  # fmt: skip
+        event,
+        first,
+        last,
+        unit,
+        on,
+        where,
+        aggregate,
+        computed if isinstance(computed, str) else None,
+        values,
+    )
 
 
 def parse_series(body: Any, endpoint: str) -> tuple[tuple[str, ...], tuple[SeriesPoint, ...]]:

@@ -105,9 +105,7 @@ def _last(history: list[dict[str, Any]], status: str) -> dict[str, Any] | None:
     return next((r for r in reversed(history) if r["status"] == status), None)
 
 
-def status_of(
-    directory: Path, spec: PipelineSpec, now: datetime | None = None
-) -> dict[str, Any]:
+def status_of(directory: Path, spec: PipelineSpec, now: datetime | None = None) -> dict[str, Any]:
     """Schedule, next run, last success and last failure (with its message) of one pipeline."""
     history = runs(directory, spec.name)
     success, failure = _last(history, "success"), _last(history, "failure")

@@ -82,8 +82,10 @@ def describe_project(client: MeClient, configured_zone: str | None = None) -> Pr
         if reported and reported != configured_zone and not _same(reported, configured_zone):
             logger.warning(
                 "project_timezone %s differs from the zone Mixpanel reports (%s): using %s",
-                configured_zone, reported, configured_zone,
-            )  # fmt: skip
+                configured_zone,
+                reported,
+                configured_zone,
+            )
         return ProjectInfo(project_id, configured_zone, "setting", name)
     if reported:
         return ProjectInfo(project_id, reported, "mixpanel", name)

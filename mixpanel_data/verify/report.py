@@ -47,8 +47,13 @@ class Mismatch:
         return self.local - self.mixpanel
 
     def to_dict(self) -> dict[str, Any]:
-        return {"day": self.day.isoformat(), "event": self.event, "local": self.local,
-                "mixpanel": self.mixpanel, "difference": self.difference}  # fmt: skip
+        return {
+            "day": self.day.isoformat(),
+            "event": self.event,
+            "local": self.local,
+            "mixpanel": self.mixpanel,
+            "difference": self.difference,
+        }
 
 
 @dataclass(frozen=True)
@@ -187,8 +192,9 @@ def read_local(
     if not names:
         raise NotFoundError(f"No events loaded yet: run `mp run {spec.name}` first.")
     counts = local.day_counts(con, spec, plan.days, set(names))
-    return LocalSide(spec.name, layout, plan, names, asked, known, counts,
-                     local.configured_zone(spec))  # fmt: skip
+    return LocalSide(
+        spec.name, layout, plan, names, asked, known, counts, local.configured_zone(spec)
+    )
 
 
 def compare(local: LocalSide, client: QueryClient, settings: Settings) -> VerifyResult:

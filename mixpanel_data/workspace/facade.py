@@ -331,9 +331,14 @@ class Workspace(LiveQueries):
 
         spec = get_pipeline(pipeline, self.settings.pipelines_file)
         return verify_events(
-            self.connection, LazyClient(lambda: self.api), spec, self.settings,
-            from_date=from_date, to_date=to_date, events=events,
-        )  # fmt: skip
+            self.connection,
+            LazyClient(lambda: self.api),
+            spec,
+            self.settings,
+            from_date=from_date,
+            to_date=to_date,
+            events=events,
+        )
 
     # -- helpers --------------------------------------------------------------------------------
 

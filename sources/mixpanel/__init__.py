@@ -64,6 +64,7 @@ __all__ = [
     "mixpanel_source",
 ]
 
+
 class _KnownHintNotice(logging.Filter):
     """Hide dlt's notice that our ``json`` hint overrides Arrow's ``text``: that is the design.
 

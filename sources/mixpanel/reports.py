@@ -67,9 +67,11 @@ _STEP_COLUMNS: Any = {
     "segment": {"data_type": "text", "nullable": False},
     "step": {"data_type": "bigint", "nullable": False},
     "count": {"data_type": "bigint"},
-    **{c: {"data_type": "double"} for c in ("step_conversion", "overall_conversion",
-                                             "avg_time", "avg_time_from_start")},
-}  # fmt: skip
+    **{
+        c: {"data_type": "double"}
+        for c in ("step_conversion", "overall_conversion", "avg_time", "avg_time_from_start")
+    },
+}
 _SEGMENTATION_COLUMNS: Any = {
     "report": {"data_type": "text", "nullable": False},
     **{c: {"data_type": "text"} for c in ("event", "breakdown", "type", "unit")},
@@ -133,8 +135,12 @@ def mixpanel_funnels(
     def funnels() -> Iterator[list[dict[str, Any]]]:
         yield live.funnels_list(api, cache=cache).records()
 
-    @dlt.resource(name="funnel_steps", primary_key=("report", "date", "segment", "step"),
-                  write_disposition=_MERGE, columns=_STEP_COLUMNS)  # fmt: skip
+    @dlt.resource(
+        name="funnel_steps",
+        primary_key=("report", "date", "segment", "step"),
+        write_disposition=_MERGE,
+        columns=_STEP_COLUMNS,
+    )
     def funnel_steps() -> Iterator[list[dict[str, Any]]]:
         first, last = window.span()
         saved = live.funnels_list(api, cache=cache)
@@ -142,8 +148,7 @@ def mixpanel_funnels(
             result = live.funnel(api, ident, first, last, unit=unit, on=on, where=where)
             report = report_key(str(ident), on=on, where=where, unit=_unless(unit, "day"))
             common = {"report": report, "funnel_id": ident, "funnel_name": saved.name_of(ident)}
-            yield [{**common, **r, "date": date.fromisoformat(r["date"])}
-                   for r in result.records()]  # fmt: skip
+            yield [{**common, **r, "date": date.fromisoformat(r["date"])} for r in result.records()]
         window.done(last)
 
     return funnels, funnel_steps
@@ -175,18 +180,23 @@ def mixpanel_segmentation(
     api = client or _client(credentials, account, base_url)
     window = _Window(from_date, to_date, lookback_days, start_days_ago, project_timezone)
 
-    @dlt.resource(name="segmentation", primary_key=("report", "date", "segment"),
-                  write_disposition=_MERGE, columns=_SEGMENTATION_COLUMNS)  # fmt: skip
+    @dlt.resource(
+        name="segmentation",
+        primary_key=("report", "date", "segment"),
+        write_disposition=_MERGE,
+        columns=_SEGMENTATION_COLUMNS,
+    )
     def segmentation() -> Iterator[list[dict[str, Any]]]:
         first, last = window.span()
         for event in names:
-            result = live.segmentation(api, event, first, last, on=on, unit=unit, where=where,
-                                       type=type)  # fmt: skip
-            report = report_key(event, type=_unless(type, "general"), on=on, where=where,
-                                unit=_unless(unit, "day"))  # fmt: skip
+            result = live.segmentation(
+                api, event, first, last, on=on, unit=unit, where=where, type=type
+            )
+            report = report_key(
+                event, type=_unless(type, "general"), on=on, where=where, unit=_unless(unit, "day")
+            )
             common = {"report": report, "event": event, "breakdown": on, "type": type, "unit": unit}
-            yield [{**common, **r, "date": date.fromisoformat(r["date"])}
-                   for r in result.records()]  # fmt: skip
+            yield [{**common, **r, "date": date.fromisoformat(r["date"])} for r in result.records()]
         window.done(last)
 
     return segmentation
@@ -218,15 +228,33 @@ def mixpanel_retention(
     api = client or _client(credentials, account, base_url)
     window = _Window(from_date, to_date, lookback_days, start_days_ago, project_timezone)
 
-    @dlt.resource(name="retention", primary_key=("report", "date", "period"),
-                  write_disposition=_MERGE, columns=_RETENTION_COLUMNS)  # fmt: skip
+    @dlt.resource(
+        name="retention",
+        primary_key=("report", "date", "period"),
+        write_disposition=_MERGE,
+        columns=_RETENTION_COLUMNS,
+    )
     def retention() -> Iterator[list[dict[str, Any]]]:
         first, last = window.span()
-        result = live.retention(api, born_event, return_event, first, last, unit=unit,
-                                interval_count=interval_count, retention_type=retention_type,
-                                where=where)  # fmt: skip
-        report = report_key(born_event or "", returned=return_event, type=retention_type,
-                            unit=unit, periods=interval_count, where=where)  # fmt: skip
+        result = live.retention(
+            api,
+            born_event,
+            return_event,
+            first,
+            last,
+            unit=unit,
+            interval_count=interval_count,
+            retention_type=retention_type,
+            where=where,
+        )
+        report = report_key(
+            born_event or "",
+            returned=return_event,
+            type=retention_type,
+            unit=unit,
+            periods=interval_count,
+            where=where,
+        )
         common = {"report": report, "born_event": born_event, "return_event": return_event}
         yield [{**common, **r, "date": date.fromisoformat(r["date"])} for r in result.records()]
         window.done(last)
@@ -246,14 +274,27 @@ def mixpanel_insights(
     ids = [check_id(i, "bookmark id") for i in bookmark_ids]
     api = client or _client(credentials, account, base_url)
 
-    @dlt.resource(name="insights", primary_key=("report", "timestamp", "segment"),
-                  write_disposition=_MERGE, columns=_INSIGHTS_COLUMNS)  # fmt: skip
+    @dlt.resource(
+        name="insights",
+        primary_key=("report", "timestamp", "segment"),
+        write_disposition=_MERGE,
+        columns=_INSIGHTS_COLUMNS,
+    )
     def insights() -> Iterator[list[dict[str, Any]]]:
         for ident in ids:
             result = live.insights(api, ident)
-            yield [{"report": str(ident), "bookmark_id": ident, "timestamp": p.timestamp,
-                    "segment": p.segment, "date": date.fromisoformat(p.date),
-                    "keys": list(p.keys), "value": p.value} for p in result.points]  # fmt: skip
+            yield [
+                {
+                    "report": str(ident),
+                    "bookmark_id": ident,
+                    "timestamp": p.timestamp,
+                    "segment": p.segment,
+                    "date": date.fromisoformat(p.date),
+                    "keys": list(p.keys),
+                    "value": p.value,
+                }
+                for p in result.points
+            ]
 
     return insights
 
@@ -295,10 +336,15 @@ def mixpanel_lists(
             for ident in ids:
                 yield [{"cohort_id": ident, **r} for r in live.cohort_members(api, ident).records()]
 
-        resources.append(dlt.resource(
-            members, name="cohort_members", write_disposition="replace",
-            primary_key=("cohort_id", "distinct_id"), columns={"properties": {"data_type": "json"}},
-        ))  # fmt: skip
+        resources.append(
+            dlt.resource(
+                members,
+                name="cohort_members",
+                write_disposition="replace",
+                primary_key=("cohort_id", "distinct_id"),
+                columns={"properties": {"data_type": "json"}},
+            )
+        )
     return resources
 
 

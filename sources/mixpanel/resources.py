@@ -49,8 +49,13 @@ PROFILE_COLUMNS: dict[str, Any] = {
     "properties": {"data_type": "json"},
 }
 _MERGE: Any = {"disposition": "merge", "strategy": "delete-insert"}
-_DLT_TYPES = {"text": "text", "bigint": "bigint", "double": "double", "bool": "bool",
-              "timestamp": "timestamp"}  # fmt: skip
+_DLT_TYPES = {
+    "text": "text",
+    "bigint": "bigint",
+    "double": "double",
+    "bool": "bool",
+    "timestamp": "timestamp",
+}
 
 
 @dataclass(frozen=True)

@@ -46,10 +46,14 @@ def sleeps() -> list[float]:
 @pytest.fixture
 def policy(sleeps: list[float]) -> RetryPolicy:
     return RetryPolicy(
-        max_attempts=3, base_delay=0.5, max_delay=4.0, jitter=0.0, rate_limit_delay=0.5,
+        max_attempts=3,
+        base_delay=0.5,
+        max_delay=4.0,
+        jitter=0.0,
+        rate_limit_delay=0.5,
         rate_limit_max_delay=4.0,
         sleep=sleeps.append,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture

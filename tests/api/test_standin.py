@@ -198,9 +198,9 @@ def test_query_endpoints_decode(mp: Any, connect: Callable[..., MixpanelClient])
         pytest.skip("this stand-in build does not serve the Query endpoints yet")
     assert {f["funnel_id"] for f in funnels} >= {7509}
     seg = client.query(
-        "segmentation", {"event": mp.project.raw_events(DAY)[0]["event"], "from_date": DAY,
-                         "to_date": DAY}
-    )  # fmt: skip
+        "segmentation",
+        {"event": mp.project.raw_events(DAY)[0]["event"], "from_date": DAY, "to_date": DAY},
+    )
     assert seg["data"]["series"] == [DAY.isoformat()]
     names = client.query("events/names", {"type": "general"})
     assert isinstance(names, list) and names

@@ -35,7 +35,14 @@ def test_public_surface_is_exactly_all():
 def test_client_signature_is_stable():
     params = inspect.signature(api.MixpanelClient).parameters
     assert list(params) == [
-        "credentials", "base_url", "timeout", "retry", "limits", "transport", "clock", "on_wait"
+        "credentials",
+        "base_url",
+        "timeout",
+        "retry",
+        "limits",
+        "transport",
+        "clock",
+        "on_wait",
     ]
     assert all(p.kind is p.KEYWORD_ONLY for name, p in params.items() if name != "credentials")
 
@@ -107,7 +114,12 @@ def test_backoff_is_exponential_capped_and_jittered():
     assert policy.delay(1, retry_after=7.0) == 7.0
     limited = RetryPolicy(rate_limit_delay=30.0, rate_limit_max_delay=300.0, jitter=0.0)
     assert [limited.rate_limit_backoff(n) for n in (1, 2, 3, 4, 5, 6)] == [
-        30.0, 60.0, 120.0, 240.0, 300.0, 300.0
+        30.0,
+        60.0,
+        120.0,
+        240.0,
+        300.0,
+        300.0,
     ]
 
 

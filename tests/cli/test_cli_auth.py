@@ -20,9 +20,16 @@ def accounts(loaded, tmp_path, monkeypatch):
     monkeypatch.setenv("MP_CONFIG_PATH", str(path))
     user, secret = loaded.server.auth
     out = invoke(
-        "auth", "add", "standin", "-u", user, "--project", str(loaded.server.project_id),
-        "--secret-stdin", input=secret + "\n",
-    )  # fmt: skip
+        "auth",
+        "add",
+        "standin",
+        "-u",
+        user,
+        "--project",
+        str(loaded.server.project_id),
+        "--secret-stdin",
+        input=secret + "\n",
+    )
     assert out.code == 0, out.stderr
     return path
 
@@ -67,8 +74,17 @@ def test_test_reports_region_and_project(accounts):
 
 
 def test_test_with_a_wrong_secret_exits_2(accounts):
-    invoke("auth", "add", "wrong", "-u", "standin-sa.3f2a1c.mp-service-account",
-           "--project", "2526451", "--secret", "not-the-secret-1234")  # fmt: skip
+    invoke(
+        "auth",
+        "add",
+        "wrong",
+        "-u",
+        "standin-sa.3f2a1c.mp-service-account",
+        "--project",
+        "2526451",
+        "--secret",
+        "not-the-secret-1234",
+    )
     out = invoke("auth", "test", "wrong")
     assert out.code == 2 and out.stdout == ""
     assert "not-the-secret-1234" not in out.stderr
@@ -90,8 +106,12 @@ def test_test_without_a_name_uses_the_resolution_order(loaded, accounts):
         (["auth", "add", "new"], None, 3, "--secret-stdin"),
         (["auth", "add", "new", "--secret-stdin"], "\n", 3, "empty"),
         (["auth", "add", "new", "--secret", "abcd1234", "--region", "mars"], None, 3, "mars"),
-        (["auth", "add", "n", "-u", "sa", "--project", "abc", "--secret", "abcd1234"], None, 3,
-         "not a number"),
+        (
+            ["auth", "add", "n", "-u", "sa", "--project", "abc", "--secret", "abcd1234"],
+            None,
+            3,
+            "not a number",
+        ),
         (["auth", "add", "n", "-u", "sa", "--secret", "abcd1234"], None, 3, "project id"),
         (["auth", "remove", "nope"], None, 4, "No account named 'nope'"),
         (["auth", "switch", "nope"], None, 4, "No account named 'nope'"),
@@ -100,10 +120,19 @@ def test_test_without_a_name_uses_the_resolution_order(loaded, accounts):
         (["auth", "add"], None, 3, "Missing argument"),
     ],
     ids=[
-        "exists", "no-secret", "empty-secret", "bad-region", "bad-project", "no-project",
-        "remove-unknown", "switch-unknown", "show-unknown", "test-unknown", "missing-name",
+        "exists",
+        "no-secret",
+        "empty-secret",
+        "bad-region",
+        "bad-project",
+        "no-project",
+        "remove-unknown",
+        "switch-unknown",
+        "show-unknown",
+        "test-unknown",
+        "missing-name",
     ],
-)  # fmt: skip
+)
 def test_auth_errors(accounts, args, stdin, code, text):
     out = invoke(*args, input=stdin)
     assert out.code == code, out.stderr

@@ -15,13 +15,21 @@ def test_demo_loads_and_answers(tmp_path):
     assert top[0]["event_name"] == "Page View" and top[0]["events"] > top[-1]["events"]
     assert len(dau) >= 14 and all(day["active_users"] > 0 for day in dau)
     assert "mp run events" in out.stderr and "Database:" in out.stderr
-    count = mp("sql", "--scalar", "SELECT count(*) FROM events",
-               env={"MP_DATA_DIR": str(tmp_path / "demo")})  # fmt: skip
+    count = mp(
+        "sql",
+        "--scalar",
+        "SELECT count(*) FROM events",
+        env={"MP_DATA_DIR": str(tmp_path / "demo")},
+    )
     assert int(count.stdout) == sum(day["events"] for day in dau) + _undated(tmp_path)
 
 
 def _undated(tmp_path) -> int:
     """Rows DAU leaves out (no distinct_id)."""
-    out = mp("sql", "--scalar", "SELECT count(*) FROM events WHERE distinct_id IS NULL",
-             env={"MP_DATA_DIR": str(tmp_path / "demo")})  # fmt: skip
+    out = mp(
+        "sql",
+        "--scalar",
+        "SELECT count(*) FROM events WHERE distinct_id IS NULL",
+        env={"MP_DATA_DIR": str(tmp_path / "demo")},
+    )
     return int(out.stdout)

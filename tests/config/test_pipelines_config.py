@@ -118,13 +118,34 @@ BAD_VALUES = [
     ("account", "42", "mp auth list"),
 ]
 BAD_IDS = [
-    "lookback-text", "lookback-negative", "lookback-bool", "lookback-null", "window-zero",
-    "concurrency-float", "batch-tiny", "page-size-zero", "profile-concurrency-text",
-    "cohort-text", "date-slashes", "date-impossible", "date-with-time", "legacy-word",
-    "legacy-null", "zone-unknown", "events-text", "events-number", "where-empty",
-    "profiles-where-mapping", "promote-type", "promote-text", "pii-action", "pii-list",
-    "pii-number", "url-no-scheme", "account-number",
-]  # fmt: skip
+    "lookback-text",
+    "lookback-negative",
+    "lookback-bool",
+    "lookback-null",
+    "window-zero",
+    "concurrency-float",
+    "batch-tiny",
+    "page-size-zero",
+    "profile-concurrency-text",
+    "cohort-text",
+    "date-slashes",
+    "date-impossible",
+    "date-with-time",
+    "legacy-word",
+    "legacy-null",
+    "zone-unknown",
+    "events-text",
+    "events-number",
+    "where-empty",
+    "profiles-where-mapping",
+    "promote-type",
+    "promote-text",
+    "pii-action",
+    "pii-list",
+    "pii-number",
+    "url-no-scheme",
+    "account-number",
+]
 
 
 @pytest.mark.parametrize(("key", "value", "fix"), BAD_VALUES, ids=BAD_IDS)
@@ -266,10 +287,15 @@ def test_dlt_config_values_meet_the_same_rules(dlt_here, monkeypatch, place, var
 def test_dlt_config_text_values_pass(dlt_here, monkeypatch):
     """What dlt parses from the environment (numbers and JSON as text) passes the rules."""
     values = {
-        "LOOKBACK_DAYS": "0", "WINDOW_DAYS": "3", "EVENTS": '["Purchase"]',
-        "PROMOTE": '{"amount": "double"}', "PII": '{"drop": ["$email"]}',
-        "LEGACY_TIMEZONE": "false", "START_DATE": "2024-01-31", "COHORT_ID": "1000",
-    }  # fmt: skip
+        "LOOKBACK_DAYS": "0",
+        "WINDOW_DAYS": "3",
+        "EVENTS": '["Purchase"]',
+        "PROMOTE": '{"amount": "double"}',
+        "PII": '{"drop": ["$email"]}',
+        "LEGACY_TIMEZONE": "false",
+        "START_DATE": "2024-01-31",
+        "COHORT_ID": "1000",
+    }
     for var, value in values.items():
         monkeypatch.setenv(f"SOURCES__MIXPANEL__{var}", value)
     dlt_here("[sources.mixpanel]\nproject_timezone = 'Asia/Tokyo'\nstart_date = 2024-01-31\n")

@@ -211,6 +211,8 @@ CASES: dict[str, Case] = {
     "pii": Case({"drop": ["$browser"]}, _check_pii),
 }
 PLACES = ("env", "toml", "yaml", "unset")
+
+
 #: Known not to work, each with why (strict: the day it works, the mark must go).
 def _cases() -> Iterator[Any]:
     """Every case in every place."""

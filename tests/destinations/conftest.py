@@ -52,15 +52,29 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (root / "pw").write_text("mp\n")
     os.chmod(root / "pw", 0o644)
     subprocess.run(
-        [*prefix, initdb, "-D", str(data), "-U", "mp", "--pwfile", str(root / "pw"),
-         "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            *prefix,
+            initdb,
+            "-D",
+            str(data),
+            "-U",
+            "mp",
+            "--pwfile",
+            str(root / "pw"),
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "-E",
+            "UTF8",
+        ],
+        check=True,
+        capture_output=True,
+    )
     options = f"-p {port} -c listen_addresses=127.0.0.1 -k {root} -c fsync=off"
     subprocess.run(
         [*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+    )
     try:
         import psycopg2
 

@@ -20,19 +20,27 @@ from urllib.parse import parse_qsl, urlsplit
 SEGMENTATION = {  # §6.3: series not sorted
     "data": {
         "series": ["2011-08-08", "2011-08-09", "2011-08-06", "2011-08-07"],
-        "values": {"Signed up": {"2011-08-06": 147, "2011-08-07": 146, "2011-08-08": 776,
-                                 "2011-08-09": 1376}},
+        "values": {
+            "Signed up": {
+                "2011-08-06": 147,
+                "2011-08-07": 146,
+                "2011-08-08": 776,
+                "2011-08-09": 1376,
+            }
+        },
     },
     "legend_size": 1,
-}  # fmt: skip
+}
 SEGMENTATION_ON = {  # §6.7 /events example: a segment leaves out dates without data
     "data": {
         "series": ["2010-05-29", "2010-05-30", "2010-05-31"],
-        "values": {"account-page": {"2010-05-30": 1},
-                   "splash features": {"2010-05-29": 6, "2010-05-30": 4, "2010-05-31": 5}},
+        "values": {
+            "account-page": {"2010-05-30": 1},
+            "splash features": {"2010-05-29": 6, "2010-05-30": 4, "2010-05-31": 5},
+        },
     },
     "legend_size": 2,
-}  # fmt: skip
+}
 NUMERIC = {
     "data": {
         "series": ["2011-08-08", "2011-08-09", "2011-08-06", "2011-08-07"],
@@ -43,14 +51,25 @@ NUMERIC = {
     },
     "legend_size": 2,
 }
-SUM = {"status": "ok", "computed_at": "2019-10-07T23:02:11.666218+00:00",
-       "results": {"2019-10-07": 4, "2019-10-06": 7}}  # fmt: skip
+SUM = {
+    "status": "ok",
+    "computed_at": "2019-10-07T23:02:11.666218+00:00",
+    "results": {"2019-10-07": 4, "2019-10-06": 7},
+}
 AVERAGE = {"results": {"2011-08-06": 8.64705882352939, "2011-08-07": 4.640625}, "status": "ok"}
 
 
 def _step(count: int, ratio: float, name: str, avg: int | None, **extra: Any) -> dict[str, Any]:
-    return {"count": count, "avg_time": avg, "avg_time_from_start": avg, "step_conv_ratio": ratio,
-            "overall_conv_ratio": ratio, "goal": name, "event": name, **extra}  # fmt: skip
+    return {
+        "count": count,
+        "avg_time": avg,
+        "avg_time_from_start": avg,
+        "step_conv_ratio": ratio,
+        "overall_conv_ratio": ratio,
+        "goal": name,
+        "event": name,
+        **extra,
+    }
 
 
 _GAME = {"step_label": "Game Played", "custom_event": True, "custom_event_id": 12345}
@@ -58,17 +77,21 @@ FUNNEL = {  # §6.4, two of the spec's three weeks
     "meta": {"dates": ["2016-09-12", "2016-09-19"]},
     "data": {
         "2016-09-12": {
-            "steps": [_step(32688, 1, "App Open", 2),
-                      _step(20524, 0.627875673029858, "$custom_event:12345", 133, **_GAME)],
+            "steps": [
+                _step(32688, 1, "App Open", 2),
+                _step(20524, 0.627875673029858, "$custom_event:12345", 133, **_GAME),
+            ],
             "analysis": {"completion": 20524, "starting_amount": 32688, "steps": 2, "worst": 1},
         },
         "2016-09-19": {
-            "steps": [_step(32486, 1, "App Open", 10),
-                      _step(20809, 0.6405528535369082, "$custom_event:12345", 75, **_GAME)],
+            "steps": [
+                _step(32486, 1, "App Open", 10),
+                _step(20809, 0.6405528535369082, "$custom_event:12345", 75, **_GAME),
+            ],
             "analysis": {"completion": 20809, "starting_amount": 32486, "steps": 2, "worst": 1},
         },
     },
-}  # fmt: skip
+}
 FUNNEL_ON = {  # with on=properties["$browser"]: per date, $overall plus one list per value
     "meta": {"dates": ["2016-09-12"]},
     "data": {
@@ -78,60 +101,128 @@ FUNNEL_ON = {  # with on=properties["$browser"]: per date, $overall plus one lis
             "Firefox": [_step(30, 1, "App Open", None), _step(5, 0.1667, "Purchase", 120)],
         }
     },
-}  # fmt: skip
-FUNNELS_LIST = [{"funnel_id": 7509, "name": "Signup funnel"},
-                {"funnel_id": 9070, "name": "Funnel tutorial"}]  # fmt: skip
-RETENTION = {"2012-01-01": {"counts": [2, 1, 2], "first": 2},
-             "2012-01-02": {"counts": [9, 7, 6], "first": 10},
-             "2012-01-03": {"counts": [9, 6, 4], "first": 10}}  # fmt: skip
+}
+FUNNELS_LIST = [
+    {"funnel_id": 7509, "name": "Signup funnel"},
+    {"funnel_id": 9070, "name": "Funnel tutorial"},
+]
+RETENTION = {
+    "2012-01-01": {"counts": [2, 1, 2], "first": 2},
+    "2012-01-02": {"counts": [9, 7, 6], "first": 10},
+    "2012-01-03": {"counts": [9, 6, 4], "first": 10},
+}
 ADDICTION_SPEC = {"data": {"2012-01-01": [305, 107, 60, 41], "2012-01-02": [495, 204, 117, 77]}}
 ADDICTION_DOCS = {"2012-01-01": [305, 107, 60, 41]}  # the docs page: no "data" wrapper
 INSIGHTS = {
     "computed_at": "2020-09-21T16:35:41.252314+00:00",
-    "date_range": {"from_date": "2020-08-31T00:00:00-07:00",
-                   "to_date": "2020-09-12T23:59:59.999000-07:00"},
+    "date_range": {
+        "from_date": "2020-08-31T00:00:00-07:00",
+        "to_date": "2020-09-12T23:59:59.999000-07:00",
+    },
     "headers": ["$event"],
     "series": {
         "Logged in": {"2020-08-31T00:00:00-07:00": 9852, "2020-09-07T00:00:00-07:00": 4325},
         "Viewed page": {"2020-08-31T00:00:00-07:00": 10246, "2020-09-07T00:00:00-07:00": 11432},
     },
-}  # fmt: skip
+}
 EVENT_NAMES = ["battle", "click signup button", "View homepage"]
 TOP_EVENTS = {
-    "events": [{"amount": 2, "event": "funnel", "percent_change": -0.35635745999582824},
-               {"amount": 75, "event": "pages", "percent_change": -0.20209602478821687},
-               {"amount": 2, "event": "projects", "percent_change": 1}],
+    "events": [
+        {"amount": 2, "event": "funnel", "percent_change": -0.35635745999582824},
+        {"amount": 75, "event": "pages", "percent_change": -0.20209602478821687},
+        {"amount": 2, "event": "projects", "percent_change": 1},
+    ],
     "type": "unique",
-}  # fmt: skip
+}
 TOP_PROPERTIES = {"ad version": {"count": 295}, "user type": {"count": 91}, "$duration_s": {}}
 VALUES = ["cat", "dog", "rabbit", "gecko"]
 COHORTS = [
-    {"count": 150, "is_visible": 1, "description": "This cohort is visible.",
-     "created": "2019-03-19 23:49:51", "project_id": 1, "id": 1000, "name": "Cohort One"},
-    {"count": 25, "is_visible": 0, "description": "This cohort isn't visible.",
-     "created": "2019-04-02 23:22:01", "project_id": 1, "id": 2000, "name": "Cohort Two"},
-]  # fmt: skip
-ENGAGE = {"page": 0, "page_size": 1000, "session_id": "1234567890-EXAMPL", "status": "ok",
-          "total": 1, "results": [{"$distinct_id": "4", "$properties": {
-              "$created": "2008-12-12T11:20:47", "$email": "example@mixpanel.com",
-              "$first_name": "Example", "$last_name": "Name",
-              "$last_seen": "2008-06-09T23:08:40"}}]}  # fmt: skip
+    {
+        "count": 150,
+        "is_visible": 1,
+        "description": "This cohort is visible.",
+        "created": "2019-03-19 23:49:51",
+        "project_id": 1,
+        "id": 1000,
+        "name": "Cohort One",
+    },
+    {
+        "count": 25,
+        "is_visible": 0,
+        "description": "This cohort isn't visible.",
+        "created": "2019-04-02 23:22:01",
+        "project_id": 1,
+        "id": 2000,
+        "name": "Cohort Two",
+    },
+]
+ENGAGE = {
+    "page": 0,
+    "page_size": 1000,
+    "session_id": "1234567890-EXAMPL",
+    "status": "ok",
+    "total": 1,
+    "results": [
+        {
+            "$distinct_id": "4",
+            "$properties": {
+                "$created": "2008-12-12T11:20:47",
+                "$email": "example@mixpanel.com",
+                "$first_name": "Example",
+                "$last_name": "Name",
+                "$last_seen": "2008-06-09T23:08:40",
+            },
+        }
+    ],
+}
 JQL = [{"key": ["Signed up", "US"], "value": 147}, {"key": ["Signed up", "DE"], "value": 12}]
-ANNOTATIONS = {"status": "ok", "results": [
-    {"id": 1, "date": "2022-02-15 12:00:00", "description": "Something interesting happened!",
-     "user": {"id": 1, "first_name": "John", "last_name": "Smith"},
-     "tags": [{"id": 3, "name": "release"}]}]}  # fmt: skip
-SCHEMAS = {"status": "ok", "results": [
-    {"entityType": "event", "name": "Added To Cart", "schemaJson": {
-        "description": "User added an item to the cart",
-        "properties": {"Item Price": {"type": "number", "description": "Price in USD"},
-                       "Item Name": {"type": "string", "description": "Product name"}},
-        "metadata": {"com.mixpanel": {"$source": "api", "displayName": "Add to cart",
-                                      "tags": ["checkout"], "hidden": False, "dropped": False,
-                                      "contacts": ["owner@example.com"], "teamContacts": []}}}},
-    {"entityType": "profile", "name": "$user", "schemaJson": {"description": "", "properties": {
-        "plan": {"type": ["string", "null"], "description": "Billing plan"}}}},
-]}  # fmt: skip
+ANNOTATIONS = {
+    "status": "ok",
+    "results": [
+        {
+            "id": 1,
+            "date": "2022-02-15 12:00:00",
+            "description": "Something interesting happened!",
+            "user": {"id": 1, "first_name": "John", "last_name": "Smith"},
+            "tags": [{"id": 3, "name": "release"}],
+        }
+    ],
+}
+SCHEMAS = {
+    "status": "ok",
+    "results": [
+        {
+            "entityType": "event",
+            "name": "Added To Cart",
+            "schemaJson": {
+                "description": "User added an item to the cart",
+                "properties": {
+                    "Item Price": {"type": "number", "description": "Price in USD"},
+                    "Item Name": {"type": "string", "description": "Product name"},
+                },
+                "metadata": {
+                    "com.mixpanel": {
+                        "$source": "api",
+                        "displayName": "Add to cart",
+                        "tags": ["checkout"],
+                        "hidden": False,
+                        "dropped": False,
+                        "contacts": ["owner@example.com"],
+                        "teamContacts": [],
+                    }
+                },
+            },
+        },
+        {
+            "entityType": "profile",
+            "name": "$user",
+            "schemaJson": {
+                "description": "",
+                "properties": {"plan": {"type": ["string", "null"], "description": "Billing plan"}},
+            },
+        },
+    ],
+}
 
 
 def _pick(when: str, with_it: Any, without: Any) -> Callable[[dict[str, str]], Any]:

@@ -51,11 +51,23 @@ def rows(fmt: str, out: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
 def test_segmentation_rows_in_every_data_format(mp, env, fmt):
-    code, out, _ = mp("-f", fmt, "segmentation", "-e", "Login", "--from", FIRST, "--to", LAST,
-                      "--on", 'properties["$os"]')  # fmt: skip
+    code, out, _ = mp(
+        "-f",
+        fmt,
+        "segmentation",
+        "-e",
+        "Login",
+        "--from",
+        FIRST,
+        "--to",
+        LAST,
+        "--on",
+        'properties["$os"]',
+    )
     assert code == 0
-    truth = answers.segmentation(env.project, "Login", env.project.days[0], env.project.days[-1],
-                                 on='properties["$os"]')  # fmt: skip
+    truth = answers.segmentation(
+        env.project, "Login", env.project.days[0], env.project.days[-1], on='properties["$os"]'
+    )
     expected = {(d, seg): n for seg, per in truth["data"]["values"].items() for d, n in per.items()}
     got = {(r["date"], r["segment"]): int(r["value"]) for r in rows(fmt, out)}
     assert got == expected
@@ -79,13 +91,16 @@ def test_funnel_summary_and_by_date(mp, env):
     assert [r["event"] for r in summary] == ["Sign Up", "Add To Cart", "Purchase"]
     assert summary[2]["overall_conversion"] == sums[2] / sums[0]
     assert "segment" not in summary[0]
-    code, out, _ = mp("-f", "csv", "funnel", "7509", "--from", FIRST, "--to", LAST, "--by-date",
-                      "--unit", "week")  # fmt: skip
-    weekly = answers.funnel(env.project, 7509, env.project.days[0], env.project.days[-1],
-                            unit="week")  # fmt: skip
+    code, out, _ = mp(
+        "-f", "csv", "funnel", "7509", "--from", FIRST, "--to", LAST, "--by-date", "--unit", "week"
+    )
+    weekly = answers.funnel(
+        env.project, 7509, env.project.days[0], env.project.days[-1], unit="week"
+    )
     got = {(r["date"], int(r["step"])): int(r["count"]) for r in rows("csv", out)}
-    assert got == {(d, i + 1): s["count"] for d, v in weekly["data"].items()
-                   for i, s in enumerate(v["steps"])}  # fmt: skip
+    assert got == {
+        (d, i + 1): s["count"] for d, v in weekly["data"].items() for i, s in enumerate(v["steps"])
+    }
     code, out, _ = mp("-f", "table", "funnel", "7511", "--from", FIRST, "--to", LAST)
     assert code == 0 and "Café ☕ ordered" in out and "overall_conversion" in out
 
@@ -93,11 +108,25 @@ def test_funnel_summary_and_by_date(mp, env):
 def test_funnels_retention_and_insights(mp, env):
     code, out, _ = mp("-f", "json", "funnels")
     assert (code, json.loads(out)) == (0, answers.funnels_list())
-    code, out, _ = mp("-f", "csv", "retention", "--born", "Sign Up", "--return", "Login",
-                      "--from", FIRST, "--to", "2024-03-03", "--interval-count", "2")  # fmt: skip
+    code, out, _ = mp(
+        "-f",
+        "csv",
+        "retention",
+        "--born",
+        "Sign Up",
+        "--return",
+        "Login",
+        "--from",
+        FIRST,
+        "--to",
+        "2024-03-03",
+        "--interval-count",
+        "2",
+    )
     assert code == 0
-    truth = answers.retention(env.project, env.project.days[0], env.project.days[2], "Sign Up",
-                              "Login", "day", 2)  # fmt: skip
+    truth = answers.retention(
+        env.project, env.project.days[0], env.project.days[2], "Sign Up", "Login", "day", 2
+    )
     got: dict[str, list[int]] = {}
     for r in rows("csv", out):
         got.setdefault(r["date"], []).append(int(r["count"]))
@@ -111,10 +140,13 @@ def test_funnels_retention_and_insights(mp, env):
 
 def test_jql_file_with_params(mp, env, tmp_path):
     script = tmp_path / "count.js"
-    script.write_text("function main() { return Events({from_date: params.from, "
-                      "to_date: params.to}).reduce(mixpanel.reducer.count()); }")  # fmt: skip
-    code, out, _ = mp("-f", "json", "jql", str(script), "--param", f"from={FIRST}",
-                      "--param", f"to={FIRST}")  # fmt: skip
+    script.write_text(
+        "function main() { return Events({from_date: params.from, "
+        "to_date: params.to}).reduce(mixpanel.reducer.count()); }"
+    )
+    code, out, _ = mp(
+        "-f", "json", "jql", str(script), "--param", f"from={FIRST}", "--param", f"to={FIRST}"
+    )
     truth = answers.run_jql(env.project, script.read_text(), {"from": FIRST, "to": FIRST})
     assert code == 0
     assert json.loads(out) == [{"value": truth[0]}]
@@ -144,8 +176,9 @@ def test_discovery_commands(mp, env):
     assert sorted(r["distinct_id"] for r in json.loads(out)) == sorted(project.cohort_members(1002))
     code, out, _ = mp("-f", "csv", "annotations", "--from", FIRST, "--to", "2024-03-03")
     assert [r["description"] for r in rows("csv", out)] == [
-        "Launched v3 ☕ checkout", "Spring campaign — emails sent",
-    ]  # fmt: skip
+        "Launched v3 ☕ checkout",
+        "Spring campaign — emails sent",
+    ]
     code, out, _ = mp("-f", "json", "schemas", "--type", "profile")
     assert {r["property"] for r in json.loads(out)} == {"plan", "lifetime_value", "beta_tester"}
 
@@ -154,8 +187,11 @@ def test_discovery_commands(mp, env):
     ("args", "code", "text"),
     [
         (["segmentation", "-e", "Login", "--from", "2024-3-1", "--to", LAST], 3, "not a date"),
-        (["segmentation", "-e", "Login", "--from", FIRST, "--to", LAST, "--unit", "year"], 3,
-         "unit 'year'"),
+        (
+            ["segmentation", "-e", "Login", "--from", FIRST, "--to", LAST, "--unit", "year"],
+            3,
+            "unit 'year'",
+        ),
         (["funnel", "x7509", "--from", FIRST, "--to", LAST], 3, "not an id"),
         (["funnel", "7509", "--from", LAST, "--to", FIRST], 3, "swap them"),
         (["retention", "--from", FIRST, "--to", LAST], 3, "--born"),
@@ -165,9 +201,19 @@ def test_discovery_commands(mp, env):
         (["jql", "missing.js"], 4, "No JQL file"),
         (["funnel", "99", "--from", FIRST, "--to", LAST], 1, "unknown funnel_id 99"),
     ],
-    ids=["date", "unit", "funnel-id", "reversed", "born", "bookmark", "limit", "missing-from",
-         "jql-file", "unknown-funnel"],
-)  # fmt: skip
+    ids=[
+        "date",
+        "unit",
+        "funnel-id",
+        "reversed",
+        "born",
+        "bookmark",
+        "limit",
+        "missing-from",
+        "jql-file",
+        "unknown-funnel",
+    ],
+)
 def test_errors_are_one_line_with_documented_exit_codes(mp, env, args, code, text):
     got, out, err = mp(*args)
     assert got == code, err
@@ -191,14 +237,24 @@ MP = [sys.executable, "-c", "from mixpanel_data.cli.main import run; run()"]
 
 def test_subprocess_rate_limit_exit_5_and_bad_secret_exit_2(env):
     env.server.add_fault("429", family="query", times=-1, retry_after=900)
-    out = subprocess.run([*MP, "-f", "json", "funnels"], capture_output=True, text=True,
-                         env=dict(os.environ), timeout=60)  # fmt: skip
+    out = subprocess.run(
+        [*MP, "-f", "json", "funnels"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
     assert out.returncode == 5, out.stderr
     assert "room again in about 15 min" in out.stderr and out.stdout == ""
     env.server.clear_faults()
     secret = "wrong-secret-value-123"
-    out = subprocess.run([*MP, "events", "--format", "csv"], capture_output=True, text=True,
-                         env={**os.environ, "MP_SECRET": secret}, timeout=60)  # fmt: skip
+    out = subprocess.run(
+        [*MP, "events", "--format", "csv"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MP_SECRET": secret},
+        timeout=60,
+    )
     assert out.returncode == 2, out.stderr
     assert secret not in out.stderr + out.stdout
 

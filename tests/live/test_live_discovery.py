@@ -55,10 +55,13 @@ def test_discovery_cache_asks_once_until_cleared(client, mp):
 def test_cohorts_and_members_match_ground_truth(client, mp):
     cohorts = live.cohorts_list(client)
     assert cohorts.records() == [
-        {**{k: c[k] for k in ("id", "name", "count", "description")},
-         "created": cohorts.by_id(c["id"]).created, "is_visible": bool(c["is_visible"])}
+        {
+            **{k: c[k] for k in ("id", "name", "count", "description")},
+            "created": cohorts.by_id(c["id"]).created,
+            "is_visible": bool(c["is_visible"]),
+        }
         for c in answers.cohorts_list(mp.project)
-    ]  # fmt: skip
+    ]
     assert str(cohorts.by_id(1000).created) == "2019-03-19 23:49:51"
     members = live.cohort_members(client, 1000, page_size=7)  # several engage pages
     assert sorted(members.distinct_ids) == sorted(mp.project.cohort_members(1000))
@@ -81,8 +84,10 @@ def test_annotations_and_schemas_match_the_project(client, mp):
     profile = live.schemas(client, "profile")
     assert [e.name for e in profile.entries] == ["$user"]
     assert {p.name: p.type for p in profile.entries[0].properties} == {
-        "plan": "string", "lifetime_value": "number", "beta_tester": "boolean",
-    }  # fmt: skip
+        "plan": "string",
+        "lifetime_value": "number",
+        "beta_tester": "boolean",
+    }
 
 
 def test_jql_matches_ground_truth(client, mp):

@@ -52,8 +52,9 @@ def test_funnels_and_segmentation_load_and_read_back(standin_env, loader):
     env = standin_env()
     first, last = env.project.days[0], env.project.days[-1]
     funnels = mixpanel_funnels(funnel_ids=[7509, 7510], from_date=first, to_date=last)
-    segments = mixpanel_segmentation(events=["Login", "Purchase"], on=ON, from_date=first,
-                                     to_date=last)  # fmt: skip
+    segments = mixpanel_segmentation(
+        events=["Login", "Purchase"], on=ON, from_date=first, to_date=last
+    )
     for _ in range(2):  # a second run merges onto the same keys
         loader.run(funnels)
         loader.run(segments)
@@ -66,12 +67,15 @@ def test_funnels_and_segmentation_load_and_read_back(standin_env, loader):
         truth = answers.funnel(env.project, ident, first, last)
         name = env.project.funnel(ident).name
         for day, block in sorted(truth["data"].items()):
-            expected += [(ident, name, date.fromisoformat(day), i + 1, s["count"],
-                          s["step_conv_ratio"]) for i, s in enumerate(block["steps"])]  # fmt: skip
+            expected += [
+                (ident, name, date.fromisoformat(day), i + 1, s["count"], s["step_conv_ratio"])
+                for i, s in enumerate(block["steps"])
+            ]
     assert loaded == expected
     assert loader.rows("SELECT DISTINCT report FROM reports.funnel_steps ORDER BY 1") == [
-        ("7509",), ("7510",),
-    ]  # fmt: skip
+        ("7509",),
+        ("7510",),
+    ]
     assert loader.rows("SELECT count(*) FROM reports.funnels") == [(3,)]
     for event in ("Login", "Purchase"):
         truth = answers.segmentation(env.project, event, first, last, on=ON)["data"]["values"]
@@ -93,8 +97,9 @@ def test_lists_insights_and_retention_load(standin_env, loader):
     loader.run(mixpanel_lists(cohort_ids=[1002]))
     loader.run(mixpanel_lists(cohort_ids=[1002]))  # replace: no duplicates
     loader.run(mixpanel_insights(bookmark_ids=[44003]))
-    loader.run(mixpanel_retention("Sign Up", "Login", interval_count=2, from_date=first,
-                                  to_date=last))  # fmt: skip
+    loader.run(
+        mixpanel_retention("Sign Up", "Login", interval_count=2, from_date=first, to_date=last)
+    )
     names = loader.rows("SELECT event FROM reports.event_names ORDER BY rank")
     assert [n for (n,) in names] == answers.event_names(env.project)
     assert loader.rows("SELECT id, count FROM reports.cohorts ORDER BY id") == [
@@ -121,18 +126,20 @@ def test_lists_insights_and_retention_load(standin_env, loader):
 def test_incremental_runs_reread_the_lookback_window(standin_env, ending_today, loader):
     env = standin_env(start=ending_today(4), days=4)
     today = env.project.days[-1]
-    source = {"events": ["Login"], "project_timezone": TZ, "lookback_days": 1,
-              "start_days_ago": 4}  # fmt: skip
+    source = {"events": ["Login"], "project_timezone": TZ, "lookback_days": 1, "start_days_ago": 4}
     loader.run(mixpanel_segmentation(**source))
     loader.run(mixpanel_segmentation(**source))
-    asked = [(r.params["from_date"], r.params["to_date"])
-             for r in env.server.requests.filter(endpoint="segmentation")]  # fmt: skip
+    asked = [
+        (r.params["from_date"], r.params["to_date"])
+        for r in env.server.requests.filter(endpoint="segmentation")
+    ]
     assert asked == [
         (str(today - timedelta(days=3)), str(today)),
         (str(today - timedelta(days=1)), str(today)),
     ]
-    loader.run(mixpanel_segmentation(**source, from_date=env.project.days[0],
-                                     to_date=env.project.days[1]))  # fmt: skip
+    loader.run(
+        mixpanel_segmentation(**source, from_date=env.project.days[0], to_date=env.project.days[1])
+    )
     loader.run(mixpanel_segmentation(**source))  # the backfill left the cursor alone
     last = env.server.requests.filter(endpoint="segmentation")[-1]
     assert last.params["from_date"] == str(today - timedelta(days=1))

@@ -61,8 +61,11 @@ def test_segmentation_sorts_the_documented_unsorted_series(api):
     result = live.segmentation(api, "Signed up", "2011-08-06", "2011-08-09")
     assert result.dates == ("2011-08-06", "2011-08-07", "2011-08-08", "2011-08-09")
     assert result.series("Signed up") == {
-        "2011-08-06": 147, "2011-08-07": 146, "2011-08-08": 776, "2011-08-09": 1376,
-    }  # fmt: skip
+        "2011-08-06": 147,
+        "2011-08-07": 146,
+        "2011-08-08": 776,
+        "2011-08-09": 1376,
+    }
     assert result.total == 2445
     assert list(result.df["value"]) == [147, 146, 776, 1376]
 
@@ -117,9 +120,13 @@ def test_funnel_with_on_parses_the_segmented_shape(api):
     assert result.segment_steps("Chrome")[1].step_conversion == 0.5
     rows = result.summary_records()
     assert [(r["segment"], r["step"], r["count"]) for r in rows] == [
-        ("$overall", 1, 100), ("$overall", 2, 40), ("Chrome", 1, 70), ("Chrome", 2, 35),
-        ("Firefox", 1, 30), ("Firefox", 2, 5),
-    ]  # fmt: skip
+        ("$overall", 1, 100),
+        ("$overall", 2, 40),
+        ("Chrome", 1, 70),
+        ("Chrome", 2, 35),
+        ("Firefox", 1, 30),
+        ("Firefox", 2, 5),
+    ]
     assert len(result.df) == 6
 
 
@@ -135,8 +142,10 @@ def test_funnels_list(api):
 def test_retention_cohorts_and_rates(api):
     result = live.retention(api, "Sign Up", "Login", "2012-01-01", "2012-01-03", interval_count=2)
     assert [(c.date, c.size, c.counts) for c in result.cohorts] == [
-        ("2012-01-01", 2, (2, 1, 2)), ("2012-01-02", 10, (9, 7, 6)), ("2012-01-03", 10, (9, 6, 4)),
-    ]  # fmt: skip
+        ("2012-01-01", 2, (2, 1, 2)),
+        ("2012-01-02", 10, (9, 7, 6)),
+        ("2012-01-03", 10, (9, 6, 4)),
+    ]
     assert result.cohorts[1].rates == (0.9, 0.7, 0.6)
     assert result.average_rates() == (20 / 22, 14 / 22, 12 / 22)
     assert result.total_users == 22
@@ -165,8 +174,11 @@ def test_insights_saved_report(api):
 def test_discovery_endpoints(api):
     assert live.event_names(api).names == ("battle", "click signup button", "View homepage")
     top = live.top_events(api, type="unique")
-    assert [(e.event, e.amount) for e in top.events] == [("funnel", 2), ("pages", 75),
-                                                         ("projects", 2)]  # fmt: skip
+    assert [(e.event, e.amount) for e in top.events] == [
+        ("funnel", 2),
+        ("pages", 75),
+        ("projects", 2),
+    ]
     assert top.events[0].percent_change == pytest.approx(-0.35635745999582824)
     props = live.event_properties(api, "x")  # JSON object order is not kept by cassettes
     assert sorted(props.records(), key=lambda r: r["property"]) == [
@@ -180,8 +192,9 @@ def test_discovery_endpoints(api):
 def test_cohorts_and_members(api):
     cohorts = live.cohorts_list(api)
     assert [(c.id, c.count, c.is_visible) for c in cohorts.cohorts] == [
-        (1000, 150, True), (2000, 25, False),
-    ]  # fmt: skip
+        (1000, 150, True),
+        (2000, 25, False),
+    ]
     assert cohorts.cohorts[0].created is not None
     assert cohorts.cohorts[0].created.isoformat() == "2019-03-19T23:49:51"
     members = live.cohort_members(api, 1000)
@@ -199,14 +212,27 @@ def test_jql_group_by_becomes_key_columns(api):
 def test_annotations_and_schemas(api):
     notes = live.annotations_list(api)
     when = notes.annotations[0].date
-    assert notes.records() == [{"id": 1, "date": when, "user": "John Smith", "tags": ["release"],
-                                "description": "Something interesting happened!"}]  # fmt: skip
+    assert notes.records() == [
+        {
+            "id": 1,
+            "date": when,
+            "user": "John Smith",
+            "tags": ["release"],
+            "description": "Something interesting happened!",
+        }
+    ]
     assert str(notes.annotations[0].date) == "2022-02-15 12:00:00"
     lexicon = live.schemas(api)
     cart = lexicon.get("event", "Added To Cart")
     assert cart is not None and cart.description == "User added an item to the cart"
-    assert {(p.name, p.type) for p in cart.properties} == {("Item Price", "number"),
-                                                           ("Item Name", "string")}  # fmt: skip
-    assert lexicon.records()[-1] == {"entity_type": "profile", "name": "$user",
-                                     "property": "plan", "type": "string|null",
-                                     "description": "Billing plan"}  # fmt: skip
+    assert {(p.name, p.type) for p in cart.properties} == {
+        ("Item Price", "number"),
+        ("Item Name", "string"),
+    }
+    assert lexicon.records()[-1] == {
+        "entity_type": "profile",
+        "name": "$user",
+        "property": "plan",
+        "type": "string|null",
+        "description": "Billing plan",
+    }

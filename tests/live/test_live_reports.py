@@ -31,9 +31,15 @@ FIRST, LAST = date(2024, 3, 1), date(2024, 3, 6)
 def test_segmentation_matches_ground_truth(client, mp, event, options, kind):
     result = live.segmentation(client, event, FIRST, LAST, **options)
     truth = answers.segmentation(
-        mp.project, event, FIRST, LAST, options.get("unit", "day"), kind, options.get("on"),
+        mp.project,
+        event,
+        FIRST,
+        LAST,
+        options.get("unit", "day"),
+        kind,
+        options.get("on"),
         options.get("where"),
-    )  # fmt: skip
+    )
     assert result.dates == tuple(sorted(truth["data"]["series"]))
     assert result.segments == tuple(truth["data"]["values"])
     for segment, per_date in truth["data"]["values"].items():
@@ -72,8 +78,10 @@ def test_funnel_matches_ground_truth(client, mp, funnel_id, unit):
         assert [s.count for s in period.steps] == [s["count"] for s in expected]
         assert [s.step_conversion for s in period.steps] == [s["step_conv_ratio"] for s in expected]
         assert [s.event for s in period.steps] == [s["event"] for s in expected]
-    sums = [sum(truth["data"][d]["steps"][i]["count"] for d in truth["data"])
-            for i in range(len(mp.project.funnel(funnel_id).steps))]  # fmt: skip
+    sums = [
+        sum(truth["data"][d]["steps"][i]["count"] for d in truth["data"])
+        for i in range(len(mp.project.funnel(funnel_id).steps))
+    ]
     assert [s.count for s in result.steps] == sums
     assert sums[0] > 0
     assert result.conversion_rate == sums[-1] / sums[0]
@@ -100,8 +108,9 @@ def test_retention_matches_ground_truth(client, mp):
         assert list(cohort.counts) == truth[cohort.date]["counts"]
         assert cohort.rates == tuple(n / cohort.size if cohort.size else 0.0 for n in cohort.counts)
     assert result.total_users == sum(v["first"] for v in truth.values()) > 0
-    weekly = live.retention(client, None, None, FIRST, LAST, unit="week",
-                            retention_type="compounded")  # fmt: skip
+    weekly = live.retention(
+        client, None, None, FIRST, LAST, unit="week", retention_type="compounded"
+    )
     truth = answers.retention(mp.project, FIRST, LAST, None, None, "week", 1, "compounded")
     assert {c.date: list(c.counts) for c in weekly.cohorts} == {
         d: v["counts"] for d, v in truth.items()

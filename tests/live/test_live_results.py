@@ -27,8 +27,14 @@ class Stub:
     def engage_page(self, params: Mapping[str, Any]) -> dict[str, Any]:
         return self.query("engage", params)
 
-    def app(self, path: str, params: Mapping[str, Any] | None = None, *, method: str = "GET",
-            json: Any = None) -> Any:  # fmt: skip
+    def app(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        method: str = "GET",
+        json: Any = None,
+    ) -> Any:
         return self.query(path, params)
 
 
@@ -47,16 +53,23 @@ def test_results_are_frozen_with_a_lazy_cached_df_and_json_ready_dict():
     assert result.df is frame and list(frame.columns) == list(result.columns)
     data = result.to_dict()
     assert data["from_date"] == "2024-01-02"
-    assert data["cohorts"] == [{"date": "2024-01-02", "size": 4, "counts": [3, 1],
-                                "rates": [0.75, 0.25]}]  # fmt: skip
+    assert data["cohorts"] == [
+        {"date": "2024-01-02", "size": 4, "counts": [3, 1], "rates": [0.75, 0.25]}
+    ]
     json.dumps(data)
     assert stub.asked[0][1]["born_event"] == "A" and stub.asked[0][1]["event"] == "B"
 
 
 def test_segmented_funnel_without_overall_sums_the_segments():
-    body = {"meta": {"dates": ["2024-01-01"]}, "data": {"2024-01-01": {
-        "Chrome": {"steps": [{"count": 6}, {"count": 3}]},
-        "Firefox": [{"count": 4, "event": "A"}, {"count": 1, "event": "B"}]}}}  # fmt: skip
+    body = {
+        "meta": {"dates": ["2024-01-01"]},
+        "data": {
+            "2024-01-01": {
+                "Chrome": {"steps": [{"count": 6}, {"count": 3}]},
+                "Firefox": [{"count": 4, "event": "A"}, {"count": 1, "event": "B"}],
+            }
+        },
+    }
     result = live.funnel(Stub({"funnels": body}), 1, "2024-01-01", "2024-01-01", on="p")
     assert [s.count for s in result.steps] == [10, 4]
     assert result.conversion_rate == 0.4
@@ -78,8 +91,13 @@ def test_insights_with_two_breakdowns_keeps_each_level():
     }
     result = live.insights(Stub({"insights": body}), 9)
     assert result.table_columns() == ("$event", "country", "plan", "date", "value")
-    assert result.records()[0] == {"$event": "Buy", "country": "US", "plan": "free",
-                                   "date": "2024-01-01", "value": 5}  # fmt: skip
+    assert result.records()[0] == {
+        "$event": "Buy",
+        "country": "US",
+        "plan": "free",
+        "date": "2024-01-01",
+        "value": 5,
+    }
     assert result.points[1].segment == "Buy / US / pro"
 
 
@@ -98,8 +116,13 @@ def test_jql_tables_for_other_shapes(raw, columns):
 
 
 def test_wrapped_lists_are_accepted():
-    stub = Stub({"cohorts/list": {"results": [{"id": 5, "name": "x", "count": "7",
-                                              "is_visible": 0, "created": "bad"}]}})  # fmt: skip
+    stub = Stub(
+        {
+            "cohorts/list": {
+                "results": [{"id": 5, "name": "x", "count": "7", "is_visible": 0, "created": "bad"}]
+            }
+        }
+    )
     cohort = live.cohorts_list(stub).cohorts[0]
     assert (cohort.id, cohort.count, cohort.is_visible, cohort.created) == (5, 7, False, None)
 

@@ -79,20 +79,38 @@ def test_previous_run_is_the_last_due_time() -> None:
 
 BAD = [
     ("  p:\n    schedule:\n      cron: '61 * * * *'\n", 5, "pipelines.p.schedule.cron"),
-    ("  p:\n    schedule:\n      cron: '0 6 * * *'\n      timezone: Mars/Base\n", 6,
-     "pipelines.p.schedule.timezone"),
-    ("  p:\n    resources: [events]\n    options:\n      api_secret: abc\n", 6,
-     "pipelines.p.options.api_secret"),
-    ("  p:\n    destination: postgres\n    options:\n      lookback_days: 2\n      bogus: 1\n",
-     5, "pipelines.p.options"),
+    (
+        "  p:\n    schedule:\n      cron: '0 6 * * *'\n      timezone: Mars/Base\n",
+        6,
+        "pipelines.p.schedule.timezone",
+    ),
+    (
+        "  p:\n    resources: [events]\n    options:\n      api_secret: abc\n",
+        6,
+        "pipelines.p.options.api_secret",
+    ),
+    (
+        "  p:\n    destination: postgres\n    options:\n      lookback_days: 2\n      bogus: 1\n",
+        5,
+        "pipelines.p.options",
+    ),
     ("  p:\n    destination: 'postgres://u:pw@h/db'\n", 4, "pipelines.p.destination"),
     ("  p:\n    table_format: delta\n", 3, "pipelines.p"),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("body", "line", "key"), BAD, ids=[
-    "cron", "timezone", "secret", "unknown-option", "url-destination", "format-not-filesystem"
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("body", "line", "key"),
+    BAD,
+    ids=[
+        "cron",
+        "timezone",
+        "secret",
+        "unknown-option",
+        "url-destination",
+        "format-not-filesystem",
+    ],
+)
 def test_errors_name_file_line_and_key(data_dir: Path, body: str, line: int, key: str) -> None:
     path = data_dir / "pipelines.yaml"
     path.write_text("# my pipelines\npipelines:\n" + body)

@@ -50,10 +50,10 @@ def test_sigterm_during_a_run_finishes_it_cleanly(
         runs_dir, history.record_start(runs_dir, "events", missed), "success", 0, 0.1
     )
     child = subprocess.Popen(
-        [sys.executable, "-c", "from mixpanel_data.cli.main import run; run()",
-         "schedule", "run"],
-        stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [sys.executable, "-c", "from mixpanel_data.cli.main import run; run()", "schedule", "run"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_for(lambda: any(r["status"] == "running" for r in history.runs(runs_dir, "events")))
         time.sleep(0.3)  # inside the load

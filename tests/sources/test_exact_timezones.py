@@ -168,8 +168,11 @@ def test_stored_event_dates_follow_the_zone_once_it_is_known(harsh):
         "SELECT count(*) FROM mixpanel.events WHERE event_date <> CAST(event_time AS DATE)"
     )
     assert mismatched == [(0,)]  # UTC days while unknown
-    env.run(options={"project_timezone": "America/Los_Angeles"}, from_date="2024-03-05",
-            to_date="2024-03-06")  # fmt: skip
+    env.run(
+        options={"project_timezone": "America/Los_Angeles"},
+        from_date="2024-03-05",
+        to_date="2024-03-06",
+    )
     wrong = env.rows(
         "SELECT count(*) FROM mixpanel.events WHERE event_date <> "
         "CAST(timezone('America/Los_Angeles', event_time) AS DATE)"

@@ -20,24 +20,28 @@ def test_annotations_crud_and_camelcase_dates() -> None:
         assert set(listed["results"][0]) == {"id", "date", "description", "user", "tags"}
         window = c.get(base, params={"fromDate": "2024-03-02", "toDate": "2024-03-06"}).json()
         assert [a["id"] for a in window["results"]] == [2, 3]
-        made = c.post(base, json={"date": "2024-03-05 10:00:00", "description": "new ☕",
-                                  "tags": [3]})
+        made = c.post(
+            base, json={"date": "2024-03-05 10:00:00", "description": "new ☕", "tags": [3]}
+        )
         assert made.status_code == 201
         new_id = made.json()["results"]["id"]
         patched = c.patch(f"{base}/{new_id}", json={"description": "edited"}).json()
         assert patched["results"]["description"] == "edited"
-        assert c.delete(f"{base}/{new_id}").json() == {"status": "ok",
-                                                       "results": {"id": new_id}}
+        assert c.delete(f"{base}/{new_id}").json() == {"status": "ok", "results": {"id": new_id}}
         missing = c.get(f"{base}/{new_id}")
         assert missing.status_code == 404 and missing.json()["status"] == "error"
         tags = c.get(base + "/tags").json()
         assert isinstance(tags, list) and {"id", "name", "project_id", "has_annotations"} <= set(
-            tags[0])
+            tags[0]
+        )
 
 
 def test_legacy_annotations(mp: StandIn) -> None:
-    resp = httpx.get(f"{mp.base_url}/api/2.0/annotations", auth=mp.legacy_auth,
-                     params={"from_date": "2024-03-08", "to_date": "2024-03-11"})
+    resp = httpx.get(
+        f"{mp.base_url}/api/2.0/annotations",
+        auth=mp.legacy_auth,
+        params={"from_date": "2024-03-08", "to_date": "2024-03-11"},
+    )
     items = resp.json()["annotations"]
     assert items and set(items[0]) == {"date", "project_id", "id", "description"}
 
@@ -51,8 +55,14 @@ def test_schemas_list_get_upsert_delete() -> None:
         assert all(s["entityType"] == "event" for s in events)
         one = c.get(base + "/event/Caf%C3%A9%20%E2%98%95%20ordered").json()
         assert "extras" in one["properties"]
-        upsert = c.post(base, json={"entries": [{"entityType": "event", "name": "Login",
-                                                 "schemaJson": {"description": "d"}}]})
+        upsert = c.post(
+            base,
+            json={
+                "entries": [
+                    {"entityType": "event", "name": "Login", "schemaJson": {"description": "d"}}
+                ]
+            },
+        )
         assert upsert.json() == {"status": "ok", "results": {"added": 1, "deleted": 0}}
         assert c.get(base + "/event/Login").json() == {"description": "d"}
         gone = c.delete(base + "/event/Login").json()

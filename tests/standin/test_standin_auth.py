@@ -31,11 +31,19 @@ def _basic(user: str, secret: str, encode: bool = True) -> dict[str, str]:
         ("unknown-user", "own", 401),
         ("no-header", "own", 401),
     ],
-    ids=["sa-base64", "sa-plain", "wrong-secret", "wrong-project", "missing-project",
-         "legacy", "legacy-with-password", "unknown-user", "no-header"],
+    ids=[
+        "sa-base64",
+        "sa-plain",
+        "wrong-secret",
+        "wrong-project",
+        "missing-project",
+        "legacy",
+        "legacy-with-password",
+        "unknown-user",
+        "no-header",
+    ],
 )
-@pytest.mark.parametrize("path", ["/api/2.0/export", "/api/query/engage"],
-                         ids=["export", "engage"])
+@pytest.mark.parametrize("path", ["/api/2.0/export", "/api/query/engage"], ids=["export", "engage"])
 def test_auth_modes(mp: StandIn, mode: str, with_project: str, status: int, path: str) -> None:
     spec = mp.spec
     headers = {
@@ -66,4 +74,6 @@ def test_app_api_auth(mp: StandIn) -> None:
     assert other.status_code == 403 and other.json()["status"] == "error"
     legacy = httpx.get(url.format(mp.project_id), auth=mp.legacy_auth)
     assert legacy.status_code == 401 and legacy.json() == {
-        "error": legacy.json()["error"], "status": "error"}
+        "error": legacy.json()["error"],
+        "status": "error",
+    }

@@ -13,12 +13,27 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def proc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[str], str,
-                                                                     Path]]:
+def proc(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
     url_file = tmp_path_factory.mktemp("standin") / "url.txt"
-    cmd = [sys.executable, "-m", "mixpanel_data.standin", "--days", "3", "--events-per-day",
-           "400", "--start", "2024-11-02", "--legacy-tz", "--prepare", "--url-file",
-           str(url_file), "--seed", "4"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mixpanel_data.standin",
+        "--days",
+        "3",
+        "--events-per-day",
+        "400",
+        "--start",
+        "2024-11-02",
+        "--legacy-tz",
+        "--prepare",
+        "--url-file",
+        str(url_file),
+        "--seed",
+        "4",
+    ]
     child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert child.stdout is not None
     url = child.stdout.readline().strip()
@@ -46,8 +61,7 @@ def test_export_and_control_endpoints(proc: tuple[subprocess.Popen[str], str, Pa
     _, url, _ = proc
     spec = _info(url)["spec"]
     auth = (spec["sa_username"], spec["sa_secret"])
-    query = {"project_id": spec["project_id"], "from_date": "2024-11-03",
-             "to_date": "2024-11-03"}
+    query = {"project_id": spec["project_id"], "from_date": "2024-11-03", "to_date": "2024-11-03"}
     with httpx.Client(base_url=url, auth=auth) as c:
         rows = c.get("/api/2.0/export", params=query).content.count(b"\n")
         assert rows > 300
@@ -61,7 +75,8 @@ def test_export_and_control_endpoints(proc: tuple[subprocess.Popen[str], str, Pa
         log = c.get("/_standin/requests").json()["requests"]
         assert [r["fault"] for r in log[-3:]] == [None, "429", None]
         assert c.post("/_standin/today", json={"today": "2024-11-02"}).json() == {
-            "today": "2024-11-02"}
+            "today": "2024-11-02"
+        }
         assert c.get("/api/2.0/export", params=query).status_code == 400
         c.post("/_standin/reset", json={})
         assert c.get("/_standin/requests").json() == {"requests": []}
@@ -80,9 +95,25 @@ def test_sigterm_stops_cleanly(proc: tuple[subprocess.Popen[str], str, Path]) ->
 
 
 def test_clock_lag_and_serializer_flags() -> None:
-    cmd = [sys.executable, "-m", "mixpanel_data.standin", "--days", "2", "--events-per-day",
-           "300", "--start", "2024-03-08", "--now", "2024-03-09T02:00:00+00:00", "--lag",
-           "batch", "--serializer", "varying", "--very-late-rate", "0.05"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mixpanel_data.standin",
+        "--days",
+        "2",
+        "--events-per-day",
+        "300",
+        "--start",
+        "2024-03-08",
+        "--now",
+        "2024-03-09T02:00:00+00:00",
+        "--lag",
+        "batch",
+        "--serializer",
+        "varying",
+        "--very-late-rate",
+        "0.05",
+    ]
     child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
@@ -91,8 +122,11 @@ def test_clock_lag_and_serializer_flags() -> None:
         assert info["now"] == "2024-03-09T02:00:00+00:00" and info["today"] == "2024-03-08"
         assert info["spec"]["lag"] == "batch" and info["spec"]["very_late_rate"] == 0.05
         spec = info["spec"]
-        query = {"project_id": spec["project_id"], "from_date": "2024-03-08",
-                 "to_date": "2024-03-08"}
+        query = {
+            "project_id": spec["project_id"],
+            "from_date": "2024-03-08",
+            "to_date": "2024-03-08",
+        }
         with httpx.Client(base_url=url, auth=(spec["sa_username"], spec["sa_secret"])) as c:
             a, b = (c.get("/api/2.0/export", params=query).content for _ in range(2))
             assert a != b and a.count(b"\n") == b.count(b"\n") > 0

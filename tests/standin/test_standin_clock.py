@@ -16,13 +16,15 @@ from mixpanel_data.standin.generator import NEVER
 
 EXPORT = "/api/2.0/export"
 T0 = datetime(2024, 3, 9, 1, 0, tzinfo=UTC)  # one hour after the first UTC day ended
-SPEC = ProjectSpec(seed=21, start=date(2024, 3, 8), days=3, events_per_day=600, profiles=80,
-                   timezone="UTC")
+SPEC = ProjectSpec(
+    seed=21, start=date(2024, 3, 8), days=3, events_per_day=600, profiles=80, timezone="UTC"
+)
 
 
 def _export(c: httpx.Client, mp: StandIn, first: date, last: date | None = None) -> list[dict]:
-    resp = c.get(EXPORT, params=params(mp, from_date=first.isoformat(),
-                                       to_date=(last or first).isoformat()))
+    resp = c.get(
+        EXPORT, params=params(mp, from_date=first.isoformat(), to_date=(last or first).isoformat())
+    )
     assert resp.status_code == 200, resp.text
     return [orjson.loads(x) for x in lines_of(resp.content)]
 
@@ -95,23 +97,28 @@ def test_moving_the_clock_makes_late_rows_appear_in_an_exported_day() -> None:
         assert seen == sorted(seen) and seen[0] < seen[-1] < full
         mp.advance(timedelta(days=40))
         assert len(_export(c, mp, day)) == full == mp.project.count(day)
-        entries = [s for key, cuts in mp.state.cache._entries.items() if key[0] == day
-                   for s in cuts]
+        entries = [
+            s for key, cuts in mp.state.cache._entries.items() if key[0] == day for s in cuts
+        ]
         assert any(s.valid_until == NEVER for s in entries)  # a processed day is cached forever
 
 
 def test_no_row_from_after_now_is_ever_returned() -> None:
     clock = FakeClock(datetime(2024, 3, 9, 12, tzinfo=UTC))
-    with StandIn(SPEC.with_(lag="realtime"), clock=clock) as mp, httpx.Client(
-            base_url=mp.base_url, auth=mp.auth) as c:
+    with (
+        StandIn(SPEC.with_(lag="realtime"), clock=clock) as mp,
+        httpx.Client(base_url=mp.base_url, auth=mp.auth) as c,
+    ):
         rows = _export(c, mp, date(2024, 3, 9))
         noon = int(clock.now().timestamp())
         assert rows and all(r["properties"]["time"] <= noon for r in rows)
         assert max(r["properties"]["time"] for r in rows) > noon - 3600
         generated = mp.project.full_batch(date(2024, 3, 9)).events
         assert len(generated) > 1.5 * len(rows)  # the afternoon exists, unprocessed
-        filtered = c.get(EXPORT, params=params(mp, from_date="2024-03-09",
-                                               to_date="2024-03-09", event='["Login"]'))
+        filtered = c.get(
+            EXPORT,
+            params=params(mp, from_date="2024-03-09", to_date="2024-03-09", event='["Login"]'),
+        )
         logins = [orjson.loads(x) for x in lines_of(filtered.content)]
         assert logins == [r for r in rows if r["event"] == "Login"]
 
@@ -155,10 +162,11 @@ def test_today_follows_the_clock() -> None:
 
 def test_rate_limit_window_follows_the_clock() -> None:
     clock = FakeClock(T0)
-    with StandIn(SPEC, clock=clock, rate_limits=RateLimits(query_per_hour=2)) as mp, \
-            httpx.Client(base_url=mp.base_url, auth=mp.auth) as c:
-        codes = [c.get("/api/2.0/funnels/list", params=params(mp)).status_code
-                 for _ in range(3)]
+    with (
+        StandIn(SPEC, clock=clock, rate_limits=RateLimits(query_per_hour=2)) as mp,
+        httpx.Client(base_url=mp.base_url, auth=mp.auth) as c,
+    ):
+        codes = [c.get("/api/2.0/funnels/list", params=params(mp)).status_code for _ in range(3)]
         assert codes == [200, 200, 429]
         clock.sleep(3601)
         assert c.get("/api/2.0/funnels/list", params=params(mp)).status_code == 200
@@ -166,12 +174,13 @@ def test_rate_limit_window_follows_the_clock() -> None:
 
 def test_now_control_endpoint() -> None:
     with StandIn(SPEC.with_(now=T0)) as mp, httpx.Client(base_url=mp.base_url) as c:
-        assert c.get("/_standin/now").json() == {"now": "2024-03-09T01:00:00+00:00",
-                                                 "today": "2024-03-09"}
+        assert c.get("/_standin/now").json() == {
+            "now": "2024-03-09T01:00:00+00:00",
+            "today": "2024-03-09",
+        }
         moved = c.post("/_standin/now", json={"advance_seconds": 86_400}).json()
         assert moved == {"now": "2024-03-10T01:00:00+00:00", "today": "2024-03-10"}
         jumped = c.post("/_standin/now", json={"now": "2024-03-08T12:00:00Z"}).json()
-        assert jumped["today"] == "2024-03-08" and mp.now == datetime(2024, 3, 8, 12,
-                                                                       tzinfo=UTC)
+        assert jumped["today"] == "2024-03-08" and mp.now == datetime(2024, 3, 8, 12, tzinfo=UTC)
         assert c.post("/_standin/now", json={"now": "yesterday"}).status_code == 400
         assert c.get("/_standin/info").json()["now"] == "2024-03-08T12:00:00+00:00"

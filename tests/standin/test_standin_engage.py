@@ -61,28 +61,34 @@ def test_session_is_a_snapshot(client: httpx.Client, mp: StandIn) -> None:
     first = _page(client, mp, page_size=60).json()
     mp.touch_profiles(120, datetime(2030, 1, 1))
     later = _page(client, mp, page=1, page_size=60, session_id=first["session_id"]).json()
-    assert all(p["$properties"]["$last_seen"] != "2030-01-01T00:00:00"
-               for p in later["results"])
+    assert all(p["$properties"]["$last_seen"] != "2030-01-01T00:00:00" for p in later["results"])
 
 
 @pytest.mark.parametrize(
     ("extra", "message"),
-    [({"page": 1}, "session_id is required"),
-     ({"page": 0, "session_id": "123-NOPE"}, "unknown or has expired"),
-     ({"page_size": 0}, "page_size"),
-     ({"where": "properties[\"$last_seen\"] >>= 1"}, "where")],
+    [
+        ({"page": 1}, "session_id is required"),
+        ({"page": 0, "session_id": "123-NOPE"}, "unknown or has expired"),
+        ({"page_size": 0}, "page_size"),
+        ({"where": 'properties["$last_seen"] >>= 1'}, "where"),
+    ],
     ids=["page-without-session", "unknown-session", "bad-page-size", "bad-where"],
 )
-def test_engage_400s(client: httpx.Client, mp: StandIn, extra: dict[str, object],
-                     message: str) -> None:
+def test_engage_400s(
+    client: httpx.Client, mp: StandIn, extra: dict[str, object], message: str
+) -> None:
     resp = _page(client, mp, **extra)
     assert resp.status_code == 400 and message in resp.json()["error"]
 
 
 def test_where_on_last_seen_and_output_properties(client: httpx.Client, mp: StandIn) -> None:
     touched = set(mp.touch_profiles(7, datetime(2031, 5, 5, 8, 0, 0)))
-    body = _page(client, mp, where='properties["$last_seen"] >= "2031-01-01T00:00:00"',
-                 output_properties='["$last_seen", "$email"]').json()
+    body = _page(
+        client,
+        mp,
+        where='properties["$last_seen"] >= "2031-01-01T00:00:00"',
+        output_properties='["$last_seen", "$email"]',
+    ).json()
     assert body["total"] == 7
     assert {p["$distinct_id"] for p in body["results"]} == touched
     assert all(set(p["$properties"]) <= {"$last_seen", "$email"} for p in body["results"])
@@ -106,13 +112,17 @@ def test_distinct_ids_filter(client: httpx.Client, mp: StandIn) -> None:
 
 
 def test_options_total_everywhere_and_session_ttl() -> None:
-    with StandIn(engage_total_on_every_page=True, engage_session_ttl=0.2) as mp, \
-            httpx.Client(base_url=mp.base_url, auth=mp.auth) as c:
+    with (
+        StandIn(engage_total_on_every_page=True, engage_session_ttl=0.2) as mp,
+        httpx.Client(base_url=mp.base_url, auth=mp.auth) as c,
+    ):
         first = c.get(ENGAGE, params=params(mp, page_size=50)).json()
-        second = c.get(ENGAGE, params=params(mp, page=1, page_size=50,
-                                             session_id=first["session_id"])).json()
+        second = c.get(
+            ENGAGE, params=params(mp, page=1, page_size=50, session_id=first["session_id"])
+        ).json()
         assert second["total"] == first["total"]
         time.sleep(0.3)
-        expired = c.get(ENGAGE, params=params(mp, page=1, page_size=50,
-                                              session_id=first["session_id"]))
+        expired = c.get(
+            ENGAGE, params=params(mp, page=1, page_size=50, session_id=first["session_id"])
+        )
         assert expired.status_code == 400

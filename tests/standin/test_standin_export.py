@@ -41,12 +41,14 @@ def test_full_export_equals_ground_truth_gzipped(client: httpx.Client, mp: Stand
 
 def test_identity_encoding_and_trailing_slash(client: httpx.Client, mp: StandIn) -> None:
     day = mp.spec.start.isoformat()
-    resp = client.get(EXPORT + "/", params=params(mp, from_date=day, to_date=day),
-                      headers={"Accept-Encoding": "identity"})
+    resp = client.get(
+        EXPORT + "/",
+        params=params(mp, from_date=day, to_date=day),
+        headers={"Accept-Encoding": "identity"},
+    )
     assert "content-encoding" not in resp.headers
     assert int(resp.headers["content-length"]) == len(resp.content)
-    assert [orjson.loads(x) for x in lines_of(resp.content)] == mp.project.raw_events(
-        mp.spec.start)
+    assert [orjson.loads(x) for x in lines_of(resp.content)] == mp.project.raw_events(mp.spec.start)
 
 
 def test_small_body_is_not_gzipped(client: httpx.Client, mp: StandIn) -> None:
@@ -73,15 +75,23 @@ def test_no_data_gives_an_empty_body(client: httpx.Client, mp: StandIn) -> None:
 
 
 def test_event_filter_where_and_time_in_ms(client: httpx.Client, mp: StandIn) -> None:
-    resp = _export(client, mp, event='["Purchase", "Café ☕ ordered"]',
-                   where='properties["mp_country_code"] == "US" and defined(properties["plan"])',
-                   time_in_ms="true")
+    resp = _export(
+        client,
+        mp,
+        event='["Purchase", "Café ☕ ordered"]',
+        where='properties["mp_country_code"] == "US" and defined(properties["plan"])',
+        time_in_ms="true",
+    )
     rows = [orjson.loads(x) for x in lines_of(resp.content)]
-    want = [e for e in _expected(mp, mp.spec.start, mp.spec.end)
-            if e["event"] in ("Purchase", "Café ☕ ordered")
-            and e["properties"]["mp_country_code"] == "US"]
+    want = [
+        e
+        for e in _expected(mp, mp.spec.start, mp.spec.end)
+        if e["event"] in ("Purchase", "Café ☕ ordered")
+        and e["properties"]["mp_country_code"] == "US"
+    ]
     assert [r["properties"]["$insert_id"] for r in rows if "$insert_id" in r["properties"]] == [
-        e["properties"]["$insert_id"] for e in want if "$insert_id" in e["properties"]]
+        e["properties"]["$insert_id"] for e in want if "$insert_id" in e["properties"]
+    ]
     for got, exp in zip(rows, want, strict=True):
         assert got["properties"]["time"] // 1000 == exp["properties"]["time"]
 
@@ -100,8 +110,11 @@ def test_limit_caps_rows(client: httpx.Client, mp: StandIn) -> None:
 
 def test_post_form_body_is_accepted(client: httpx.Client, mp: StandIn) -> None:
     day = mp.spec.end.isoformat()
-    resp = client.post(EXPORT, params={"project_id": mp.project_id},
-                       data={"from_date": day, "to_date": day, "limit": "3"})
+    resp = client.post(
+        EXPORT,
+        params={"project_id": mp.project_id},
+        data={"from_date": day, "to_date": day, "limit": "3"},
+    )
     assert resp.status_code == 200 and len(lines_of(resp.content)) == 3
 
 
@@ -110,8 +123,10 @@ def test_post_form_body_is_accepted(client: httpx.Client, mp: StandIn) -> None:
     [
         ({"from_date": "2024/03/08", "to_date": "2024-03-08"}, "YYYY-MM-DD"),
         ({"from_date": "2024-03-09", "to_date": "2024-03-08"}, "from_date"),
-        ({"from_date": "2024-03-08", "to_date": "2024-03-12"},
-         "to_date cannot be later than today"),
+        (
+            {"from_date": "2024-03-08", "to_date": "2024-03-12"},
+            "to_date cannot be later than today",
+        ),
         ({"to_date": "2024-03-08"}, "from_date is a required parameter"),
         ({"from_date": "2024-03-08", "to_date": "2024-03-08", "where": "properties[1]"}, "where"),
         ({"from_date": "2024-03-08", "to_date": "2024-03-08", "limit": "0"}, "limit"),
@@ -119,8 +134,9 @@ def test_post_form_body_is_accepted(client: httpx.Client, mp: StandIn) -> None:
     ],
     ids=["bad-format", "reversed", "future", "missing", "bad-where", "limit-0", "event-not-json"],
 )
-def test_bad_requests_are_400(client: httpx.Client, mp: StandIn, query: dict[str, str],
-                              message: str) -> None:
+def test_bad_requests_are_400(
+    client: httpx.Client, mp: StandIn, query: dict[str, str], message: str
+) -> None:
     resp = client.get(EXPORT, params=params(mp, **query))
     assert resp.status_code == 400
     body = resp.json()
@@ -145,8 +161,9 @@ def test_late_events_appear_on_re_export(client: httpx.Client, mp: StandIn) -> N
 
 
 def test_legacy_project_exports_local_days() -> None:
-    spec = ProjectSpec(seed=2, start=date(2024, 11, 2), days=3, events_per_day=400,
-                       legacy_timezone=True)
+    spec = ProjectSpec(
+        seed=2, start=date(2024, 11, 2), days=3, events_per_day=400, legacy_timezone=True
+    )
     with StandIn(spec) as mp, httpx.Client(base_url=mp.base_url, auth=mp.legacy_auth) as c:
         resp = c.get(EXPORT, params={"from_date": "2024-11-03", "to_date": "2024-11-03"})
         rows = [orjson.loads(x) for x in lines_of(resp.content)]
@@ -161,9 +178,16 @@ def test_legacy_project_exports_local_days() -> None:
 def test_large_filtered_export_streams_chunked(encoding: str) -> None:
     spec = ProjectSpec(seed=8, start=date(2024, 5, 1), days=1, events_per_day=5_000)
     with StandIn(spec) as mp, httpx.Client(base_url=mp.base_url, auth=mp.auth) as c:
-        resp = c.get(EXPORT, headers={"Accept-Encoding": encoding}, params=params(
-            mp, from_date="2024-05-01", to_date="2024-05-01",
-            where='defined(properties["mp_lib"])'))
+        resp = c.get(
+            EXPORT,
+            headers={"Accept-Encoding": encoding},
+            params=params(
+                mp,
+                from_date="2024-05-01",
+                to_date="2024-05-01",
+                where='defined(properties["mp_lib"])',
+            ),
+        )
         expected = mp.project.raw_events(date(2024, 5, 1))
     assert resp.headers["transfer-encoding"] == "chunked"
     assert resp.headers.get("content-encoding") == (None if encoding == "identity" else "gzip")
@@ -177,8 +201,6 @@ def test_prepared_bodies_equal_ground_truth(cache_memory: int) -> None:
     assert mp.prepare(workers=2) == sum(mp.project.count(d) for d in mp.project.days)
     with mp, httpx.Client(base_url=mp.base_url, auth=mp.auth) as c:
         resp = c.get(EXPORT, params=params(mp, from_date="2024-06-01", to_date="2024-06-03"))
-        on_disk = [s.path is not None for cuts in mp.state.cache._entries.values()
-                   for s in cuts]
+        on_disk = [s.path is not None for cuts in mp.state.cache._entries.values() for s in cuts]
     assert all(on_disk) is (cache_memory == 0)
-    assert [orjson.loads(x) for x in lines_of(resp.content)] == _expected(
-        mp, spec.start, spec.end)
+    assert [orjson.loads(x) for x in lines_of(resp.content)] == _expected(mp, spec.start, spec.end)

@@ -26,8 +26,10 @@ def _raw_get(mp: StandIn, path: str, query: str, gzip_ok: bool = False) -> bytes
     host, port = mp.base_url.removeprefix("http://").split(":")
     enc = "Accept-Encoding: gzip\r\n" if gzip_ok else ""
     with socket.create_connection((host, int(port)), timeout=5) as sock:
-        sock.sendall(f"GET {path}?{query} HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\n"
-                     f"{enc}Connection: close\r\n\r\n".encode())
+        sock.sendall(
+            f"GET {path}?{query} HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\n"
+            f"{enc}Connection: close\r\n\r\n".encode()
+        )
         chunks = []
         while data := sock.recv(65536):
             chunks.append(data)
@@ -56,7 +58,10 @@ def test_query_429_body_names_the_limits(client: httpx.Client, mp: StandIn) -> N
 def test_5xx(client: httpx.Client, mp: StandIn, status: int) -> None:
     mp.add_fault("5xx", status=status, times=2)
     assert [client.get(EXPORT, params=_day(mp)).status_code for _ in range(3)] == [
-        status, status, 200]
+        status,
+        status,
+        200,
+    ]
 
 
 def test_terminated_early(client: httpx.Client, mp: StandIn) -> None:
@@ -79,16 +84,21 @@ def test_drop_connection(client: httpx.Client, mp: StandIn, chunked: bool, gzip_
 
 def test_drop_connection_cuts_mid_line(mp: StandIn) -> None:
     mp.add_fault("drop_connection", after_bytes=5000)
-    raw = _raw_get(mp, EXPORT, f"from_date={mp.spec.start}&to_date={mp.spec.start}"
-                               f"&project_id={mp.project_id}")
+    raw = _raw_get(
+        mp, EXPORT, f"from_date={mp.spec.start}&to_date={mp.spec.start}&project_id={mp.project_id}"
+    )
     head, _, body = raw.partition(b"\r\n\r\n")
     assert b"200 OK" in head and len(body) == 5000 and not body.endswith(b"\n")
 
 
 def test_truncated_gzip(mp: StandIn) -> None:
     mp.add_fault("truncated_gzip")
-    raw = _raw_get(mp, EXPORT, f"from_date={mp.spec.start}&to_date={mp.spec.start}"
-                               f"&project_id={mp.project_id}", gzip_ok=True)
+    raw = _raw_get(
+        mp,
+        EXPORT,
+        f"from_date={mp.spec.start}&to_date={mp.spec.start}&project_id={mp.project_id}",
+        gzip_ok=True,
+    )
     head, _, body = raw.partition(b"\r\n\r\n")
     assert b"content-encoding: gzip" in head.lower()
     assert f"content-length: {len(body)}".encode() in head.lower()  # framing complete
@@ -109,8 +119,9 @@ def test_slow_first_byte(client: httpx.Client, mp: StandIn) -> None:
     [("402", 402), ("401", 401), ("auth_400", 400)],
     ids=["402", "401", "auth-400"],
 )
-def test_status_faults_use_json_bodies(client: httpx.Client, mp: StandIn, kind: str,
-                                       status: int) -> None:
+def test_status_faults_use_json_bodies(
+    client: httpx.Client, mp: StandIn, kind: str, status: int
+) -> None:
     mp.add_fault(kind, family="query", path="/funnels/list")
     resp = client.get("/api/2.0/funnels/list", params=params(mp))
     assert resp.status_code == status and "error" in resp.json()

@@ -24,10 +24,15 @@ BASE = ProjectSpec(seed=31, start=date(2024, 3, 8), days=1, events_per_day=20_00
 def _shares(spec: ProjectSpec) -> dict[str, float]:
     batch = generate_day(spec, spec.start)
     lags = [p - u for p, u in zip(batch.proc_ms, batch.utc_ms, strict=True)]
-    bands = {"<10m": (0, 10 * MIN), "10m-3h": (10 * MIN, 3 * HOUR),
-             "3-14h": (3 * HOUR, 14 * HOUR), "14h-1d": (14 * HOUR, DAY),
-             "1-4d": (DAY, 4 * DAY + HOUR), "4-6d": (4 * DAY + HOUR, 6 * DAY),
-             "6-30d": (6 * DAY, 30 * DAY + HOUR)}
+    bands = {
+        "<10m": (0, 10 * MIN),
+        "10m-3h": (10 * MIN, 3 * HOUR),
+        "3-14h": (3 * HOUR, 14 * HOUR),
+        "14h-1d": (14 * HOUR, DAY),
+        "1-4d": (DAY, 4 * DAY + HOUR),
+        "4-6d": (4 * DAY + HOUR, 6 * DAY),
+        "6-30d": (6 * DAY, 30 * DAY + HOUR),
+    }
     assert all(0 < lag < 30 * DAY + HOUR for lag in lags)
     return {k: sum(lo <= x < hi for x in lags) / len(lags) for k, (lo, hi) in bands.items()}
 
@@ -105,10 +110,13 @@ def test_ground_truth_equals_export_mid_processing() -> None:
     """Half-processed days: every ground-truth view is cut at the same instant as export."""
     spec = ProjectSpec(seed=32, start=date(2024, 3, 8), days=3, events_per_day=800)
     clock_now = datetime(2024, 3, 10, 9, tzinfo=UTC)
-    with StandIn(spec.with_(now=clock_now)) as mp, httpx.Client(base_url=mp.base_url,
-                                                                 auth=mp.auth) as c:
-        resp = c.get("/api/2.0/export", params=params(mp, from_date="2024-03-08",
-                                                      to_date="2024-03-09"))
+    with (
+        StandIn(spec.with_(now=clock_now)) as mp,
+        httpx.Client(base_url=mp.base_url, auth=mp.auth) as c,
+    ):
+        resp = c.get(
+            "/api/2.0/export", params=params(mp, from_date="2024-03-08", to_date="2024-03-09")
+        )
         rows = [orjson.loads(x) for x in lines_of(resp.content)]
         days = [date(2024, 3, 8), date(2024, 3, 9)]
         assert rows == [e for d in days for e in mp.project.raw_events(d)]
@@ -119,25 +127,41 @@ def test_ground_truth_equals_export_mid_processing() -> None:
 
 
 def test_sparse_ten_year_range_exports_fast_and_exact() -> None:
-    spec = ProjectSpec(seed=33, start=date(2014, 1, 1), days=3652, events_per_day=300,
-                       active_day_rate=0.02, lag="realtime", now=datetime(2024, 6, 1, tzinfo=UTC))
+    spec = ProjectSpec(
+        seed=33,
+        start=date(2014, 1, 1),
+        days=3652,
+        events_per_day=300,
+        active_day_rate=0.02,
+        lag="realtime",
+        now=datetime(2024, 6, 1, tzinfo=UTC),
+    )
     began = time.perf_counter()
-    with StandIn(spec) as mp, httpx.Client(base_url=mp.base_url, auth=mp.auth,
-                                           timeout=60) as c:
-        resp = c.get("/api/2.0/export", params=params(mp, from_date="2014-01-01",
-                                                      to_date="2023-12-31"))
+    with StandIn(spec) as mp, httpx.Client(base_url=mp.base_url, auth=mp.auth, timeout=60) as c:
+        resp = c.get(
+            "/api/2.0/export", params=params(mp, from_date="2014-01-01", to_date="2023-12-31")
+        )
         took = time.perf_counter() - began
         active = mp.project.days
         assert 40 <= len(active) <= 110  # ~2% of 3652 days
         rows = [orjson.loads(x) for x in lines_of(resp.content)]
         assert rows == [e for d in active for e in mp.project.raw_events(d)]
-        inactive = next(d for d in (date(2016, 1, 1) + timedelta(days=i) for i in range(400))
-                        if d not in set(active))
-        empty = c.get("/api/2.0/export", params=params(mp, from_date=inactive.isoformat(),
-                                                       to_date=inactive.isoformat()))
+        inactive = next(
+            d
+            for d in (date(2016, 1, 1) + timedelta(days=i) for i in range(400))
+            if d not in set(active)
+        )
+        empty = c.get(
+            "/api/2.0/export",
+            params=params(mp, from_date=inactive.isoformat(), to_date=inactive.isoformat()),
+        )
         assert empty.status_code == 200 and empty.content == b""
-        seg = c.get("/api/query/segmentation", params=params(
-            mp, event="Login", from_date="2014-01-01", to_date="2023-12-31", unit="month"))
+        seg = c.get(
+            "/api/query/segmentation",
+            params=params(
+                mp, event="Login", from_date="2014-01-01", to_date="2023-12-31", unit="month"
+            ),
+        )
         assert seg.status_code == 200 and len(seg.json()["data"]["series"]) == 120
     assert took < 5, f"a sparse 10-year export took {took:.1f}s"
     assert len(rows) > 10_000

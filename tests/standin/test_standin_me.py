@@ -9,8 +9,15 @@ import pytest
 
 from mixpanel_data.standin import ProjectSpec, StandIn
 
-TOKYO = ProjectSpec(seed=5, start=date(2024, 3, 1), days=1, events_per_day=5, profiles=2,
-                    timezone="Asia/Tokyo", project_id=777)
+TOKYO = ProjectSpec(
+    seed=5,
+    start=date(2024, 3, 1),
+    days=1,
+    events_per_day=5,
+    profiles=2,
+    timezone="Asia/Tokyo",
+    project_id=777,
+)
 
 
 def _me(mp: StandIn, auth: tuple[str, str] | None = None) -> httpx.Response:
@@ -27,8 +34,7 @@ def test_me_lists_the_project_zone_in_the_app_api_wrapper() -> None:
     assert "1" in body["results"]["projects"]  # other projects of the account are listed too
 
 
-@pytest.mark.parametrize(("mode", "status"), [("no_scope", 403), ("bare", 200),
-                                              ("unlisted", 200)])
+@pytest.mark.parametrize(("mode", "status"), [("no_scope", 403), ("bare", 200), ("unlisted", 200)])
 def test_me_modes(mode: str, status: int) -> None:
     with StandIn(TOKYO, me=mode) as mp:
         reply = _me(mp)

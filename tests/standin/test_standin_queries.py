@@ -50,12 +50,16 @@ def _strip(body: object) -> object:
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
-def test_both_prefixes_answer_alike(client: httpx.Client, mp: StandIn, endpoint: str,
-                                    extra: dict[str, object]) -> None:
+def test_both_prefixes_answer_alike(
+    client: httpx.Client, mp: StandIn, endpoint: str, extra: dict[str, object]
+) -> None:
     query = params(mp, **{**RANGE, **extra})
     a = client.get(f"/api/query/{endpoint}", params=query)
-    b = client.post(f"/api/2.0/{endpoint}/", params={"project_id": mp.project_id},
-                    data={k: str(v) for k, v in query.items() if k != "project_id"})
+    b = client.post(
+        f"/api/2.0/{endpoint}/",
+        params={"project_id": mp.project_id},
+        data={k: str(v) for k, v in query.items() if k != "project_id"},
+    )
     assert a.status_code == 200, a.text
     assert _strip(a.json()) == _strip(b.json())
 
@@ -63,7 +67,11 @@ def test_both_prefixes_answer_alike(client: httpx.Client, mp: StandIn, endpoint:
 def test_segmentation_counts_match_local_days(client: httpx.Client, mp: StandIn) -> None:
     body = _get(client, mp, "segmentation", event="Login").json()
     assert body["legend_size"] == 1 and body["data"]["series"] == [
-        "2024-03-08", "2024-03-09", "2024-03-10", "2024-03-11"]
+        "2024-03-08",
+        "2024-03-09",
+        "2024-03-10",
+        "2024-03-11",
+    ]
     tz = mp.spec.timezone
     expected: Counter[str] = Counter()
     for ev, utc in mp.project.iter_unique(mp.spec.start - timedelta(days=1), mp.spec.end):
@@ -74,24 +82,38 @@ def test_segmentation_counts_match_local_days(client: httpx.Client, mp: StandIn)
 
 
 def test_segmentation_on_and_unique(client: httpx.Client, mp: StandIn) -> None:
-    body = _get(client, mp, "segmentation", event="Purchase", type="unique", unit="week",
-                on='properties["mp_country_code"]').json()
-    assert body == answers.segmentation(mp.project, "Purchase", date(2024, 3, 8),
-                                        date(2024, 3, 11), "week", "unique",
-                                        'properties["mp_country_code"]')
+    body = _get(
+        client,
+        mp,
+        "segmentation",
+        event="Purchase",
+        type="unique",
+        unit="week",
+        on='properties["mp_country_code"]',
+    ).json()
+    assert body == answers.segmentation(
+        mp.project,
+        "Purchase",
+        date(2024, 3, 8),
+        date(2024, 3, 11),
+        "week",
+        "unique",
+        'properties["mp_country_code"]',
+    )
     assert "US" in body["data"]["values"] and body["legend_size"] == len(body["data"]["values"])
 
 
 def test_numeric_buckets_and_sum_shapes(client: httpx.Client, mp: StandIn) -> None:
-    numeric = _get(client, mp, "segmentation/numeric", event="Purchase",
-                   on='properties["amount"]').json()
+    numeric = _get(
+        client, mp, "segmentation/numeric", event="Purchase", on='properties["amount"]'
+    ).json()
     assert all(re.fullmatch(r"[\d,.]+ - [\d,.]+", k) for k in numeric["data"]["values"])
-    total = _get(client, mp, "segmentation/sum", event="Purchase",
-                 on='properties["amount"]').json()
+    total = _get(client, mp, "segmentation/sum", event="Purchase", on='properties["amount"]').json()
     assert total["status"] == "ok" and "computed_at" in total
     assert set(total["results"]) == set(numeric["data"]["series"])
-    avg = _get(client, mp, "segmentation/average", event="Purchase",
-               on='properties["amount"]').json()
+    avg = _get(
+        client, mp, "segmentation/average", event="Purchase", on='properties["amount"]'
+    ).json()
     assert all(isinstance(v, float) for v in avg["results"].values())
 
 
@@ -142,11 +164,15 @@ def test_discovery_shapes(client: httpx.Client, mp: StandIn) -> None:
     assert top["$duration_s"] == {} and top["$os"]["count"] > 0
     events_top = _get(client, mp, "events/top", type="unique").json()
     assert events_top["type"] == "unique" and {"amount", "event", "percent_change"} <= set(
-        events_top["events"][0])
-    sparse = _get(client, mp, "events", event='["Sign Up", "Café ☕ ordered"]', type="general",
-                  unit="day").json()
+        events_top["events"][0]
+    )
+    sparse = _get(
+        client, mp, "events", event='["Sign Up", "Café ☕ ordered"]', type="general", unit="day"
+    ).json()
     assert sparse["legend_size"] == 2 and set(sparse["data"]["values"]) == {
-        "Sign Up", "Café ☕ ordered"}
+        "Sign Up",
+        "Café ☕ ordered",
+    }
 
 
 def test_events_interval_ends_today(client: httpx.Client, mp: StandIn) -> None:
@@ -158,8 +184,15 @@ def test_events_interval_ends_today(client: httpx.Client, mp: StandIn) -> None:
 def test_cohorts_and_funnels_lists_are_bare_arrays(client: httpx.Client, mp: StandIn) -> None:
     cohorts = client.get("/api/2.0/cohorts/list", params=params(mp)).json()
     assert cohorts == discovery.cohorts_list(mp.project)
-    assert set(cohorts[0]) == {"count", "is_visible", "description", "created", "project_id",
-                               "id", "name"}
+    assert set(cohorts[0]) == {
+        "count",
+        "is_visible",
+        "description",
+        "created",
+        "project_id",
+        "id",
+        "name",
+    }
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", cohorts[0]["created"])
     listed = client.get("/api/2.0/funnels/list", params=params(mp)).json()
     assert listed[0] == {"funnel_id": 7509, "name": "Signup funnel"}
@@ -173,32 +206,41 @@ def test_stream_returns_only_that_user(client: httpx.Client, mp: StandIn) -> Non
     assert {e["properties"]["$distinct_id"] for e in got} == {uid}
 
 
-JQL_COUNT = ('function main() { return Events({from_date: params.from, to_date: "2024-03-09"})'
-             '.groupBy(["name"], mixpanel.reducer.count()); }')
+JQL_COUNT = (
+    'function main() { return Events({from_date: params.from, to_date: "2024-03-09"})'
+    '.groupBy(["name"], mixpanel.reducer.count()); }'
+)
 
 
 def test_jql_group_by_and_unsupported(client: httpx.Client, mp: StandIn) -> None:
-    resp = client.post("/api/query/jql", params=params(mp),
-                       data={"script": JQL_COUNT, "params": '{"from": "2024-03-08"}'})
+    resp = client.post(
+        "/api/query/jql",
+        params=params(mp),
+        data={"script": JQL_COUNT, "params": '{"from": "2024-03-08"}'},
+    )
     counts = {row["key"][0]: row["value"] for row in resp.json()}
     seg = answers.segmentation(mp.project, "Login", date(2024, 3, 8), date(2024, 3, 9))
     assert counts["Login"] == sum(seg["data"]["values"]["Login"].values())
-    bad = client.post("/api/2.0/jql", params=params(mp),
-                      data={"script": "function main() { return People(); }"})
+    bad = client.post(
+        "/api/2.0/jql", params=params(mp), data={"script": "function main() { return People(); }"}
+    )
     assert bad.status_code == 400 and "unsupported JQL" in bad.json()["error"]
 
 
 @pytest.mark.parametrize(
     ("endpoint", "extra"),
-    [("segmentation", {"event": "Login", "to_date": "2024-03-12"}),
-     ("segmentation", {"event": "Login", "where": "properties[\"x\"] ==="}),
-     ("segmentation", {"event": "Login", "unit": "fortnight"}),
-     ("segmentation", {}),
-     ("funnels", {})],
+    [
+        ("segmentation", {"event": "Login", "to_date": "2024-03-12"}),
+        ("segmentation", {"event": "Login", "where": 'properties["x"] ==='}),
+        ("segmentation", {"event": "Login", "unit": "fortnight"}),
+        ("segmentation", {}),
+        ("funnels", {}),
+    ],
     ids=["future", "bad-where", "bad-unit", "no-event", "no-funnel-id"],
 )
-def test_query_400s(client: httpx.Client, mp: StandIn, endpoint: str,
-                    extra: dict[str, object]) -> None:
+def test_query_400s(
+    client: httpx.Client, mp: StandIn, endpoint: str, extra: dict[str, object]
+) -> None:
     resp = _get(client, mp, endpoint, **extra)
     assert resp.status_code == 400 and resp.json()["request"].startswith(f"/api/query/{endpoint}")
 

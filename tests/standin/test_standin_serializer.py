@@ -26,8 +26,9 @@ def varying() -> Iterator[StandIn]:
 def _bodies(mp: StandIn, n: int, **extra: str) -> list[bytes]:
     mp.reset()
     with httpx.Client(base_url=mp.base_url, auth=mp.auth) as c:
-        return [c.get("/api/2.0/export", params=params(mp, **WINDOW, **extra)).content
-                for _ in range(n)]
+        return [
+            c.get("/api/2.0/export", params=params(mp, **WINDOW, **extra)).content for _ in range(n)
+        ]
 
 
 def _parsed(body: bytes) -> list[dict]:
@@ -42,7 +43,8 @@ def test_two_requests_differ_in_bytes_not_in_rows(varying: StandIn) -> None:
     first, second = _bodies(varying, 2)
     assert first != second
     truth = varying.project.raw_events(date(2024, 3, 8)) + varying.project.raw_events(
-        date(2024, 3, 9))
+        date(2024, 3, 9)
+    )
     assert _parsed(first) == _parsed(second) == truth
 
 
@@ -54,13 +56,13 @@ def test_the_cycle_covers_order_escapes_and_spacing(varying: StandIn) -> None:
     assert "é".encode() in stable and b"\\u00e9" not in stable
     assert _key_orders(bodies[1]) != _key_orders(stable)  # keys shuffled
     assert b"\\u00e9" in bodies[2] and b"\\/" in bodies[2] and bodies[2].isascii()
-    assert b'": ' in bodies[3] and b", " in bodies[3] and _key_orders(bodies[3]) != \
-        _key_orders(stable)
+    assert (
+        b'": ' in bodies[3] and b", " in bodies[3] and _key_orders(bodies[3]) != _key_orders(stable)
+    )
 
 
 def test_nested_keys_move_too() -> None:
-    row = {"event": "x", "properties": {f"k{i}": {f"n{j}": j for j in range(8)}
-                                        for i in range(8)}}
+    row = {"event": "x", "properties": {f"k{i}": {f"n{j}": j for j in range(8)} for i in range(8)}}
     out = shuffled(row, 12345)
     assert out == row
     inner = [list(v) for v in out["properties"].values()]

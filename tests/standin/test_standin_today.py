@@ -1,4 +1,4 @@
-""""Today" is the project zone's date at the clock; ``/events`` counts exactly what export has."""
+""" "Today" is the project zone's date at the clock; ``/events`` counts exactly what export has."""
 
 from __future__ import annotations
 
@@ -14,11 +14,19 @@ from standin_helpers import params
 from mixpanel_data.standin import FakeClock, ProjectSpec, StandIn
 from mixpanel_data.standin.tz import local_date
 
-LA = ProjectSpec(seed=41, start=date(2024, 3, 7), days=4, events_per_day=400, profiles=60,
-                 timezone="America/Los_Angeles")
+LA = ProjectSpec(
+    seed=41,
+    start=date(2024, 3, 7),
+    days=4,
+    events_per_day=400,
+    profiles=60,
+    timezone="America/Los_Angeles",
+)
 AT_0200_UTC = datetime(2024, 3, 10, 2, tzinfo=UTC)  # 18:00 on 2024-03-09 in Los Angeles
-JQL = ('function main() { return Events({from_date: "2024-03-08", to_date: "%s"})'
-       '.reduce(mixpanel.reducer.count()); }')
+JQL = (
+    'function main() { return Events({from_date: "2024-03-08", to_date: "%s"})'
+    ".reduce(mixpanel.reducer.count()); }"
+)
 
 ENDPOINTS = [
     ("export", {}),
@@ -34,8 +42,9 @@ ENDPOINTS = [
 ]
 
 
-def _call(c: httpx.Client, mp: StandIn, endpoint: str, to_date: str,
-          extra: dict[str, str]) -> httpx.Response:
+def _call(
+    c: httpx.Client, mp: StandIn, endpoint: str, to_date: str, extra: dict[str, str]
+) -> httpx.Response:
     if endpoint == "jql":
         return c.post("/api/query/jql", params=params(mp), data={"script": JQL % to_date})
     path = "/api/2.0/export" if endpoint == "export" else f"/api/query/{endpoint}"
@@ -49,8 +58,9 @@ def la() -> Iterator[StandIn]:
 
 
 @pytest.mark.parametrize(("endpoint", "extra"), ENDPOINTS, ids=[e for e, _ in ENDPOINTS])
-def test_the_utc_date_is_tomorrow_in_los_angeles(la: StandIn, endpoint: str,
-                                                 extra: dict[str, str]) -> None:
+def test_the_utc_date_is_tomorrow_in_los_angeles(
+    la: StandIn, endpoint: str, extra: dict[str, str]
+) -> None:
     assert la.project.today == date(2024, 3, 9)
     with httpx.Client(base_url=la.base_url, auth=la.auth) as c:
         refused = _call(c, la, endpoint, "2024-03-10", extra)
@@ -61,25 +71,33 @@ def test_the_utc_date_is_tomorrow_in_los_angeles(la: StandIn, endpoint: str,
 
 def test_recent_endpoints_and_intervals_end_on_the_local_today(la: StandIn) -> None:
     with httpx.Client(base_url=la.base_url, auth=la.auth) as c:
-        series = c.get("/api/query/events", params=params(
-            la, event='["Login"]', unit="day", interval=2)).json()["data"]["series"]
+        series = c.get(
+            "/api/query/events", params=params(la, event='["Login"]', unit="day", interval=2)
+        ).json()["data"]["series"]
         assert series == ["2024-03-08", "2024-03-09"]
         top = c.get("/api/query/events/top", params=params(la)).json()["events"]
-    today_rows = [ev for ev, utc in la.project.iter_unique(date(2024, 3, 9), date(2024, 3, 10))
-                  if local_date(utc, LA.timezone) == date(2024, 3, 9)]
+    today_rows = [
+        ev
+        for ev, utc in la.project.iter_unique(date(2024, 3, 9), date(2024, 3, 10))
+        if local_date(utc, LA.timezone) == date(2024, 3, 9)
+    ]
     assert sum(e["amount"] for e in top) == len(today_rows)
 
 
 def test_east_of_utc_today_is_ahead() -> None:
     spec = LA.with_(timezone="Asia/Tokyo")
     clock = FakeClock(datetime(2024, 3, 9, 20, tzinfo=UTC))  # 05:00 on 03-10 in Tokyo
-    with StandIn(spec, clock=clock) as mp, httpx.Client(base_url=mp.base_url,
-                                                        auth=mp.auth) as c:
-        resp = c.get("/api/2.0/export", params=params(mp, from_date="2024-03-10",
-                                                      to_date="2024-03-10"))
+    with StandIn(spec, clock=clock) as mp, httpx.Client(base_url=mp.base_url, auth=mp.auth) as c:
+        resp = c.get(
+            "/api/2.0/export", params=params(mp, from_date="2024-03-10", to_date="2024-03-10")
+        )
         assert resp.status_code == 200 and resp.content == b""  # no UTC 03-10 row yet
-        assert c.get("/api/2.0/export", params=params(
-            mp, from_date="2024-03-11", to_date="2024-03-11")).status_code == 400
+        assert (
+            c.get(
+                "/api/2.0/export", params=params(mp, from_date="2024-03-11", to_date="2024-03-11")
+            ).status_code
+            == 400
+        )
 
 
 def _truth(mp: StandIn, first: date, last: date, kind: str) -> dict[str, dict[str, int]]:
@@ -104,21 +122,34 @@ def _truth(mp: StandIn, first: date, last: date, kind: str) -> dict[str, dict[st
 
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["utc-export", "legacy"])
-@pytest.mark.parametrize(("tz", "now"), [
-    ("America/Los_Angeles", datetime(2024, 3, 10, 16, tzinfo=UTC)),
-    ("Asia/Kolkata", datetime(2024, 3, 10, 4, tzinfo=UTC)),
-], ids=["west", "east"])
-def test_events_counts_equal_processed_unique_rows(tz: str, now: datetime,
-                                                   legacy: bool) -> None:
+@pytest.mark.parametrize(
+    ("tz", "now"),
+    [
+        ("America/Los_Angeles", datetime(2024, 3, 10, 16, tzinfo=UTC)),
+        ("Asia/Kolkata", datetime(2024, 3, 10, 4, tzinfo=UTC)),
+    ],
+    ids=["west", "east"],
+)
+def test_events_counts_equal_processed_unique_rows(tz: str, now: datetime, legacy: bool) -> None:
     spec = LA.with_(timezone=tz, legacy_timezone=legacy, events_per_day=600)
     names = ["Login", "Page View", "Purchase", "Café ☕ ordered", "Sign Up"]
-    with StandIn(spec, clock=FakeClock(now)) as mp, httpx.Client(base_url=mp.base_url,
-                                                                 auth=mp.auth) as c:
+    with (
+        StandIn(spec, clock=FakeClock(now)) as mp,
+        httpx.Client(base_url=mp.base_url, auth=mp.auth) as c,
+    ):
         today = mp.project.today
         for kind in ("general", "unique"):
-            body = c.get("/api/query/events", params=params(
-                mp, event=json.dumps(names), type=kind, unit="day",
-                from_date="2024-03-07", to_date=today.isoformat())).json()
+            body = c.get(
+                "/api/query/events",
+                params=params(
+                    mp,
+                    event=json.dumps(names),
+                    type=kind,
+                    unit="day",
+                    from_date="2024-03-07",
+                    to_date=today.isoformat(),
+                ),
+            ).json()
             truth = _truth(mp, date(2024, 3, 7), today, kind)
             for name in names:
                 assert body["data"]["values"][name] == truth.get(name, {}), (kind, name)

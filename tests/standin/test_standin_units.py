@@ -20,8 +20,15 @@ from mixpanel_data.standin.gzipjoin import (
     gzip_trailer,
 )
 
-PROPS = {"$os": "Linux", "amount": 5.5, "tags": ["a", "b"], "time": 1_704_067_300,
-         "$last_seen": "2024-02-01T00:00:00", "flag": True, "nothing": None}
+PROPS = {
+    "$os": "Linux",
+    "amount": 5.5,
+    "tags": ["a", "b"],
+    "time": 1_704_067_300,
+    "$last_seen": "2024-02-01T00:00:00",
+    "flag": True,
+    "nothing": None,
+}
 
 
 def _get(source: str, key: str) -> object:
@@ -48,17 +55,34 @@ def _get(source: str, key: str) -> object:
         ("floor(5.7) == 5 and ceil(5.2) == 6 and round(5.5) == 6", True),
         ('properties["missing"] > 3', False),
     ],
-    ids=["eq", "ne", "range", "not-defined", "defined-null", "in-list-prop", "in-literal",
-         "datetime-iso", "datetime-unix", "last-seen-text", "last-seen-datetime", "arith",
-         "or", "string-bool", "rounding", "missing-compare"],
+    ids=[
+        "eq",
+        "ne",
+        "range",
+        "not-defined",
+        "defined-null",
+        "in-list-prop",
+        "in-literal",
+        "datetime-iso",
+        "datetime-unix",
+        "last-seen-text",
+        "last-seen-datetime",
+        "arith",
+        "or",
+        "string-bool",
+        "rounding",
+        "missing-compare",
+    ],
 )
 def test_expressions(text: str, expected: bool) -> None:
     assert bool(compile_expr(text)(_get)) is expected
 
 
-@pytest.mark.parametrize("text", ["", "properties[", "foo(1)", "x == 1", '1 +', '"a" ==='],
-                         ids=["empty", "unclosed", "unknown-fn", "bare-name", "dangling",
-                              "bad-op"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "properties[", "foo(1)", "x == 1", "1 +", '"a" ==='],
+    ids=["empty", "unclosed", "unknown-fn", "bare-name", "dangling", "bad-op"],
+)
 def test_bad_expressions(text: str) -> None:
     with pytest.raises(ExprError):
         compile_expr(text)
@@ -67,8 +91,9 @@ def test_bad_expressions(text: str) -> None:
 def test_joined_segments_form_one_gzip_member() -> None:
     parts = [os.urandom(3000) + b"abc" * 4000, b"", "é\u2028\r\n".encode() * 500]
     segments = [compress_segment(p, 0) for p in parts]
-    blob = (GZIP_HEADER + b"".join(s.deflate for s in segments) + FINAL_BLOCK
-            + gzip_trailer(segments))
+    blob = (
+        GZIP_HEADER + b"".join(s.deflate for s in segments) + FINAL_BLOCK + gzip_trailer(segments)
+    )
     assert len(blob) == gzip_length(segments)
     dec = zlib.decompressobj(31)
     assert dec.decompress(blob) == b"".join(parts) and dec.eof and not dec.unused_data

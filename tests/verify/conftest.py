@@ -49,8 +49,9 @@ class Project:
     def project(self) -> Any:
         return self.server.project
 
-    def run(self, name: str = "events", *, options: dict[str, Any] | None = None,
-            **kwargs: Any) -> RunSummary:  # fmt: skip
+    def run(
+        self, name: str = "events", *, options: dict[str, Any] | None = None, **kwargs: Any
+    ) -> RunSummary:
         """``mp run NAME`` through the runner, on this project's clock."""
         spec = get_pipeline(name, self.settings.pipelines_file)
         overrides = {"credentials": self.credentials, **(options or {})}
@@ -70,13 +71,18 @@ class Project:
         """``mp ARGS`` as a real process with MP_* pointed here."""
         user, secret = self.server.auth
         base = {k: v for k, v in os.environ.items() if not k.startswith(("MP_", "SOURCES__"))}
-        base.update({
-            "MP_BASE_URL": self.server.base_url, "MP_USERNAME": user, "MP_SECRET": secret,
-            "MP_PROJECT_ID": str(self.server.project_id),
-            "MP_DATA_DIR": str(self.settings.data_dir),
-            "MP_CONFIG_PATH": str(self.settings.config_path),
-            "MP_PIPELINES": str(self.settings.pipelines_file), **(env or {}),
-        })  # fmt: skip
+        base.update(
+            {
+                "MP_BASE_URL": self.server.base_url,
+                "MP_USERNAME": user,
+                "MP_SECRET": secret,
+                "MP_PROJECT_ID": str(self.server.project_id),
+                "MP_DATA_DIR": str(self.settings.data_dir),
+                "MP_CONFIG_PATH": str(self.settings.config_path),
+                "MP_PIPELINES": str(self.settings.pipelines_file),
+                **(env or {}),
+            }
+        )
         return subprocess.run(
             [*MP, *args], capture_output=True, text=True, env=base, cwd=self.root, timeout=120
         )

@@ -25,13 +25,19 @@ def _partial(env, day: date) -> bool:
 @pytest.mark.parametrize(
     ("zone", "compared", "edges"),
     [
-        ("America/Los_Angeles", (date(2024, 3, 5), date(2024, 3, 7)),
-         [("2024-03-04", "2024-03-04"), ("2024-03-08", "2024-03-09")]),
-        ("Asia/Tokyo", (date(2024, 3, 6), date(2024, 3, 8)),
-         [("2024-03-05", "2024-03-04"), ("2024-03-09", "2024-03-09")]),
+        (
+            "America/Los_Angeles",
+            (date(2024, 3, 5), date(2024, 3, 7)),
+            [("2024-03-04", "2024-03-04"), ("2024-03-08", "2024-03-09")],
+        ),
+        (
+            "Asia/Tokyo",
+            (date(2024, 3, 6), date(2024, 3, 8)),
+            [("2024-03-05", "2024-03-04"), ("2024-03-09", "2024-03-09")],
+        ),
     ],
     ids=["west", "east"],
-)  # fmt: skip
+)
 def test_partly_loaded_edge_days_are_skipped(verify_env, zone, compared, edges):
     env = verify_env(now=utc(2024, 3, 20), start=date(2024, 3, 3), days=8, timezone=zone)
     env.run(from_date="2024-03-05", to_date="2024-03-08")
@@ -110,8 +116,11 @@ def _days(first: date, last: date) -> tuple[date, ...]:
 def test_plan_days_per_zone(zone, legacy, compared):
     """The pure rule: a local day is compared when every export day it overlaps is loaded."""
     plan = plan_days(
-        ExportLayout(zone, legacy), [Window(date(2024, 3, 1), date(2024, 3, 10))], None, None,
+        ExportLayout(zone, legacy),
+        [Window(date(2024, 3, 1), date(2024, 3, 10))],
+        None,
+        None,
         today=date(2024, 4, 1),
-    )  # fmt: skip
+    )
     assert plan.days == compared
     assert all(s.reason.startswith("partly loaded") for s in plan.skipped)

@@ -27,10 +27,12 @@ def test_a_deleted_day_is_reported_exactly_and_a_reload_repairs_it(verify_env):
     report = json.loads(done.stdout)
     assert report["ok"] is False
     expected = sorted(
-        ({"day": DAY.isoformat(), "event": e, "local": 0, "mixpanel": n, "difference": -n}
-         for (_, e), n in truth.items()),
+        (
+            {"day": DAY.isoformat(), "event": e, "local": 0, "mixpanel": n, "difference": -n}
+            for (_, e), n in truth.items()
+        ),
         key=lambda r: r["event"],
-    )  # fmt: skip
+    )
     assert sorted(report["mismatches"], key=lambda r: r["event"]) == expected
     assert report["mixpanel_total"] - report["local_total"] == sum(truth.values())
     # a Los Angeles day lives in two UTC export days: reload both

@@ -18,15 +18,35 @@ from .conftest import Project, utc
 
 CASES = [
     # zone, legacy, first generated day, backfill (export days), days compared (local)
-    ("America/Los_Angeles", False, date(2024, 3, 4), ("2024-03-05", "2024-03-10"),
-     (date(2024, 3, 5), date(2024, 3, 9))),
-    ("Asia/Tokyo", False, date(2024, 3, 4), ("2024-03-05", "2024-03-10"),
-     (date(2024, 3, 6), date(2024, 3, 10))),
-    ("America/Los_Angeles", True, date(2024, 3, 7), ("2024-03-08", "2024-03-11"),
-     (date(2024, 3, 8), date(2024, 3, 11))),
-    ("America/Los_Angeles", True, date(2024, 10, 31), ("2024-11-01", "2024-11-04"),
-     (date(2024, 11, 1), date(2024, 11, 4))),
-]  # fmt: skip
+    (
+        "America/Los_Angeles",
+        False,
+        date(2024, 3, 4),
+        ("2024-03-05", "2024-03-10"),
+        (date(2024, 3, 5), date(2024, 3, 9)),
+    ),
+    (
+        "Asia/Tokyo",
+        False,
+        date(2024, 3, 4),
+        ("2024-03-05", "2024-03-10"),
+        (date(2024, 3, 6), date(2024, 3, 10)),
+    ),
+    (
+        "America/Los_Angeles",
+        True,
+        date(2024, 3, 7),
+        ("2024-03-08", "2024-03-11"),
+        (date(2024, 3, 8), date(2024, 3, 11)),
+    ),
+    (
+        "America/Los_Angeles",
+        True,
+        date(2024, 10, 31),
+        ("2024-11-01", "2024-11-04"),
+        (date(2024, 11, 1), date(2024, 11, 4)),
+    ),
+]
 IDS = ["west", "east", "legacy-spring-forward", "legacy-fall-back"]
 
 
@@ -54,8 +74,9 @@ def _assert_exact(env: Project, report: dict, first: date, last: date) -> None:
 @pytest.mark.parametrize(("zone", "legacy", "start", "backfill", "compared"), CASES, ids=IDS)
 def test_a_backfill_matches(verify_env, zone, legacy, start, backfill, compared):
     """`mp run events --from --to`, then `mp verify`: exit 0, nothing differs."""
-    env = verify_env(now=utc(2024, 11, 20), start=start, days=6, timezone=zone,
-                     legacy_timezone=legacy)  # fmt: skip
+    env = verify_env(
+        now=utc(2024, 11, 20), start=start, days=6, timezone=zone, legacy_timezone=legacy
+    )
     env.run(from_date=backfill[0], to_date=backfill[1], options=_legacy_setting(legacy))
     done = env.mp("verify", "-f", "json")
     assert done.returncode == 0, done.stderr
@@ -87,8 +108,9 @@ def test_every_workflow_matches(verify_env):
     env.run(full_refresh=True)
     assert env.verify().ok
 
-    with Workspace(path=env.settings.data_dir, credentials=env.credentials,
-                   settings=env.settings) as ws:  # fmt: skip
+    with Workspace(
+        path=env.settings.data_dir, credentials=env.credentials, settings=env.settings
+    ) as ws:
         through_workspace = ws.verify(from_date="2024-03-02", to_date="2024-03-10")
     assert through_workspace.ok
     assert through_workspace.days == tuple(_days(date(2024, 3, 2), date(2024, 3, 10)))
@@ -104,12 +126,24 @@ def test_every_workflow_matches(verify_env):
         {"timezone": "America/Havana", "start": date(2024, 3, 8), "legacy_timezone": True},
         {"timezone": "Pacific/Kiritimati"},  # UTC+14
         {"timezone": "Etc/GMT+12"},  # UTC-12
-        {"very_late_rate": 0.05, "active_day_rate": 0.5, "missing_insert_id_rate": 0.2,
-         "duplicate_rate": 0.2},
+        {
+            "very_late_rate": 0.05,
+            "active_day_rate": 0.5,
+            "missing_insert_id_rate": 0.2,
+            "duplicate_rate": 0.2,
+        },
     ],
-    ids=["tokyo-legacy", "paris-dst", "lord-howe", "lord-howe-legacy", "havana-midnight-dst",
-         "utc+14", "utc-12", "messy-rows"],
-)  # fmt: skip
+    ids=[
+        "tokyo-legacy",
+        "paris-dst",
+        "lord-howe",
+        "lord-howe-legacy",
+        "havana-midnight-dst",
+        "utc+14",
+        "utc-12",
+        "messy-rows",
+    ],
+)
 def test_odd_zones_and_messy_rows_match(verify_env, changes):
     """The stand-in's /events agrees with its export wherever a day starts, and with duplicates,
     rows without $insert_id, very late rows and empty days; local days match the truth."""

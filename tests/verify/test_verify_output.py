@@ -36,8 +36,16 @@ def broken(verify_env) -> Project:
 
 def _expected(env: Project) -> list[dict[str, object]]:
     truth = env.truth(DAY, DAY)
-    return [{"day": "2024-03-06", "event": e, "local": 0, "mixpanel": truth[(DAY, e)],
-             "difference": -truth[(DAY, e)]} for e in ("Login", "Search")]  # fmt: skip
+    return [
+        {
+            "day": "2024-03-06",
+            "event": e,
+            "local": 0,
+            "mixpanel": truth[(DAY, e)],
+            "difference": -truth[(DAY, e)],
+        }
+        for e in ("Login", "Search")
+    ]
 
 
 def test_json_is_the_whole_report(broken):
@@ -46,11 +54,17 @@ def test_json_is_the_whole_report(broken):
     report = json.loads(done.stdout)
     assert report["mismatches"] == _expected(broken)
     assert report["skipped"] == [
-        {"from": "2024-03-04", "to": "2024-03-04",
-         "reason": "partly loaded: UTC export day 2024-03-04 not loaded"},
-        {"from": "2024-03-08", "to": "2024-03-08",
-         "reason": "partly loaded: UTC export day 2024-03-09 not loaded"},
-    ]  # fmt: skip
+        {
+            "from": "2024-03-04",
+            "to": "2024-03-04",
+            "reason": "partly loaded: UTC export day 2024-03-04 not loaded",
+        },
+        {
+            "from": "2024-03-08",
+            "to": "2024-03-08",
+            "reason": "partly loaded: UTC export day 2024-03-09 not loaded",
+        },
+    ]
     assert (report["days_compared"], report["events_compared"]) == (3, len(EVENT_NAMES))
     assert report["query_requests"] == 1
 

@@ -37,13 +37,23 @@ def loaded(verify_env) -> Project:
         (["--events", "Nope"], 4, ["No event 'Nope'", "mp events"]),
         (["--event", "Login", "--event", "login"], 4, ["No event 'login'"]),
         (["--pipeline", "nightly"], 4, ["No pipeline named 'nightly'"]),
-        (["--from", "2024-04-01", "--to", "2024-04-03"], 4,
-         ["2024-04-01..2024-04-03 (not loaded)"]),
+        (
+            ["--from", "2024-04-01", "--to", "2024-04-03"],
+            4,
+            ["2024-04-01..2024-04-03 (not loaded)"],
+        ),
         (["--bogus"], 3, ["--bogus"]),
     ],
-    ids=["reversed", "bad-date", "unknown-event", "unknown-case", "no-pipeline", "not-loaded",
-         "bad-option"],
-)  # fmt: skip
+    ids=[
+        "reversed",
+        "bad-date",
+        "unknown-event",
+        "unknown-case",
+        "no-pipeline",
+        "not-loaded",
+        "bad-option",
+    ],
+)
 def test_bad_input(loaded, args, code, words):
     _one_line_error(loaded.mp("verify", *args), code, *words)
 
@@ -72,9 +82,12 @@ def test_an_unknown_zone_is_refused_until_it_is_known(verify_env):
     _one_line_error(env.mp("verify"), 3, "time zone is unknown", "project_timezone")
     zone = {"SOURCES__MIXPANEL__PROJECT_TIMEZONE": "America/Los_Angeles"}
     _one_line_error(
-        env.mp("verify", env=zone), 3, "event_date holds UTC days",
-        "America/Los_Angeles (project_timezone)", "run `mp run events`",
-    )  # fmt: skip
+        env.mp("verify", env=zone),
+        3,
+        "event_date holds UTC days",
+        "America/Los_Angeles (project_timezone)",
+        "run `mp run events`",
+    )
     env.run(options={"project_timezone": "America/Los_Angeles"})
     done = env.mp("verify", "-f", "json", env=zone)
     assert done.returncode == 0, done.stderr
@@ -90,9 +103,12 @@ def test_a_zone_mixpanel_contradicts_is_refused(verify_env):
     )
     env.run(from_date="2024-03-04", to_date="2024-03-08")
     _one_line_error(
-        env.mp("verify"), 3, "Asia/Tokyo days and project_timezone says Asia/Tokyo",
-        "Mixpanel reports America/Los_Angeles", "mp run events",
-    )  # fmt: skip
+        env.mp("verify"),
+        3,
+        "Asia/Tokyo days and project_timezone says Asia/Tokyo",
+        "Mixpanel reports America/Los_Angeles",
+        "mp run events",
+    )
 
 
 def test_pipeline_filters(verify_env):

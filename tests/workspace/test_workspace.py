@@ -168,8 +168,13 @@ def test_connection_escape_hatch_writes_and_survives_fetch(env):
 
 def test_live_queries_and_discovery(standin_env):
     # Discovery looks at the stand-in's last 31 days: its clock stands a day after the project.
-    env = standin_env(start=START, days=3, events_per_day=250, profiles=40,
-                      now=datetime(2024, 3, 7, 12, tzinfo=UTC))  # fmt: skip
+    env = standin_env(
+        start=START,
+        days=3,
+        events_per_day=250,
+        profiles=40,
+        now=datetime(2024, 3, 7, 12, tzinfo=UTC),
+    )
     first, last = str(env.project.days[0]), str(env.project.days[-1])
     with Workspace() as ws:
         names = ws.events()
