@@ -16,6 +16,8 @@ from mixpanel_data.config.pipelines import get_pipeline
 from mixpanel_data.run.runner import RunSummary, run_pipeline
 from mixpanel_data.standin import ProjectSpec, StandIn
 
+from .harsh import harsh  # noqa: F401  (a fixture for every test folder)
+
 TZ = "America/Los_Angeles"
 
 

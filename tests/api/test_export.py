@@ -20,7 +20,6 @@ from mixpanel_data.exceptions import (
     IncompleteExportError,
     InvalidArgumentError,
     PlanRestrictedError,
-    RateLimitError,
     TransientError,
 )
 
@@ -140,19 +139,6 @@ def test_429_with_retry_after_is_honoured(
     wire.script(EXPORT, reply(429, {"error": "busy"}, {"Retry-After": "7"}), export(GOOD))
     assert run(client)[0] == GOOD
     assert sleeps == [7.0]
-
-
-def test_429_every_time_raises_rate_limit_with_wait(
-    wire: WireServer, client: MixpanelClient, sleeps: list[float]
-):
-    wire.script(EXPORT, reply(429, {"error": "too many export requests"}, {"Retry-After": "9"}))
-    """429s do not use up attempts: they are waited out up to the client's ``max_wait`` in all
-    (a minute by default), then the error says when the budget has room again."""
-    with pytest.raises(RateLimitError, match=r"room again in about 9 s") as caught:
-        run(client)
-    assert caught.value.retry_after == 9.0
-    assert wire.count(EXPORT) == 7
-    assert sleeps == [9.0] * 6
 
 
 def test_402_is_not_retried(wire: WireServer, client: MixpanelClient):

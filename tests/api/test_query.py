@@ -153,22 +153,6 @@ def test_backoff_grows_exponentially(wire: WireServer, client: MixpanelClient, s
     assert wire.count(SEG) == 3
 
 
-def test_429_exhausted_says_how_long_to_wait(
-    wire: WireServer, client: MixpanelClient, sleeps: list[float]
-):
-    body = {"error": "Query rate limit exceeded for project_id: 1. 61/60 in the last hour."}
-    wire.script(SEG, reply(429, body, {"Retry-After": "12"}))
-    with pytest.raises(RateLimitError) as caught:
-        client.query("segmentation")
-    """429s are waited out (the server's Retry-After) up to the client's max_wait in all, a
-    minute for a live query; then the one-line error says when to try again."""
-    assert caught.value.retry_after == 12.0
-    assert "room again in about 12 s" in caught.value.message
-    assert "61/60" in caught.value.message
-    assert sleeps == [12.0] * 5
-    assert wire.count(SEG) == 6
-
-
 def test_retry_after_beyond_cap_stops_at_once(
     wire: WireServer, client: MixpanelClient, sleeps: list[float]
 ):

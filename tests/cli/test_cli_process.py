@@ -39,16 +39,6 @@ def test_usage_errors_exit_3_not_click_2(loaded):
         assert out.stderr.startswith("Error: ") and len(out.stderr.splitlines()) == 1
 
 
-def test_rate_limit_exhausted_exits_5(loaded):
-    loaded.server.add_fault("429", family="query", times=-1, retry_after=1000)
-    try:
-        out = mp("auth", "test")
-    finally:
-        loaded.server.clear_faults()
-    assert out.returncode == 5, out.stderr
-    assert "rate limit" in out.stderr.lower()
-
-
 def _default_sigint() -> None:
     """A shell may start us with SIGINT ignored, which the child would inherit."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)

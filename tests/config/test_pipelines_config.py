@@ -22,7 +22,7 @@ from mixpanel_data.config.sources import (
 )
 from mixpanel_data.exceptions import ConfigError, PipelineConfigError, PipelineNotFoundError
 
-from .conftest import utc
+from ..harsh import utc
 
 
 def test_builtins_exist_without_a_file(tmp_path):

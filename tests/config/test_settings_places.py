@@ -27,7 +27,7 @@ import yaml
 
 from mixpanel_data.run.runner import RunSummary
 
-from .conftest import Harsh, utc
+from ..harsh import Harsh, utc
 
 NOW = utc(2024, 3, 12, 12)  # 04:00 on 2024-03-12 in Los Angeles, the project's zone
 FIRST = date(2024, 3, 6)  # where most cases start their first load: a week of small days

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 import vcr
-from api.cassette import recorder
 
 from mixpanel_data import live
 from mixpanel_data.api import MixpanelClient, RetryPolicy
 from mixpanel_data.config.credentials import Credentials
 
+from ..api.cassette import recorder
 from .live_documented import documented_server
 
 CASSETTES = Path(__file__).parent / "cassettes" / "test_live_documented"

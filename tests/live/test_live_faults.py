@@ -67,16 +67,6 @@ def test_429_is_retried_honouring_retry_after(client, mp, sleeps):
     assert [r.status for r in mp.requests] == [429, 429, 200]
 
 
-def test_429_when_retries_run_out_says_how_long_to_wait(client, mp):
-    mp.add_fault("429", family="query", times=-1, retry_after=45)
-    with pytest.raises(RateLimitError) as caught:
-        live.funnels_list(client)
-    assert caught.value.retry_after == 45
-    assert "room again in about 45 s" in caught.value.message
-    assert caught.value.exit_code == 5
-    assert len(mp.requests) == 2  # one 45 s wait fits a live query's minute, a second does not
-
-
 def test_429_with_a_long_retry_after_stops_at_once(client, mp, sleeps):
     mp.add_fault("429", family="query", times=-1, retry_after=3600)
     with pytest.raises(RateLimitError, match="room again in about 1 h;"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import pytest
 
@@ -191,10 +191,6 @@ def _cursor(env):
 
     pipeline = dlt.attach("mp_mixpanel", pipelines_dir=str(env.data_dir / "pipelines"))
     return str(pipeline.state["sources"]["mixpanel"]["resources"]["events"]["cursor"])[:10]
-
-
-def test_utc_now_helper_is_sane(ending_today):
-    assert ending_today(1) <= datetime.now(UTC).date() + timedelta(days=1)
 
 
 def test_small_days_share_export_requests(standin_env):

@@ -16,7 +16,7 @@ from mixpanel_data.config.limits import ApiLimits
 from mixpanel_data.run.runner import BudgetStopped
 from mixpanel_data.standin import RateLimits
 
-from .conftest import utc
+from ..harsh import utc
 
 PROFILES = 400
 PAGE = 10  # 40 engage pages: several hours of a 6-per-hour budget

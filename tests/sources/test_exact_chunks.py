@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from .conftest import utc
+from ..harsh import utc
 
 MP = [sys.executable, "-c", "from mixpanel_data.cli.main import run; run()"]
 

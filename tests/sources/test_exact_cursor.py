@@ -12,7 +12,7 @@ import pytest
 
 from mixpanel_data.exceptions import InvalidArgumentError
 
-from .conftest import utc
+from ..harsh import utc
 
 
 def test_backfill_then_incremental_skips_no_day(harsh):

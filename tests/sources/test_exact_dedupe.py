@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from mixpanel_data.sources.mixpanel.events_arrow import content_key
 
-from .conftest import utc
+from ..harsh import utc
 
 
 def test_rereads_in_another_serialization_add_no_duplicates(harsh):

@@ -16,7 +16,7 @@ import pytest
 from mixpanel_data.exceptions import ConfigError
 from mixpanel_data.sources.mixpanel.timezones import US_PER_SECOND
 
-from .conftest import utc
+from ..harsh import utc
 
 
 def _no_refusals(env) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import httpx
-from standin_helpers import params
 
 from mixpanel_data.standin import ProjectSpec, StandIn
+
+from .standin_helpers import params
 
 
 def _fresh() -> StandIn:

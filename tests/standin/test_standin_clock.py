@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import orjson
 import pytest
-from standin_helpers import lines_of, params
 
 from mixpanel_data.standin import FakeClock, Project, ProjectSpec, RateLimits, StandIn
 from mixpanel_data.standin.clock import EPOCH
 from mixpanel_data.standin.generator import NEVER
+
+from .standin_helpers import lines_of, params
 
 EXPORT = "/api/2.0/export"
 T0 = datetime(2024, 3, 9, 1, 0, tzinfo=UTC)  # one hour after the first UTC day ended

@@ -8,9 +8,10 @@ from datetime import datetime
 
 import httpx
 import pytest
-from standin_helpers import params
 
 from mixpanel_data.standin import StandIn
+
+from .standin_helpers import params
 
 ENGAGE = "/api/2.0/engage"
 

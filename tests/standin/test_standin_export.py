@@ -8,9 +8,10 @@ from datetime import date, timedelta
 import httpx
 import orjson
 import pytest
-from standin_helpers import lines_of, params
 
 from mixpanel_data.standin import ProjectSpec, StandIn
+
+from .standin_helpers import lines_of, params
 
 EXPORT = "/api/2.0/export"
 

@@ -8,9 +8,10 @@ import zlib
 
 import httpx
 import pytest
-from standin_helpers import lines_of, params
 
 from mixpanel_data.standin import StandIn
+
+from .standin_helpers import lines_of, params
 
 EXPORT = "/api/2.0/export"
 

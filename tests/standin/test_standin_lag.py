@@ -10,10 +10,11 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from standin_helpers import lines_of, params
 
 from mixpanel_data.standin import Project, ProjectSpec, StandIn, dedupe_key
 from mixpanel_data.standin.generator import generate_day
+
+from .standin_helpers import lines_of, params
 
 MIN = 60_000
 HOUR = 60 * MIN

@@ -6,9 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import httpx
-from standin_helpers import params
 
 from mixpanel_data.standin import FakeClock, ProjectSpec, RateLimits, StandIn
+
+from .standin_helpers import params
 
 
 def _day(mp: StandIn) -> dict[str, object]:

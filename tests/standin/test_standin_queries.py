@@ -9,10 +9,11 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
-from standin_helpers import params
 
 from mixpanel_data.standin import StandIn, answers, discovery, funnels
 from mixpanel_data.standin.tz import local_date
+
+from .standin_helpers import params
 
 RANGE = {"from_date": "2024-03-08", "to_date": "2024-03-11"}
 

@@ -8,10 +8,11 @@ from datetime import date
 import httpx
 import orjson
 import pytest
-from standin_helpers import lines_of, params
 
 from mixpanel_data.standin import ProjectSpec, StandIn
 from mixpanel_data.standin.serialize import VARIANTS, encoder, shuffled
+
+from .standin_helpers import lines_of, params
 
 SPEC = ProjectSpec(seed=51, start=date(2024, 3, 8), days=2, events_per_day=500)
 WINDOW = {"from_date": "2024-03-08", "to_date": "2024-03-09"}

@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
-from standin_helpers import params
 
 from mixpanel_data.standin import FakeClock, ProjectSpec, StandIn
 from mixpanel_data.standin.tz import local_date
+
+from .standin_helpers import params
 
 LA = ProjectSpec(
     seed=41,

@@ -1,5 +1,7 @@
 """``harsh``: a stand-in and the library sharing one fake clock, as hostile as real Mixpanel.
 
+A fixture of every test folder (registered in ``tests/conftest.py``).
+
 The stand-in's clock decides what is processed (late data), what "today" is in the project's
 zone (a later ``to_date`` is a 400) and when hourly budgets have room; the library reads the
 same clock through ``Settings.clock``, so a 40-day pause or an hour's wait for the budget takes

@@ -23,7 +23,7 @@ import pytest
 
 from mixpanel_data.exceptions import TransientError
 
-from .conftest import Recorder, utc
+from ..harsh import Recorder, utc
 
 MP = [sys.executable, "-c", "from mixpanel_data.cli.main import run; run()"]
 

@@ -23,7 +23,7 @@ from mixpanel_data.exceptions import TransientError
 from mixpanel_data.run.runner import BudgetStopped
 from mixpanel_data.standin import RateLimits
 
-from .conftest import Recorder, utc
+from ..harsh import Recorder, utc
 
 MP = [sys.executable, "-c", "from mixpanel_data.cli.main import run; run()"]
 

@@ -12,7 +12,7 @@ import pytest
 from mixpanel_data.config.pipelines import get_pipeline
 from mixpanel_data.destinations.pipeline import dlt_pipeline, table_counts
 
-from .conftest import utc
+from ..harsh import utc
 
 
 def test_duplicates_count_events_only_in_a_multi_resource_run(harsh):
