@@ -165,7 +165,7 @@ def _report_format(value: str | None) -> str:
 
 
 def _days(from_date: str | None, to_date: str | None) -> tuple[date | None, date | None]:
-    from mixpanel_data.sources.mixpanel.windows import parse_day
+    from mixpanel_data.config.dates import parse_day
 
     first = parse_day(from_date, "--from") if from_date else None
     last = parse_day(to_date, "--to") if to_date else None

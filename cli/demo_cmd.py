@@ -17,7 +17,7 @@ def demo(
     ] = Path(".mp-demo"),
 ) -> None:
     """Run the whole pipeline against a local Mixpanel stand-in; no credentials needed."""
-    from mixpanel_data.cli.progress import WindowProgress
+    from mixpanel_data.run.progress import WindowProgress
     from mixpanel_data.standin.demo import run_demo
 
     directory = directory.resolve()

@@ -39,10 +39,10 @@ def run(
     Export days are UTC days for projects created after 2023-01-01 and project-local days for
     older ones. A backfill never moves the stored cursor once one exists.
     """
-    from mixpanel_data.cli.progress import WindowProgress
     from mixpanel_data.config.pipelines import get_pipeline
     from mixpanel_data.exceptions import MixpanelDataError
     from mixpanel_data.run.checks import check_run_request
+    from mixpanel_data.run.progress import WindowProgress
     from mixpanel_data.run.runner import run_pipeline
     from mixpanel_data.schedule.lock import run_lock
 

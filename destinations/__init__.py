@@ -12,7 +12,7 @@ or object storage. ``destinations.query`` reads any of them back for ``mp sql`` 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mixpanel_data.config.settings import (
     DEFAULT_DUCKDB_MEMORY_LIMIT,
@@ -20,6 +20,9 @@ from mixpanel_data.config.settings import (
 )
 
 if TYPE_CHECKING:
+    from dlt.common.destination.reference import AnyDestination_CO
+    from dlt.extract import DltSource
+
     from mixpanel_data.config.settings import Settings
 
 __all__ = [
@@ -38,7 +41,7 @@ def database_path(settings: Settings) -> Path:
     return path
 
 
-def make_destination(name: str, settings: Settings) -> Any:
+def make_destination(name: str, settings: Settings) -> AnyDestination_CO | str:
     """A dlt destination object for ``name``; DuckDB points at the settings' embedded file.
 
     The embedded DuckDB gets a memory limit so a load's peak memory stays flat as data grows
@@ -57,7 +60,7 @@ def make_destination(name: str, settings: Settings) -> Any:
     return name
 
 
-def adapt_source(source: Any, destination: str) -> Any:
+def adapt_source(source: DltSource, destination: str) -> DltSource:
     """The source with the merge strategy ``destination`` supports (events/profiles merges).
 
     SQL destinations run dlt's default ``delete-insert`` merge (staging table deduped on the
@@ -78,9 +81,7 @@ def adapt_source(source: Any, destination: str) -> Any:
             resource.apply_hints(write_disposition={"disposition": "merge", "strategy": "upsert"})
             keys = resource.compute_table_schema().get("columns", {})
             primary = [n for n, c in keys.items() if c.get("primary_key")]
-            order = next(
-                ((n, c["dedup_sort"]) for n, c in keys.items() if c.get("dedup_sort")), None
-            )
+            order = next(((n, by) for n, c in keys.items() if (by := c.get("dedup_sort"))), None)
             if len(primary) == 1:
                 resource.add_map(_FirstCopy(primary[0], order))
     return source
@@ -91,9 +92,12 @@ class _FirstCopy:
 
     def __init__(self, key: str, order: tuple[str, str] | None) -> None:
         """``order``: (column, "asc"|"desc") whose first row wins among repeats of a key."""
-        self.key, self.order, self.seen = key, order, set()  # type: ignore[var-annotated]
+        self.key, self.order = key, order
+        self.seen: set[object] = set()
 
-    def __call__(self, item: Any) -> Any:
+    def __call__(self, item: object) -> object:
+        """``item`` without the rows whose key was seen (None: nothing left); a row dict or an
+        Arrow table or batch, any other item passed on."""
         import pyarrow as pa
         import pyarrow.compute as pc
 

@@ -10,16 +10,22 @@ itself, which cannot be redone from stored rows: a full refresh is the only hone
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from mixpanel_data.config.pipelines import PipelineSpec
 from mixpanel_data.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from dlt.common.pipeline import TPipelineState
+    from dlt.pipeline.pipeline import Pipeline
+
+    from mixpanel_data.sources.mixpanel.cursor import EventsStateDict
 
 logger = logging.getLogger("mixpanel_data.destinations")
 _SQL_IN_PLACE = ("duckdb", "motherduck", "postgres")
 
 
-def events_state(pipeline: Any) -> dict[str, Any]:
+def events_state(pipeline: Pipeline) -> EventsStateDict:
     """The events resource's committed state (restored from the destination if need be)."""
     state = _events(pipeline.state)
     if state is None:
@@ -28,19 +34,19 @@ def events_state(pipeline: Any) -> dict[str, Any]:
     return state or {}
 
 
-def _events(state: Any) -> dict[str, Any] | None:
+def _events(state: TPipelineState) -> EventsStateDict | None:
     found = ((state or {}).get("sources") or {}).get("mixpanel") or {}
     events = (found.get("resources") or {}).get("events")
-    return events if isinstance(events, dict) else None
+    return cast("EventsStateDict", events) if isinstance(events, dict) else None
 
 
-def stored_zone(pipeline: Any) -> str | None:
+def stored_zone(pipeline: Pipeline) -> str | None:
     """The zone stored ``event_date`` values are in (None: written by an earlier version)."""
     zone = events_state(pipeline).get("zone")
     return str(zone) if zone else None
 
 
-def recompute_event_dates(pipeline: Any, spec: PipelineSpec, zone: str) -> None:
+def recompute_event_dates(pipeline: Pipeline, spec: PipelineSpec, zone: str) -> None:
     """Bring every stored ``event_date`` to ``zone``, or refuse with the fix."""
     state = events_state(pipeline)
     was = state.get("zone")

@@ -8,18 +8,26 @@ of failing on a table dlt believes exists. Any other table is a plain ``DROP TAB
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mixpanel_data.config.settings import Settings
 from mixpanel_data.exceptions import InvalidArgumentError
 from mixpanel_data.local.connection import is_dlt_dataset, quote, resolve_table
 from mixpanel_data.results import TableInfo
 
+if TYPE_CHECKING:
+    import duckdb
+
 TYPES = ("events", "profiles")
 
 
 def plan_drop(
-    con: Any, tables: Sequence[TableInfo], names: Sequence[str], *, all_: bool, type_: str | None
+    con: duckdb.DuckDBPyConnection,
+    tables: Sequence[TableInfo],
+    names: Sequence[str],
+    *,
+    all_: bool,
+    type_: str | None,
 ) -> list[TableInfo]:
     """Which tables ``mp drop NAME... [--all] [--type T]`` means; unknown names raise."""
     if type_ is not None and type_ not in TYPES:

@@ -14,7 +14,14 @@ one made by an older version, keeps DuckDB's automatic choice: slower to load, s
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dlt.common.schema.typing import TColumnSchema, TTableSchemaColumns
+    from dlt.destinations.sql_client import SqlClientBase
+    from dlt.extract import DltSource
+    from dlt.pipeline.pipeline import Pipeline
 
 JSON_TABLES = ("events", "profiles")
 
@@ -28,7 +35,7 @@ _TYPES = {
 }
 
 
-def column_type(column: dict[str, Any]) -> str | None:
+def column_type(column: TColumnSchema) -> str | None:
     """The DuckDB type dlt gives a column of these hints, or None for a type not mapped here."""
     data_type = column.get("data_type")
     if data_type == "timestamp":
@@ -37,7 +44,9 @@ def column_type(column: dict[str, Any]) -> str | None:
     return _TYPES.get(str(data_type))
 
 
-def table_ddl(columns: dict[str, dict[str, Any]], compression: str, quote: Any) -> str | None:
+def table_ddl(
+    columns: TTableSchemaColumns, compression: str, quote: Callable[[str], str]
+) -> str | None:
     """Column definitions with ``compression`` on JSON columns; None if a type is unknown."""
     parts = []
     for name, column in columns.items():
@@ -53,18 +62,18 @@ def table_ddl(columns: dict[str, dict[str, Any]], compression: str, quote: Any) 
     return ", ".join(parts)
 
 
-def create_json_tables(pipeline: Any, source: Any, compression: str) -> list[str]:
+def create_json_tables(pipeline: Pipeline, source: DltSource, compression: str) -> list[str]:
     """Create missing ``events``/``profiles`` tables of ``source`` (and their staging twins).
 
     Returns the tables it created. ``compression`` ``auto`` leaves everything to dlt.
     """
     if compression == "auto":
         return []
-    wanted: dict[str, dict[str, dict[str, Any]]] = {}
+    wanted: dict[str, TTableSchemaColumns] = {}
     for name, resource in source.selected_resources.items():
         if name in JSON_TABLES:
             schema = resource.compute_table_schema()
-            wanted[schema["name"]] = schema.get("columns", {})
+            wanted[str(schema["name"])] = schema.get("columns", {})  # dlt's hint allows None
     created: list[str] = []
     if not wanted:
         return created
@@ -84,7 +93,7 @@ def create_json_tables(pipeline: Any, source: Any, compression: str) -> list[str
     return created
 
 
-def _tables(client: Any, staging: bool) -> set[str]:
+def _tables(client: SqlClientBase[Any], staging: bool) -> set[str]:
     schema = client.dataset_name if not staging else _staging_name(client)
     rows = client.execute_sql(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", schema
@@ -92,12 +101,12 @@ def _tables(client: Any, staging: bool) -> set[str]:
     return {row[0] for row in rows or []}
 
 
-def _staging_name(client: Any) -> str:
+def _staging_name(client: SqlClientBase[Any]) -> str:
     with client.with_staging_dataset():
         return str(client.dataset_name)
 
 
-def rebuild_json_tables(pipeline: Any, source: Any, compression: str) -> list[str]:
+def rebuild_json_tables(pipeline: Pipeline, source: DltSource, compression: str) -> list[str]:
     """Re-create ``source``'s JSON tables (and staging twins) with ``compression`` on JSON.
 
     dlt's ``refresh`` drops and re-creates tables inside its load step, with DuckDB's automatic
@@ -108,7 +117,7 @@ def rebuild_json_tables(pipeline: Any, source: Any, compression: str) -> list[st
     if compression == "auto":
         return []
     names = {
-        resource.compute_table_schema()["name"]
+        str(resource.compute_table_schema()["name"])
         for name, resource in source.selected_resources.items()
         if name in JSON_TABLES
     }
@@ -118,11 +127,14 @@ def rebuild_json_tables(pipeline: Any, source: Any, compression: str) -> list[st
             schema = client.dataset_name if not staging else _staging_name(client)
             dataset = client.fully_qualified_dataset_name(staging=staging)
             for table in sorted(names & _tables(client, staging)):
-                columns = client.execute_sql(
-                    "SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
-                    "WHERE schema_name = %s AND table_name = %s ORDER BY column_index",
-                    schema,
-                    table,
+                columns = (
+                    client.execute_sql(
+                        "SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
+                        "WHERE schema_name = %s AND table_name = %s ORDER BY column_index",
+                        schema,
+                        table,
+                    )
+                    or []  # as in _tables: dlt types a statement's rows as optional
                 )
                 parts = []
                 for name, kind, nullable in columns:

@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from dlt.common.pipeline import LoadInfo
+    from dlt.pipeline.pipeline import Pipeline
+
     from mixpanel_data.config.pipelines import PipelineSpec
     from mixpanel_data.config.settings import Settings
 
@@ -31,7 +34,7 @@ _DLT_NORMALIZE_KEEP = {"extracted"}
 extract that never finished (dlt names each extract's scratch folder with a random id)."""
 
 
-def dlt_pipeline(spec: PipelineSpec, settings: Settings) -> Any:
+def dlt_pipeline(spec: PipelineSpec, settings: Settings) -> Pipeline:
     """The dlt pipeline of a spec's destination + dataset (created or attached)."""
     import dlt
 
@@ -47,7 +50,7 @@ def dlt_pipeline(spec: PipelineSpec, settings: Settings) -> Any:
     )
 
 
-def finish_pending(pipeline: Any, spec: PipelineSpec, settings: Settings) -> Any:
+def finish_pending(pipeline: Pipeline, spec: PipelineSpec, settings: Settings) -> Pipeline:
     """Complete what a killed run left behind, so this run's extract is not skipped.
 
     Packages still in dlt's local normalize stage can be left half-moved by a SIGKILL, which dlt
@@ -75,7 +78,7 @@ def finish_pending(pipeline: Any, spec: PipelineSpec, settings: Settings) -> Any
     return dlt_pipeline(spec, settings)
 
 
-def remove_leftovers(pipeline: Any) -> list[Path]:
+def remove_leftovers(pipeline: Pipeline) -> list[Path]:
     """Delete what a killed run left in dlt's working folder; returns what was removed.
 
     Extract scratch folders (``normalize/<random id>``: parquet files of an extract that never
@@ -105,7 +108,7 @@ def remove_leftovers(pipeline: Any) -> list[Path]:
     return doomed
 
 
-def prune_loaded(pipeline: Any, info: Any) -> None:
+def prune_loaded(pipeline: Pipeline, info: LoadInfo | None) -> None:
     """Delete what a finished load leaves behind, unless the user keeps it.
 
     dlt keeps every loaded package's files by default (1.7 GB after a 5M-event load), and the
@@ -124,7 +127,7 @@ def prune_loaded(pipeline: Any, info: Any) -> None:
         truncate_staging(pipeline)
 
 
-def truncate_staging(pipeline: Any) -> None:
+def truncate_staging(pipeline: Pipeline) -> None:
     """Empty the staging tables of the pipeline's data tables, as dlt's own
     ``truncate_staging_dataset`` does (``Load._maybe_truncate_staging_dataset``)."""
     from dlt.common.destination.client import WithStagingDataset
@@ -145,25 +148,25 @@ def truncate_staging(pipeline: Any) -> None:
                 staging.initialize_storage(truncate_tables=tables)
 
 
-def _prunes(pipeline: Any) -> bool:
+def _prunes(pipeline: Pipeline) -> bool:
     """False when the user set dlt's ``load.delete_completed_jobs`` to false anywhere."""
     return _unless_kept(pipeline, "delete_completed_jobs")
 
 
-def _unless_kept(pipeline: Any, name: str) -> bool:
+def _unless_kept(pipeline: Pipeline, name: str) -> bool:
     """False when the user set dlt's ``load.<name>`` to false anywhere (globally or for this
     pipeline); we do the deletion dlt would only do when asked."""
     import dlt
 
     setting = f"load.{name}"
     for key in (setting, f"{pipeline.pipeline_name}.{setting}"):
-        value: Any = dlt.config.get(key)
+        value: object = dlt.config.get(key)
         if value is not None:
             return str(value).strip().lower() not in ("false", "0", "no", "off")
     return True
 
 
-def drop_known(pipeline: Any, tables: Sequence[str]) -> list[str]:
+def drop_known(pipeline: Pipeline, tables: Sequence[str]) -> list[str]:
     """Drop the ``tables`` dlt loaded (tables and cursors, via dlt); returns the others."""
     from dlt.pipeline.helpers import pipeline_drop
 
@@ -181,6 +184,8 @@ def drop_known(pipeline: Any, tables: Sequence[str]) -> list[str]:
 def count_rows(pipeline: Any, table: str, where: str = "", *args: Any) -> int:
     """``count(*)`` of a loaded table (``WHERE where`` with ``%s`` args), on any destination.
 
+    Not ``local.connection.count_rows``: that one counts on an open DuckDB connection (the
+    embedded file, a lake's in-memory copy); this one goes through the dlt destination itself.
     On the filesystem destination dlt's own SQL needs DuckDB's delta extension (a download), so
     Delta tables are scanned as a lazy Arrow dataset instead.
     """
@@ -203,7 +208,7 @@ def count_rows(pipeline: Any, table: str, where: str = "", *args: Any) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def table_counts(pipeline: Any, tables: Iterable[str]) -> dict[str, int]:
+def table_counts(pipeline: Pipeline, tables: Iterable[str]) -> dict[str, int]:
     """Row counts of the pipeline's tables; 0 only for a table that does not exist yet.
 
     Any other failure (a destination that cannot be reached, a broken table) propagates: a run
@@ -213,7 +218,7 @@ def table_counts(pipeline: Any, tables: Iterable[str]) -> dict[str, int]:
     return {table: count_rows(pipeline, table) if table in known else 0 for table in tables}
 
 
-def _loaded_tables(pipeline: Any) -> set[str]:
+def _loaded_tables(pipeline: Pipeline) -> set[str]:
     """Data tables that exist in the destination (dlt's schema can name some not written yet)."""
     if not pipeline.default_schema_name:
         return set()

@@ -13,21 +13,30 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mixpanel_data.config.pipelines import PipelineSpec
 from mixpanel_data.config.settings import Settings
 from mixpanel_data.destinations.pipeline import dlt_pipeline, table_counts
 from mixpanel_data.exceptions import QueryError
 
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+    from dlt.pipeline.pipeline import Pipeline
+from mixpanel_data.local.connection import count_rows
+
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @dataclass
 class Fetched:
-    """A DB-API-like cursor that was already read (what ``run_sql`` needs)."""
+    """A DB-API-like cursor that was already read (what ``run_sql`` needs).
+
+    Values are whatever the warehouse's driver returns (``Any``), as are the DB-API
+    ``description`` entries past the column name."""
 
     description: Sequence[tuple[Any, ...]] | None
     rows: list[tuple[Any, ...]]
@@ -42,14 +51,14 @@ class Fetched:
 class WarehouseConnection:
     """``execute``/``close`` over dlt's ``sql_client`` of a SQL destination."""
 
-    def __init__(self, pipeline: Any, spec: PipelineSpec) -> None:
+    def __init__(self, pipeline: Pipeline, spec: PipelineSpec) -> None:
         self.spec = spec
         self._client = pipeline.sql_client()
         self._client.open_connection()
         if spec.destination in ("postgres", "redshift"):
             self._client.execute_sql(f'SET search_path TO "{spec.dataset}", public')
 
-    def execute(self, text: str, values: dict[str, Any] | None = None) -> Fetched:
+    def execute(self, text: str, values: Mapping[str, object] | None = None) -> Fetched:
         if values:  # pyformat: literal % doubled, $name -> %(name)s
             text = _PARAM.sub(r"%(\1)s", text.replace("%", "%%"))
         try:
@@ -65,7 +74,9 @@ class WarehouseConnection:
         self._client.close_connection()
 
 
-def open_connection(spec: PipelineSpec, settings: Settings) -> Any:
+def open_connection(
+    spec: PipelineSpec, settings: Settings
+) -> duckdb.DuckDBPyConnection | WarehouseConnection:
     """A connection with ``execute(sql, params)`` answering for ``spec``'s destination."""
     if spec.destination == "duckdb":
         from mixpanel_data.local.connection import open_database
@@ -77,7 +88,7 @@ def open_connection(spec: PipelineSpec, settings: Settings) -> Any:
     return WarehouseConnection(pipeline, spec)
 
 
-def lake_tables(pipeline: Any, spec: PipelineSpec) -> dict[str, Any]:
+def lake_tables(pipeline: Pipeline, spec: PipelineSpec) -> dict[str, pa.Table]:
     """Every loaded data table of a filesystem pipeline as an Arrow table."""
     if spec.table_format == "delta":
         from dlt.common.libs.deltalake import get_delta_tables
@@ -87,7 +98,7 @@ def lake_tables(pipeline: Any, spec: PipelineSpec) -> dict[str, Any]:
     return {name: dataset[name].arrow() for name in sorted(_loaded(pipeline))}
 
 
-def _loaded(pipeline: Any) -> set[str]:
+def _loaded(pipeline: Pipeline) -> set[str]:
     """Tables that have data (a schema can name tables no load has written yet)."""
     schema = pipeline.default_schema
     return {
@@ -97,12 +108,14 @@ def _loaded(pipeline: Any) -> set[str]:
     }
 
 
-def lake_connection(pipeline: Any, spec: PipelineSpec) -> Any:
+def lake_connection(pipeline: Pipeline, spec: PipelineSpec) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the lake's tables in schema ``dataset`` on the search path."""
     import duckdb
 
     con = duckdb.connect()
-    tables = lake_tables(pipeline, spec) if pipeline.default_schema_name else {}
+    tables: dict[str, pa.Table] = (
+        lake_tables(pipeline, spec) if pipeline.default_schema_name else {}
+    )
     con.execute(f'CREATE SCHEMA "{spec.dataset}"')
     for name, arrow in tables.items():
         con.register("_lake_arrow", arrow)
@@ -115,11 +128,11 @@ def lake_connection(pipeline: Any, spec: PipelineSpec) -> Any:
 def destination_info(spec: PipelineSpec, settings: Settings) -> dict[str, Any]:
     """What ``mp info --pipeline NAME`` shows for a destination other than the embedded DuckDB."""
     pipeline = dlt_pipeline(spec, settings)
-    names = sorted(_loaded(pipeline)) if pipeline.default_schema_name else []
+    names: list[str] = sorted(_loaded(pipeline)) if pipeline.default_schema_name else []
     if spec.destination == "filesystem":
         con = lake_connection(pipeline, spec)
         try:
-            tables = {n: con.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}
+            tables = {n: count_rows(con, spec.dataset, n) for n in names}
         finally:
             con.close()
     else:

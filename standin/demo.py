@@ -96,6 +96,7 @@ def run_demo(
 def _query(data_dir: Path, name: str) -> list[dict[str, Any]]:
     from mixpanel_data.local.connection import open_database
     from mixpanel_data.local.sqlparams import bind
+    from mixpanel_data.queries import queries_dir
 
     text = (queries_dir() / name).read_text(encoding="utf-8")
     con = open_database(data_dir / "mixpanel_data.duckdb")
@@ -105,10 +106,3 @@ def _query(data_dir: Path, name: str) -> list[dict[str, Any]]:
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     finally:
         con.close()
-
-
-def queries_dir() -> Path:
-    """The ready-made SQL shipped with the package (the repo's ``queries/`` when editable)."""
-    import mixpanel_data.queries
-
-    return Path(mixpanel_data.queries.__file__).resolve().parent

@@ -9,6 +9,7 @@ The public surface is what ``__all__`` lists; the modules behind it are implemen
     retry     RetryPolicy: backoff with jitter, Retry-After
     limiter   ApiLimits and the process-wide shared rate budgets
     errors    HTTP answer -> mixpanel_data.exceptions
+    payloads  TypedDicts of the raw JSON bodies (export lines, engage pages, /me)
 """
 
 from __future__ import annotations

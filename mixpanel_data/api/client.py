@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import httpx
 import orjson
@@ -52,6 +52,9 @@ from mixpanel_data.exceptions import (
     QueryError,
     register_secret,
 )
+
+if TYPE_CHECKING:
+    from mixpanel_data.api.payloads import MeBody
 
 __all__ = ["DEFAULT_TIMEOUT", "MixpanelClient"]
 
@@ -122,7 +125,7 @@ class MixpanelClient:
     def query(
         self,
         path: str,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, object] | None = None,
         *,
         method: str = "GET",
     ) -> Any:
@@ -142,8 +145,12 @@ class MixpanelClient:
             raise error
         return payload
 
-    def engage_page(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """One page of ``/engage`` (profiles), POSTed form-encoded; pass ``session_id``/``page``."""
+    def engage_page(self, params: Mapping[str, object]) -> dict[str, Any]:
+        """One page of ``/engage`` (profiles), POSTed form-encoded; pass ``session_id``/``page``.
+
+        Checked to be an object only; ``payloads.EngagePage`` says what it holds (the live
+        queries' ``QueryClient`` protocol fixes this return type).
+        """
         payload = self.query("engage", params, method="POST")
         if not isinstance(payload, dict):
             raise QueryError(
@@ -157,7 +164,7 @@ class MixpanelClient:
     def app(
         self,
         path: str,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, object] | None = None,
         *,
         method: str = "GET",
         json: Any = None,
@@ -194,7 +201,7 @@ class MixpanelClient:
         if budget is not None:
             budget.reserve(count, max_wait=self.limits.max_wait, on_wait=self.on_wait)
 
-    def me(self) -> Any:
+    def me(self) -> MeBody:
         """``GET /api/app/me``: the service account, its organizations and projects (zones).
 
         Not project-scoped (no ``project_id``); a legacy project secret cannot call it.
@@ -235,7 +242,7 @@ class MixpanelClient:
             )
         if batch_bytes < 1:
             raise InvalidArgumentError(f"batch_bytes must be positive, not {batch_bytes}.")
-        params: dict[str, Any] = {"from_date": from_date, "to_date": to_date}
+        params: dict[str, object] = {"from_date": from_date, "to_date": to_date}
         if events:
             params["event"] = list(events)
         if where:
@@ -343,11 +350,11 @@ class MixpanelClient:
     @contextlib.contextmanager
     def _attempt(
         self, family: Family, method: str, url: str, attempt: int
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[dict[str, int | None]]:
         """Hold a budget slot around one HTTP attempt and log it (never headers or bodies)."""
         budget = self._budget(family)
         path = httpx.URL(url).path
-        log: dict[str, Any] = {"status": None}
+        log: dict[str, int | None] = {"status": None}
         started = time.monotonic()
         slot = budget.slot(max_wait=self.limits.max_wait, on_wait=self.on_wait) if budget else None
         with slot or contextlib.nullcontext():
@@ -384,7 +391,7 @@ class MixpanelClient:
         )
 
 
-def encode_params(params: Mapping[str, Any] | None) -> dict[str, str]:
+def encode_params(params: Mapping[str, object] | None) -> dict[str, str]:
     """Query/form values as Mixpanel wants them: JSON text for lists, dicts and booleans.
 
     ``None`` values are dropped and dates become ``YYYY-MM-DD``; the caller's mapping is left

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from typing import Any
 
 import httpx
 import orjson
@@ -127,7 +126,7 @@ def error_for_response(
     return _rejected(status, detail, what)
 
 
-def body_error(payload: Any, *, what: str) -> MixpanelDataError | None:
+def body_error(payload: object, *, what: str) -> MixpanelDataError | None:
     """The error carried by a 200 JSON body ``{"error": "..."}``, if any.
 
     Only a *string* ``error`` counts, so a property that happens to be named ``error`` in a

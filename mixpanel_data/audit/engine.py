@@ -28,6 +28,7 @@ from mixpanel_data.audit.checks import (
 from mixpanel_data.audit.findings import AuditReport, Finding
 from mixpanel_data.audit.plan import TrackingPlan
 from mixpanel_data.exceptions import QueryError, TableNotFoundError
+from mixpanel_data.local.sqltext import json_path
 
 Day = date | None
 
@@ -163,7 +164,7 @@ def fill_examples(ctx: Context) -> None:
         {
             "event_name": [e for e, _ in pairs],
             "key": [k for _, k in pairs],
-            "path": [sql.json_path(k) for _, k in pairs],
+            "path": [json_path(k) for _, k in pairs],
         }
     )
     ctx.con.register("wanted", table)

@@ -14,19 +14,12 @@ from datetime import date
 
 from mixpanel_data.audit import patterns
 from mixpanel_data.audit.plan import PropertySpec
+from mixpanel_data.local.sqltext import json_path, literal, path_list
 
 
-def literal(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def json_path(prop: str) -> str:
-    return '$."' + prop.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def path_list(props: Sequence[str]) -> str:
-    return "[" + ", ".join(literal(json_path(p)) for p in props) + "]"
+def prop_paths(props: Sequence[str]) -> str:
+    """The DuckDB list of the JSON paths of ``props`` in the ``properties`` column."""
+    return path_list(json_path(p) for p in props)
 
 
 def scope(table: str, first: date | None, last: date | None) -> str:
@@ -105,7 +98,7 @@ def _per_event_cases(by_event: dict[str, list[tuple[int, str]]]) -> tuple[str, s
     """
     names = ", ".join(literal(e) for e in by_event)
     vals = " ".join(
-        f"WHEN {literal(e)} THEN json_extract(properties, {path_list([p for _, p in specs])})"
+        f"WHEN {literal(e)} THEN json_extract(properties, {prop_paths([p for _, p in specs])})"
         for e, specs in by_event.items()
     )
     ids = " ".join(
@@ -194,7 +187,7 @@ def distinct_id_sql(
     """distinct_ids that hold personal data, or break the identity rules, per event and problem."""
     accepted = "|".join(f"({p})" for p in allowed) or ".*"
     bare = (
-        f"list_contains(json_extract_string(properties, {path_list(not_equal_to)}), id)"
+        f"list_contains(json_extract_string(properties, {prop_paths(not_equal_to)}), id)"
         if not_equal_to
         else "false"
     )
@@ -245,7 +238,7 @@ def conditional_sql(
 -- Reads: events.
 WITH {scope_cte},
 extracted AS (
-  SELECT event_name, event_date, json_extract(properties, {path_list(props)})::VARCHAR[] AS vals
+  SELECT event_name, event_date, json_extract(properties, {prop_paths(props)})::VARCHAR[] AS vals
   FROM scope{only})
 SELECT event_name, count(*) AS n, {", ".join(columns)}
 FROM extracted WHERE vals[1] = {literal(condition[1])} GROUP BY 1"""

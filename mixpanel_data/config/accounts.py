@@ -17,14 +17,31 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, cast
 
-from mixpanel_data.config.credentials import REGIONS, Credentials
+from mixpanel_data.config.credentials import REGIONS, Credentials, Region
 from mixpanel_data.exceptions import (
     AccountExistsError,
     AccountNotFoundError,
     ConfigError,
 )
+
+
+class AccountEntry(TypedDict, total=False):
+    """One ``[accounts.NAME]`` table. A hand-edited file may hold a number as ``project_id``;
+    ``Credentials`` refuses a region that is not one of ``REGIONS``."""
+
+    username: str
+    secret: str
+    project_id: str | int
+    region: Region
+
+
+class AccountsFile(TypedDict, total=False):
+    """The whole file: the default account's name and every account by name."""
+
+    default: str | None
+    accounts: dict[str, AccountEntry]
 
 
 @dataclass(frozen=True)
@@ -44,11 +61,12 @@ class AccountStore:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def _load(self) -> dict[str, Any]:
+    def _load(self) -> AccountsFile:
         if not self.path.exists():
             return {"accounts": {}}
         try:
-            data = tomllib.loads(self.path.read_text(encoding="utf-8"))
+            # the file's shape is not checked: readers below use .get and str()
+            data = cast(AccountsFile, tomllib.loads(self.path.read_text(encoding="utf-8")))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(
                 f"{self.path} is not valid TOML ({exc}): fix or remove the file."
@@ -56,7 +74,7 @@ class AccountStore:
         data.setdefault("accounts", {})
         return data
 
-    def _save(self, data: dict[str, Any]) -> None:
+    def _save(self, data: AccountsFile) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -83,7 +101,7 @@ class AccountStore:
     def credentials(self, name: str | None = None) -> Credentials | None:
         """The named account's credentials, or the default account's (None when there is none)."""
         data = self._load()
-        accounts: dict[str, dict[str, Any]] = data["accounts"]
+        accounts = data["accounts"]
         if name is None:
             name = data.get("default") or (next(iter(accounts)) if len(accounts) == 1 else None)
             if name is None:
@@ -111,7 +129,7 @@ class AccountStore:
             )
         if credentials.region not in REGIONS:
             raise ConfigError(f"Unknown region {credentials.region!r}: use us, eu or in.")
-        entry = {"secret": credentials.secret, "region": credentials.region}
+        entry: AccountEntry = {"secret": credentials.secret, "region": credentials.region}
         if credentials.username:
             entry["username"] = credentials.username
         if credentials.project_id:
@@ -141,7 +159,7 @@ class AccountStore:
         self._save(data)
 
 
-def _opt_str(value: Any) -> str | None:
+def _opt_str(value: object) -> str | None:
     return None if value in (None, "") else str(value)
 
 
@@ -150,11 +168,12 @@ def _toml_str(value: str) -> str:
     return f'"{escaped}"'
 
 
-def _dump_toml(data: dict[str, Any]) -> str:
+def _dump_toml(data: AccountsFile) -> str:
     """Write the small, flat shape of the accounts file (no dependency on a TOML writer)."""
     lines = []
-    if data.get("default"):
-        lines.append(f"default = {_toml_str(data['default'])}")
+    default = data.get("default")
+    if default:
+        lines.append(f"default = {_toml_str(default)}")
     for name, entry in data["accounts"].items():
         lines.append("")
         lines.append(f"[accounts.{_toml_str(name)}]")

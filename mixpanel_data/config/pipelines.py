@@ -30,7 +30,7 @@ the file, the line and the key, and say what to write instead (exit 3).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -60,7 +60,7 @@ class _Loader(yaml.SafeLoader):
     the whole file with a bare ``ValueError``: the option's own check then names key and line."""
 
 
-def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> date | str:
     try:
         return loader.construct_yaml_timestamp(node)
     except ValueError:
@@ -80,7 +80,7 @@ def secret_hint(key: str) -> str:
     )
 
 
-def _find_secret(value: Any, path: str = "") -> str | None:
+def _find_secret(value: object, path: str = "") -> str | None:
     """The dotted path of the first secret-looking key inside ``value``, if any."""
     if isinstance(value, dict):
         for key, inner in value.items():
@@ -226,7 +226,7 @@ def load_pipelines(path: Path | None = None) -> dict[str, PipelineSpec]:
     if not isinstance(entries, dict):
         raise PipelineConfigError(f"{path}:1: expected a top-level 'pipelines:' mapping.")
     for name, body in entries.items():
-        keys: list[Any] = ["pipelines", name]
+        keys: list[str | int] = ["pipelines", name]
         if body is not None and not isinstance(body, dict):
             line = _line_of(root, keys)
             raise PipelineConfigError(f"{path}:{line}: pipelines.{name} must be a mapping.")
@@ -238,24 +238,24 @@ def load_pipelines(path: Path | None = None) -> dict[str, PipelineSpec]:
 
 
 def _spec_error(
-    path: Path, root: Any, keys: list[Any], body: Any, exc: ValidationError
+    path: Path, root: yaml.Node | None, keys: list[str | int], body: object, exc: ValidationError
 ) -> PipelineConfigError:
     """``file:line: pipelines.NAME.key: message`` for the first error pydantic found."""
     error = exc.errors()[0]
-    loc: list[Any] = [p for p in error["loc"] if p != "__root__"]
+    loc: list[str | int] = [p for p in error["loc"] if p != "__root__"]
     cause = (error.get("ctx") or {}).get("error")
     secret = _find_secret(body or {})
     if isinstance(cause, OptionValueError):
         loc = ["options", cause.key]
     elif secret and loc and loc[0] == "options":
-        loc = secret.split(".")
+        loc = [*secret.split(".")]
     line = _line_of(root, keys + loc)
     key = ".".join(str(p) for p in [*keys, *loc])
     message = str(error["msg"]).removeprefix("Value error, ")
     return PipelineConfigError(f"{path}:{line}: {key}: {message}")
 
 
-def _line_of(root: Any, keys: list[Any]) -> int:
+def _line_of(root: yaml.Node | None, keys: list[str | int]) -> int:
     """1-based line of the deepest node of ``keys`` found in the composed YAML tree."""
     node, line = root, 1
     for key in keys:

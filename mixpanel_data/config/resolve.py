@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from mixpanel_data.config.accounts import AccountStore
@@ -63,7 +63,7 @@ def resolve_credentials(
             "No Mixpanel credentials found: set MP_USERNAME, MP_SECRET and MP_PROJECT_ID, "
             "add [sources.mixpanel.credentials] to .dlt/secrets.toml, or run `mp auth add NAME`."
         )
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = {}  # fields for dataclasses.replace; Credentials checks them
     if pid is not None:
         overrides["project_id"] = pid
     if region:
@@ -83,7 +83,7 @@ def _first_found(levels: list[Callable[[], Credentials | None]]) -> Credentials 
     return None
 
 
-def _build(values: dict[str, Any], source: str) -> Credentials | None:
+def _build(values: Mapping[str, object], source: str) -> Credentials | None:
     if not values.get("secret"):
         return None
     return Credentials(
@@ -95,20 +95,22 @@ def _build(values: dict[str, Any], source: str) -> Credentials | None:
     )
 
 
-def _clean(value: Any) -> str | None:
+def _clean(value: object) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def _from_env() -> dict[str, Any]:
+def _from_env() -> dict[str, str | None]:
     return {name: os.environ.get(f"MP_{name.upper()}") for name in _FIELDS}
 
 
-def _from_dlt() -> dict[str, Any]:
-    """Ask dlt's own providers (environment and .dlt/*.toml) for sources.mixpanel.credentials."""
+def _from_dlt() -> dict[str, object]:
+    """Ask dlt's own providers (environment and .dlt/*.toml) for sources.mixpanel.credentials.
+
+    A TOML value may be a number (``project_id = 12345``): ``_build`` makes each one text."""
     import dlt
     from dlt.common.configuration.exceptions import ConfigProviderException
 
-    values: dict[str, Any] = {}
+    values: dict[str, object] = {}
     for name in _FIELDS:
         try:
             values[name] = dlt.secrets.get(f"sources.mixpanel.credentials.{name}")

@@ -173,7 +173,7 @@ class Settings:
         """Run locks and the scheduler's history."""
         return self.data_dir / "schedule"
 
-    def duckdb_config(self) -> dict[str, Any]:
+    def duckdb_config(self) -> dict[str, str | bool]:
         """Settings of the embedded DuckDB while dlt loads (its memory limit)."""
         return {"memory_limit": self.duckdb_memory_limit, "preserve_insertion_order": False}
 

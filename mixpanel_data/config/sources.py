@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from mixpanel_data.config.dates import is_day
 from mixpanel_data.exceptions import ConfigError
 
 SECTION = "sources.mixpanel"
@@ -29,12 +30,12 @@ PROMOTE_TYPES = ("text", "bigint", "double", "bool", "timestamp")
 them), named here so that checking pipelines.yaml does not import the source and pyarrow."""
 PII_ACTIONS = ("drop", "hash", "mask")
 _LEGACY_WORDS = ("auto", "true", "false", "yes", "no", "on", "off", "1", "0")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INTEGER = re.compile(r"\s*-?\d+\s*")
 
-Check = Callable[[Any, bool], Any]
+Check = Callable[[object, bool], object]
 """``check(value, text)``: the value as the source takes it, or ``ValueError`` saying what is
-wrong. ``text`` is true for dlt config, where a number or a list may arrive as text."""
+wrong. ``text`` is true for dlt config, where a number or a list may arrive as text. The value
+comes from YAML, TOML or the environment: any type, narrowed by the check."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,11 @@ class _Complete(ValueError):
     """A message that already names its fix (the rule's hint would only repeat the shape)."""
 
 
-def check_option(name: str, value: Any, *, text: bool = False) -> Any:
-    """``value`` of option ``name`` as the source takes it; ``ValueError`` naming the fix."""
+def check_option(name: str, value: object, *, text: bool = False) -> Any:
+    """``value`` of option ``name`` as the source takes it; ``ValueError`` naming the fix.
+
+    ``Any``: the type depends on ``name`` (``OPTION_RULES``), as ``mixpanel_source``'s
+    parameter of that name takes it."""
     rule = OPTION_RULES[name]
     if value is None:
         if rule.nullable:
@@ -65,13 +69,13 @@ def check_option(name: str, value: Any, *, text: bool = False) -> Any:
         raise ValueError(f"{exc}: {rule.hint}") from None
 
 
-def _shown(value: Any) -> str:
+def _shown(value: object) -> str:
     """A value as the person wrote it: YAML and TOML spell booleans ``true``/``false``."""
     return str(value).lower() if isinstance(value, bool) else repr(value)
 
 
 def _whole(minimum: int) -> Check:
-    def check(value: Any, text: bool) -> int:
+    def check(value: object, text: bool) -> int:
         if text and isinstance(value, str) and _INTEGER.fullmatch(value):
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -83,7 +87,7 @@ def _whole(minimum: int) -> Check:
     return check
 
 
-def _text(value: Any, text: bool) -> str:
+def _text(value: object, text: bool) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{_shown(value)} is not text")
     if not value.strip():
@@ -91,10 +95,10 @@ def _text(value: Any, text: bool) -> str:
     return value
 
 
-def _zone(value: Any, text: bool) -> str:
+def _zone(value: object, text: bool) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    _text(value, text)
+    value = _text(value, text)
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
@@ -102,7 +106,7 @@ def _zone(value: Any, text: bool) -> str:
     return str(value)
 
 
-def _legacy(value: Any, text: bool) -> bool | str:
+def _legacy(value: object, text: bool) -> bool | str:
     if isinstance(value, bool):
         return value
     if not isinstance(value, str) or value.strip().lower() not in _LEGACY_WORDS:
@@ -110,21 +114,17 @@ def _legacy(value: Any, text: bool) -> bool | str:
     return value
 
 
-def _day(value: Any, text: bool) -> date | str:
+def _day(value: object, text: bool) -> date | str:
     if isinstance(value, datetime):
         raise ValueError(f"{value.isoformat(sep=' ')!r} is a time, not a day")
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and _DAY.fullmatch(value.strip()):
-        try:
-            date.fromisoformat(value.strip())
-            return value
-        except ValueError:
-            pass
+    if isinstance(value, str) and is_day(value):
+        return value
     raise ValueError(f"{_shown(value)} is not a day")
 
 
-def _decoded(value: Any, text: bool) -> Any:
+def _decoded(value: object, text: bool) -> object:
     """dlt config may hold a list or mapping as JSON text (an environment variable always does)."""
     if text and isinstance(value, str):
         try:
@@ -134,7 +134,7 @@ def _decoded(value: Any, text: bool) -> Any:
     return value
 
 
-def _names(value: Any, what: str) -> list[str]:
+def _names(value: object, what: str) -> list[str]:
     """A list of non-empty names; ``what`` names one of them (``an event name``)."""
     if not isinstance(value, list | tuple):
         raise ValueError(f"{_shown(value)} is not a list")
@@ -144,11 +144,11 @@ def _names(value: Any, what: str) -> list[str]:
     return list(value)
 
 
-def _events(value: Any, text: bool) -> list[str]:
+def _events(value: object, text: bool) -> list[str]:
     return _names(_decoded(value, text), "an event name")
 
 
-def _promote(value: Any, text: bool) -> dict[str, str] | list[str]:
+def _promote(value: object, text: bool) -> dict[str, str] | list[str]:
     value = _decoded(value, text)
     if isinstance(value, list | tuple):
         return _names(value, "a property name")
@@ -162,7 +162,7 @@ def _promote(value: Any, text: bool) -> dict[str, str] | list[str]:
     return dict(value)
 
 
-def _pii(value: Any, text: bool) -> dict[str, Any]:
+def _pii(value: object, text: bool) -> dict[str, str | list[str]]:
     value = _decoded(value, text)
     if not isinstance(value, Mapping):
         raise ValueError(f"{_shown(value)} is not a mapping")
@@ -178,7 +178,7 @@ def _pii(value: Any, text: bool) -> dict[str, Any]:
     return dict(value)
 
 
-def _url(value: Any, text: bool) -> str:
+def _url(value: object, text: bool) -> str:
     if not isinstance(value, str) or not re.match(r"https?://[^/\s]+", value):
         raise ValueError(f"{_shown(value)} is not an http(s) URL")
     return value
@@ -229,12 +229,12 @@ OPTION_RULES: dict[str, Rule] = {
 }
 
 
-def _dlt_value(name: str) -> Any:
+def _dlt_value(name: str) -> object:
     """What dlt's providers hold for the source's setting ``name`` (its section, then fallback)."""
     import dlt
 
     for key in (f"{SECTION}.{name}", f"sources.{name}"):
-        value: Any = dlt.config.get(key)
+        value: object = dlt.config.get(key)
         if value is not None:
             return value
     return None
@@ -245,10 +245,11 @@ def _dlt_error(name: str, exc: ValueError) -> ConfigError:
     return ConfigError(f"{where}: {exc}.")
 
 
-def source_setting(name: str, options: dict[str, Any] | None = None) -> Any:
+def source_setting(name: str, options: Mapping[str, object] | None = None) -> Any:
     """``options[name]`` when given there, else what dlt's providers hold for the source.
 
     A value from dlt is checked by the option's rule (a ``ConfigError`` naming the fix).
+    ``Any``, as ``check_option``: the type depends on ``name``.
     """
     if options and options.get(name) is not None:
         return options[name]
@@ -261,7 +262,7 @@ def source_setting(name: str, options: dict[str, Any] | None = None) -> Any:
         raise _dlt_error(name, exc) from None
 
 
-def check_dlt_settings(given: Mapping[str, Any] | None = None) -> None:
+def check_dlt_settings(given: Mapping[str, object] | None = None) -> None:
     """Check every source setting dlt config holds, except those ``given`` explicitly.
 
     dlt refuses text it cannot parse into the parameter's type only once the source is built,

@@ -12,12 +12,12 @@ json/csv/table output both come from those records, so they always agree.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from mixpanel_data.config.dates import parse_day
 from mixpanel_data.exceptions import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -27,7 +27,6 @@ __all__ = [
     "LiveResult",
     "QueryClient",
     "check_choice",
-    "check_date",
     "check_id",
     "check_positive",
     "check_range",
@@ -35,8 +34,6 @@ __all__ = [
     "number",
 ]
 
-#: ``from_date``/``to_date`` are inclusive ``YYYY-MM-DD`` days in the project's time zone.
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: The furthest "today" runs ahead of UTC anywhere (UTC+14): a later to_date is surely future.
 _MAX_ZONE_AHEAD = timedelta(hours=14)
 
@@ -66,28 +63,11 @@ class QueryClient(Protocol):
         ...
 
 
-def check_date(value: date | str, name: str) -> date:
-    """A ``YYYY-MM-DD`` day (string or ``date``); ``name`` is the option the user typed."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    try:
-        if not _DAY.match(text):
-            raise ValueError(text)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidArgumentError(
-            f"{name} {value!r} is not a date: use YYYY-MM-DD (a day in the project's time zone)."
-        ) from None
-
-
 def check_range(
     from_date: date | str, to_date: date | str, names: tuple[str, str] = ("from_date", "to_date")
 ) -> tuple[date, date]:
     """Both inclusive ends, in order and not in the future anywhere on Earth."""
-    first, last = check_date(from_date, names[0]), check_date(to_date, names[1])
+    first, last = parse_day(from_date, names[0]), parse_day(to_date, names[1])
     if first > last:
         raise InvalidArgumentError(
             f"{names[0]} {first} is after {names[1]} {last}: swap them (both days are inclusive)."

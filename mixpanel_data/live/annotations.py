@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from mixpanel_data.config.dates import parse_day
 from mixpanel_data.exceptions import QueryError
-from mixpanel_data.live._base import LiveResult, QueryClient, check_date, check_range
+from mixpanel_data.live._base import LiveResult, QueryClient, check_range
 
 __all__ = ["Annotation", "AnnotationList", "annotations_list"]
 
@@ -58,8 +59,8 @@ def annotations_list(
     to_date: date | str | None = None,
 ) -> AnnotationList:
     """The project's annotations, optionally limited to a range of days (inclusive)."""
-    first = check_date(from_date, "from_date") if from_date is not None else None
-    last = check_date(to_date, "to_date") if to_date is not None else None
+    first = parse_day(from_date, "from_date") if from_date is not None else None
+    last = parse_day(to_date, "to_date") if to_date is not None else None
     if first is not None and last is not None:
         first, last = check_range(first, last)
     body = client.app("annotations", {"fromDate": first, "toDate": last})

@@ -30,13 +30,7 @@ from mixpanel_data.local.connection import (
     table_type,
     user_tables,
 )
-
-
-def queries_dir() -> Path:
-    """The ready-made SQL shipped with the package (the repo's ``queries/`` when editable)."""
-    from importlib.resources import files
-
-    return Path(str(files("mixpanel_data.queries")))
+from mixpanel_data.queries import queries_dir
 
 
 def packaged_queries() -> list[str]:

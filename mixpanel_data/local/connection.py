@@ -7,10 +7,14 @@ schemas first so ``SELECT count(*) FROM events`` just works. Only ``duckdb`` is 
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mixpanel_data.exceptions import ConfigError, NotFoundError, TableNotFoundError
+
+if TYPE_CHECKING:
+    import duckdb
 
 _INTERNAL_SCHEMAS = {"information_schema", "pg_catalog", "main"}
 #: Columns that tell what a table holds (``mp drop --type``), checked in this order.
@@ -131,3 +135,29 @@ def is_dlt_dataset(con: Any, schema: str) -> bool:
         [schema],
     ).fetchone()
     return bool(row and row[0])
+
+
+class ThreadConnections:
+    """One in-memory DuckDB per thread, opened on first use with these limits.
+
+    Work that runs in several threads at once (parsing export batches, the PII policy) gets
+    its own connection in each: DuckDB releases the GIL, and a connection is never shared.
+    """
+
+    def __init__(self, threads: int, memory_limit: str | None = None) -> None:
+        self.threads = threads
+        self.memory_limit = memory_limit
+        self._local = threading.local()
+
+    def get(self) -> duckdb.DuckDBPyConnection:
+        """This thread's connection."""
+        con: duckdb.DuckDBPyConnection | None = getattr(self._local, "con", None)
+        if con is None:
+            import duckdb
+
+            con = duckdb.connect(":memory:")
+            con.execute(f"SET threads = {int(self.threads)}")
+            if self.memory_limit:
+                con.execute(f"SET memory_limit = '{self.memory_limit}'")
+            self._local.con = con
+        return con

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from mixpanel_data.config.pipelines import PipelineSpec
 from mixpanel_data.config.settings import Settings
@@ -27,7 +26,7 @@ def check_run_request(
     settings: Settings,
     from_date: str | date | None,
     to_date: str | date | None,
-    options: Mapping[str, Any],
+    options: Mapping[str, object],
 ) -> tuple[date | None, date | None]:
     """The run's ``--from``/``--to`` days, or a one-line error before any request or file.
 
@@ -36,8 +35,8 @@ def check_run_request(
     configured ``project_timezone``, else today at UTC+14 (the exact check follows once Mixpanel
     named the zone).
     """
+    from mixpanel_data.config.dates import parse_day
     from mixpanel_data.config.sources import check_dlt_settings, source_setting
-    from mixpanel_data.sources.mixpanel.windows import parse_day
 
     first = parse_day(from_date, "--from") if from_date else None
     last = parse_day(to_date, "--to") if to_date else None
@@ -61,7 +60,7 @@ def check_run_request(
     return first, last
 
 
-def _latest_today(now: datetime, zone: Any) -> tuple[date, str]:
+def _latest_today(now: datetime, zone: object) -> tuple[date, str]:
     """The latest day that can be "today" for the project now, and what that day is."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mixpanel_data.exceptions import AuthenticationError, NotFoundError, QueryError
+
+if TYPE_CHECKING:
+    from mixpanel_data.api.payloads import MeAccount, MeBody, MeProject
+    from mixpanel_data.config.credentials import Credentials
 
 logger = logging.getLogger("mixpanel_data.project")
 
@@ -27,10 +31,12 @@ UNKNOWN_ZONE = (
 
 
 class MeClient(Protocol):
-    def me(self) -> Any: ...
+    """A client that can ask ``/me`` (``MixpanelClient``); an injected stand-in may not."""
+
+    def me(self) -> MeBody: ...
 
     @property
-    def credentials(self) -> Any: ...
+    def credentials(self) -> Credentials: ...
 
 
 @dataclass(frozen=True)
@@ -52,18 +58,18 @@ class ProjectInfo:
         }
 
 
-def describe_project(client: MeClient, configured_zone: str | None = None) -> ProjectInfo:
+def describe_project(client: object, configured_zone: str | None = None) -> ProjectInfo:
     """The project's zone: ``configured_zone``, else Mixpanel's ``/me``, else unknown (a note).
 
+    ``client`` is any client: only one with credentials and ``me`` (a ``MeClient``) is asked.
     ``/me`` is asked even with a configured zone when it can be (it is the cheap first
     authenticated request); a 401 there raises ``AuthenticationError`` before anything else
     happens. A mismatch between the setting and Mixpanel is logged, the setting kept.
     """
-    credentials = getattr(client, "credentials", None)
-    project_id = getattr(credentials, "project_id", None)
-    if credentials is None or not hasattr(client, "me"):  # an injected stand-in client
+    project_id = getattr(getattr(client, "credentials", None), "project_id", None)
+    if not _can_ask(client):  # an injected stand-in client
         return _known(configured_zone, project_id, None, " (the client cannot ask Mixpanel)")
-    if credentials.is_legacy:
+    if client.credentials.is_legacy:
         why = " (a legacy project secret cannot ask Mixpanel for it)"
         return _known(configured_zone, project_id, None, why)
     try:
@@ -92,24 +98,30 @@ def describe_project(client: MeClient, configured_zone: str | None = None) -> Pr
     return _known(None, project_id, name, " (Mixpanel's /me did not list it for this project)")
 
 
+def _can_ask(client: object) -> TypeGuard[MeClient]:
+    """Whether ``client`` has credentials and ``me`` (``hasattr``: a stand-in may proxy)."""
+    return getattr(client, "credentials", None) is not None and hasattr(client, "me")
+
+
 def _known(zone: str | None, project_id: str | None, name: str | None, why: str) -> ProjectInfo:
     if zone:
         return ProjectInfo(project_id, zone, "setting", name)
     return ProjectInfo(project_id, None, None, name, note=UNKNOWN_ZONE.format(why=why))
 
 
-def _project_entry(payload: Any, project_id: str | None) -> dict[str, Any] | None:
+def _project_entry(payload: MeBody, project_id: str | None) -> MeProject | None:
     """``projects[project_id]`` of a ``/me`` body, bare or in a ``results`` wrapper."""
+    account: MeAccount = payload
     if isinstance(payload, dict) and isinstance(payload.get("results"), dict):
-        payload = payload["results"]
-    projects = payload.get("projects") if isinstance(payload, dict) else None
+        account = payload["results"]
+    projects = account.get("projects") if isinstance(account, dict) else None
     if not isinstance(projects, dict) or project_id is None:
         return None
     entry = projects.get(str(project_id))
     return entry if isinstance(entry, dict) else None
 
 
-def _zone_name(value: Any) -> str | None:
+def _zone_name(value: object) -> str | None:
     """An IANA name Python knows (``US/Pacific`` is one of tzdata's links), or None."""
     if not isinstance(value, str) or not value.strip():
         return None

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mixpanel_data.config.pipelines import PipelineSpec
 from mixpanel_data.config.settings import Settings
@@ -46,6 +46,18 @@ from mixpanel_data.destinations.pipeline import (
 from mixpanel_data.exceptions import InvalidArgumentError, RateLimitError, library_error
 from mixpanel_data.run.checks import check_against_today, check_run_request
 
+if TYPE_CHECKING:
+    from dlt.common.pipeline import LoadInfo
+    from dlt.extract import DltSource
+    from dlt.pipeline.pipeline import Pipeline
+
+    from mixpanel_data.run.project import ProjectInfo
+    from mixpanel_data.sources.mixpanel import LoadRun
+    from mixpanel_data.sources.mixpanel.events_fetch import FetchObserver
+    from mixpanel_data.sources.mixpanel.resources import SourceClient
+    from mixpanel_data.sources.mixpanel.windows import Window
+
+_T = TypeVar("_T")
 logger = logging.getLogger("mixpanel_data.run.runner")
 
 
@@ -102,14 +114,16 @@ def run_pipeline(
     from_date: str | date | None = None,
     to_date: str | date | None = None,
     full_refresh: bool = False,
-    observer: Any = None,
+    observer: FetchObserver | None = None,
     source_overrides: dict[str, Any] | None = None,
     max_wait: float | None = None,
 ) -> RunSummary:
     """Extract, normalize and load ``spec``'s resources; returns the run summary.
 
     ``max_wait`` caps one wait for Mixpanel's budget (seconds; 0 never waits), overriding the
-    settings' ``MP_MAX_WAIT``.
+    settings' ``MP_MAX_WAIT``. ``observer`` hears of progress (any of its hooks may be
+    missing). ``source_overrides`` are ``mixpanel_source`` arguments of any kind (options,
+    ``credentials``, an injected ``client``), hence ``Any``.
     """
     from mixpanel_data.api.factory import make_client
     from mixpanel_data.config.resolve import resolve_credentials
@@ -122,7 +136,7 @@ def run_pipeline(
     if options.get("base_url"):
         settings = settings.with_(base_url=options["base_url"])
     options.pop("base_url", None)
-    client = options.pop("client", None)  # an injected client brings its own credentials
+    client: SourceClient | None = options.pop("client", None)  # brings its own credentials
     owned = client is None
     credentials = options.pop("credentials", None)
     account = options.pop("account", None) or source_setting("account")
@@ -145,7 +159,7 @@ class _Request:
     first: date | None
     last: date | None
     full_refresh: bool
-    observer: Any
+    observer: FetchObserver | None
     started: float
 
 
@@ -159,7 +173,11 @@ def _run_settings(settings: Settings | None, max_wait: float | None) -> Settings
 
 
 def _run(
-    spec: PipelineSpec, settings: Settings, options: dict[str, Any], client: Any, asked: _Request
+    spec: PipelineSpec,
+    settings: Settings,
+    options: dict[str, Any],
+    client: SourceClient,
+    asked: _Request,
 ) -> RunSummary:
     """Ask Mixpanel for the zone, check the dates against its today, then load."""
     from mixpanel_data.config.sources import source_setting
@@ -176,7 +194,9 @@ def _run(
     _remove_old_spool(settings)
     refresh = asked.full_refresh
     # a refresh replaces the tables: every row in them afterwards is new
-    before = dict.fromkeys(spec.resources, 0) if refresh else table_counts(pipeline, spec.resources)
+    before: dict[str, int] = (
+        dict.fromkeys(spec.resources, 0) if refresh else table_counts(pipeline, spec.resources)
+    )
     if not refresh and "events" in spec.resources and before.get("events"):
         _keep_event_dates(pipeline, spec, project.timezone)
     run = LoadRun(
@@ -207,15 +227,15 @@ def _source_factory(
     spec: PipelineSpec,
     settings: Settings,
     options: dict[str, Any],
-    client: Any,
-    run: Any,
+    client: SourceClient,
+    run: LoadRun,
     zone: str | None,
-) -> Callable[[Sequence[str]], Any]:
+) -> Callable[[Sequence[str]], DltSource]:
     """Builds each chunk's source: the same ``LoadRun`` and client, some of the resources."""
     from mixpanel_data.destinations import adapt_source
     from mixpanel_data.sources.mixpanel import mixpanel_source
 
-    def source_for(resources: Sequence[str]) -> Any:
+    def source_for(resources: Sequence[str]) -> DltSource:
         source = mixpanel_source(
             **options, project_timezone=zone, client=client, config=settings, run=run
         ).with_resources(*resources)
@@ -225,12 +245,12 @@ def _source_factory(
 
 
 def _load_chunks(
-    pipeline: Any,
+    pipeline: Pipeline,
     spec: PipelineSpec,
     settings: Settings,
-    run: Any,
+    run: LoadRun,
     full_refresh: bool,
-    source_for: Callable[[Sequence[str]], Any],
+    source_for: Callable[[Sequence[str]], DltSource],
 ) -> None:
     """One dlt load per chunk while the run has more to load (a refresh is one: ``_refresh``)."""
     embedded = spec.destination == "duckdb"
@@ -253,7 +273,9 @@ def _load_chunks(
         resources = [r for r in resources if getattr(run, f"{r}_more")]
 
 
-def _refresh(pipeline: Any, source: Any, spec: PipelineSpec, run: Any) -> Any:
+def _refresh(
+    pipeline: Pipeline, source: DltSource, spec: PipelineSpec, run: LoadRun
+) -> LoadInfo | None:
     """The whole refresh as one package, fetched completely before dlt drops the old tables.
 
     Returns the load info, or None when a budget stop cut the fetch short: then the package is
@@ -274,8 +296,11 @@ def _refresh(pipeline: Any, source: Any, spec: PipelineSpec, run: Any) -> Any:
     return _step(pipeline.load)
 
 
-def _step(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """A dlt step; the one-line library error dlt wrapped is raised instead of dlt's wrapper."""
+def _step(call: Callable[..., _T], *args: object, **kwargs: object) -> _T:
+    """A dlt step; the one-line library error dlt wrapped is raised instead of dlt's wrapper.
+
+    The arguments are not checked against the step's signature: dlt's defaults are ``None``
+    where its hints do not say ``Optional``."""
     from dlt.pipeline.exceptions import PipelineStepFailed
 
     try:
@@ -289,11 +314,11 @@ def _step(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def _summary(
     spec: PipelineSpec,
-    pipeline: Any,
-    run: Any,
+    pipeline: Pipeline,
+    run: LoadRun,
     before: dict[str, int],
     started: float,
-    project: Any,
+    project: ProjectInfo,
 ) -> RunSummary:
     stats = run.stats
     after = table_counts(pipeline, spec.resources)
@@ -317,7 +342,7 @@ def _summary(
     )
 
 
-def _rows_in_range(pipeline: Any, windows: list[Any]) -> int | None:
+def _rows_in_range(pipeline: Pipeline, windows: list[Window]) -> int | None:
     """Events stored for the export days this run read (after dedupe)."""
     if not windows:
         return None
@@ -354,7 +379,7 @@ def _stop_message(
     )
 
 
-def _notice(observer: Any, message: str) -> None:
+def _notice(observer: FetchObserver | None, message: str) -> None:
     hook = getattr(observer, "notice", None)
     if hook is not None:
         hook(message)
@@ -368,20 +393,20 @@ def _remove_old_spool(settings: Settings) -> None:
             path.unlink(missing_ok=True)
 
 
-def _create_json_tables(pipeline: Any, source: Any, settings: Settings) -> None:
+def _create_json_tables(pipeline: Pipeline, source: DltSource, settings: Settings) -> None:
     from mixpanel_data.destinations.duckdb_tables import create_json_tables
 
     create_json_tables(pipeline, source, settings.duckdb_compression)
 
 
-def _rebuild_json_tables(pipeline: Any, source: Any, settings: Settings) -> None:
+def _rebuild_json_tables(pipeline: Pipeline, source: DltSource, settings: Settings) -> None:
     """After dlt's refresh re-created the tables its own way, give ``properties`` its codec."""
     from mixpanel_data.destinations.duckdb_tables import rebuild_json_tables
 
     rebuild_json_tables(pipeline, source, settings.duckdb_compression)
 
 
-def _keep_event_dates(pipeline: Any, spec: PipelineSpec, zone: str | None) -> None:
+def _keep_event_dates(pipeline: Pipeline, spec: PipelineSpec, zone: str | None) -> None:
     """Re-derive stored ``event_date`` when the zone it was computed in changed (or is unknown).
 
     ``event_date`` is ``event_time``'s day in the project's zone. Rows loaded while the zone

@@ -21,12 +21,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING
 
 from mixpanel_data.config.pipelines import PipelineSpec
 from mixpanel_data.config.settings import Settings
 from mixpanel_data.local import history
 from mixpanel_data.schedule.lock import run_lock
+
+if TYPE_CHECKING:
+    from mixpanel_data.run.runner import RunSummary
 
 logger = logging.getLogger("mixpanel_data.schedule")
 Clock = Callable[[], datetime]
@@ -40,10 +44,12 @@ class Scheduler:
         specs: Iterable[PipelineSpec],
         settings: Settings,
         *,
-        run: Callable[[PipelineSpec], Any] | None = None,
+        run: Callable[[PipelineSpec], object] | None = None,
         clock: Clock | None = None,
         max_sleep: float = 30.0,
     ) -> None:
+        """``run`` stands in for ``run_pipeline``: the ``rows_new`` of what it returns, when it
+        has one, is recorded."""
         self.specs = [s for s in specs if s.schedule is not None]
         self.settings = settings
         self._history = settings.schedule_dir
@@ -59,7 +65,7 @@ class Scheduler:
         """Finish the run in progress (if any), then return from :meth:`serve`."""
         self._stopping.set()
 
-    def _on_signal(self, signum: int, frame: Any) -> None:
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self._signals += 1
         if self._signals > 1:
             raise KeyboardInterrupt
@@ -142,7 +148,7 @@ class Scheduler:
             return "success"
 
 
-def _run_pipeline(spec: PipelineSpec, settings: Settings) -> Any:
+def _run_pipeline(spec: PipelineSpec, settings: Settings) -> RunSummary:
     from mixpanel_data.run.runner import run_pipeline
 
     return run_pipeline(spec, settings)

@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from mixpanel_data.exceptions import ConfigError, InvalidArgumentError, NotFoundError
 
 if TYPE_CHECKING:
+    import duckdb
+
     from mixpanel_data.config.pipelines import PipelineSpec
-    from mixpanel_data.sources.mixpanel.cursor import EventsState
+    from mixpanel_data.sources.mixpanel.cursor import EventsState, EventsStateDict
     from mixpanel_data.sources.mixpanel.windows import Window
     from mixpanel_data.verify.days import DayPlan
 
@@ -68,7 +70,7 @@ def configured_zone(spec: PipelineSpec) -> str | None:
     return str(value) if value else None
 
 
-def events_state(con: Any, spec: PipelineSpec) -> EventsState:
+def events_state(con: duckdb.DuckDBPyConnection, spec: PipelineSpec) -> EventsState:
     """The events resource's committed state; NotFoundError when nothing was loaded."""
     from mixpanel_data.local.connection import user_tables
     from mixpanel_data.local.loadinfo import latest_state
@@ -87,10 +89,10 @@ def events_state(con: Any, spec: PipelineSpec) -> EventsState:
             f"Dataset {spec.dataset!r} records no committed export day: load events with "
             f"`mp run {spec.name} --from DATE --to DATE`, then verify."
         )
-    return EventsState.read(raw)
+    return EventsState.read(cast("EventsStateDict", raw))  # the layout dlt committed
 
 
-def event_names(con: Any, spec: PipelineSpec) -> frozenset[str]:
+def event_names(con: duckdb.DuckDBPyConnection, spec: PipelineSpec) -> frozenset[str]:
     """Every event name stored, on any day (a day deleted locally still has its names)."""
     from mixpanel_data.local.connection import quote
 
@@ -102,7 +104,7 @@ def event_names(con: Any, spec: PipelineSpec) -> frozenset[str]:
 
 
 def day_counts(
-    con: Any, spec: PipelineSpec, days: tuple[date, ...], names: set[str]
+    con: duckdb.DuckDBPyConnection, spec: PipelineSpec, days: tuple[date, ...], names: set[str]
 ) -> dict[tuple[date, str], int]:
     """Stored rows per (``event_date``, ``event_name``) on ``days``, for ``names`` only."""
     from mixpanel_data.local.connection import quote
@@ -131,7 +133,8 @@ def nothing_to_compare(
 
 
 def _names(value: Any) -> tuple[str, ...] | None:
-    """The ``events`` option as names: a list, a JSON array or comma-separated text."""
+    """The ``events`` option as names: a list, a JSON array or comma-separated text (``Any``:
+    whatever pipelines.yaml or dlt config holds)."""
     if value is None or value == [] or value == "":
         return None
     if isinstance(value, str):

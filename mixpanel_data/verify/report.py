@@ -25,6 +25,8 @@ from mixpanel_data.exceptions import InvalidArgumentError, NotFoundError
 from mixpanel_data.verify.days import DayPlan, ExportLayout, Skipped, check_zone, plan_days
 
 if TYPE_CHECKING:
+    import duckdb
+
     from mixpanel_data.config.pipelines import PipelineSpec
     from mixpanel_data.config.settings import Settings
     from mixpanel_data.live import QueryClient
@@ -151,7 +153,7 @@ class LocalSide:
 
 
 def verify_events(
-    con: Any,
+    con: duckdb.DuckDBPyConnection,
     client: QueryClient,
     spec: PipelineSpec,
     settings: Settings,
@@ -166,7 +168,7 @@ def verify_events(
 
 
 def read_local(
-    con: Any,
+    con: duckdb.DuckDBPyConnection,
     spec: PipelineSpec,
     settings: Settings,
     *,
@@ -240,7 +242,7 @@ def compare(local: LocalSide, client: QueryClient, settings: Settings) -> Verify
 def _range(
     from_date: str | date | None, to_date: str | date | None
 ) -> tuple[date | None, date | None]:
-    from mixpanel_data.sources.mixpanel.windows import parse_day
+    from mixpanel_data.config.dates import parse_day
 
     first = parse_day(from_date, "--from") if from_date else None
     last = parse_day(to_date, "--to") if to_date else None
@@ -249,7 +251,7 @@ def _range(
     return first, last
 
 
-def _mixpanel_zone(client: Any) -> str | None:
+def _mixpanel_zone(client: QueryClient) -> str | None:
     """The zone Mixpanel reports for the project (``/api/app/me``), None when it cannot say."""
     from mixpanel_data.live import LazyClient
     from mixpanel_data.run.project import describe_project

@@ -33,11 +33,14 @@ from mixpanel_data.results import DatabaseInfo, FetchResult, TableInfo, TableSch
 from mixpanel_data.workspace.live import LiveQueries
 
 if TYPE_CHECKING:
+    import duckdb
     import pandas as pd
 
     from mixpanel_data.api import MixpanelClient
     from mixpanel_data.config.credentials import Credentials
     from mixpanel_data.config.settings import Settings
+    from mixpanel_data.live import DiscoveryCache
+    from mixpanel_data.sources.mixpanel.events_fetch import FetchObserver
     from mixpanel_data.verify import VerifyResult
 
 
@@ -78,8 +81,8 @@ class Workspace(LiveQueries):
         self._credentials = credentials
         self._client = client
         self._owns_client = client is None
-        self._con: Any = None
-        self._cache: Any = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._cache: DiscoveryCache | None = None
 
     # -- construction ---------------------------------------------------------------------------
 
@@ -92,7 +95,10 @@ class Workspace(LiveQueries):
         region: str | None = None,
         **kwargs: Any,
     ) -> Iterator[Workspace]:
-        """A workspace in a fresh temporary directory, deleted on exit even on error."""
+        """A workspace in a fresh temporary directory, deleted on exit even on error.
+
+        ``kwargs`` are the constructor's keyword arguments (``credentials``, ``settings``...).
+        """
         directory = tempfile.mkdtemp(prefix="mp-ephemeral-")
         try:
             with cls(account, project_id, region, path=directory, **kwargs) as workspace:
@@ -132,7 +138,7 @@ class Workspace(LiveQueries):
     # -- escape hatches -------------------------------------------------------------------------
 
     @property
-    def connection(self) -> Any:
+    def connection(self) -> duckdb.DuckDBPyConnection:
         """The DuckDB connection (dataset schemas on the search path: ``events`` just works)."""
         if self._con is None:
             from mixpanel_data.local.connection import open_database
@@ -171,7 +177,7 @@ class Workspace(LiveQueries):
 
     # -- local queries --------------------------------------------------------------------------
 
-    def sql(self, query: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    def sql(self, query: str, params: Mapping[str, object] | None = None) -> pd.DataFrame:
         """SQL (or a ``.sql`` file) on the local database as a DataFrame; ``$name`` bound."""
         import duckdb
 
@@ -189,14 +195,14 @@ class Workspace(LiveQueries):
             raise sql_error(exc, values) from None
 
     def sql_rows(
-        self, query: str, params: Mapping[str, Any] | None = None
+        self, query: str, params: Mapping[str, object] | None = None
     ) -> list[tuple[Any, ...]]:
         """SQL on the local database as a list of tuples (no pandas)."""
         from mixpanel_data.local.catalog import read_query, run_sql
 
         return run_sql(self.connection, read_query(query), _strings(params)).rows
 
-    def sql_scalar(self, query: str, params: Mapping[str, Any] | None = None) -> Any:
+    def sql_scalar(self, query: str, params: Mapping[str, object] | None = None) -> Any:
         """The first value of the first row (None when there is no row)."""
         from mixpanel_data.local.catalog import read_query, run_sql
 
@@ -254,13 +260,15 @@ class Workspace(LiveQueries):
         *,
         events: list[str] | None = None,
         where: str | None = None,
-        progress: Any = True,
-        options: Mapping[str, Any] | None = None,
+        progress: bool | FetchObserver = True,
+        options: Mapping[str, object] | None = None,
     ) -> FetchResult:
         """Load events (inclusive days) into ``events``, merged and deduplicated by dlt.
 
         Without dates the run continues from the stored cursor; with them it is a backfill
         that leaves the cursor alone. ``name`` must be ``"events"`` (see ``workspace.fetch``).
+        ``progress``: a bar on a terminal (True), none (False), or your own hooks (any of
+        ``FetchObserver``'s).
         """
         from mixpanel_data.workspace.fetch import check_table_name
 
@@ -274,8 +282,8 @@ class Workspace(LiveQueries):
         *,
         where: str | None = None,
         cohort_id: int | None = None,
-        progress: Any = True,
-        options: Mapping[str, Any] | None = None,
+        progress: bool | FetchObserver = True,
+        options: Mapping[str, object] | None = None,
     ) -> FetchResult:
         """Load user profiles into ``profiles`` (merged on ``distinct_id``)."""
         from mixpanel_data.workspace.fetch import check_table_name
@@ -289,8 +297,8 @@ class Workspace(LiveQueries):
         resource: str,
         from_date: str | date | None,
         to_date: str | date | None,
-        options: dict[str, Any],
-        progress: Any,
+        options: dict[str, object],
+        progress: bool | FetchObserver,
     ) -> FetchResult:
         from mixpanel_data.workspace.fetch import run_fetch
 
@@ -352,7 +360,7 @@ class Workspace(LiveQueries):
             self._con = None
 
 
-def _strings(params: Mapping[str, Any] | None) -> dict[str, str]:
+def _strings(params: Mapping[str, object] | None) -> dict[str, str]:
     """Parameter values as the text DuckDB casts (dates as ISO days)."""
     out = {}
     for name, value in (params or {}).items():

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, date
-from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mixpanel_data.config.credentials import Credentials
 from mixpanel_data.config.settings import Settings
 from mixpanel_data.exceptions import InvalidArgumentError, MixpanelDataError
 from mixpanel_data.results import FetchResult
+
+if TYPE_CHECKING:
+    from mixpanel_data.run.progress import WindowProgress
 
 
 def check_table_name(name: str, resource: str) -> None:
@@ -89,10 +91,20 @@ def run_fetch(
 def _observer(progress: Any) -> Any:
     """``True``: a bar on stderr when it is a terminal; ``False``: none; else the caller's hooks."""
     if progress is True:
-        return _StderrBar() if sys.stderr.isatty() else _Quiet()
+        return _stderr_bar() if sys.stderr.isatty() else _Quiet()
     if not progress:
         return _Quiet()
     return _Given(progress)
+
+
+def _stderr_bar() -> WindowProgress:
+    """The bar ``mp run`` draws, on stderr, gone once the fetch returns (a notebook keeps the
+    result, not the bar)."""
+    from rich.console import Console
+
+    from mixpanel_data.run.progress import WindowProgress
+
+    return WindowProgress(True, Console(stderr=True), transient=True)
 
 
 class _Quiet:
@@ -109,31 +121,3 @@ class _Given(_Quiet):
 
     def __enter__(self) -> Any:
         return self.observer
-
-
-class _StderrBar:
-    """A rich progress bar over export days (the source's FetchObserver hooks)."""
-
-    def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True
-        )
-        self._task: Any = None
-
-    def __enter__(self) -> _StderrBar:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._progress.stop()
-
-    def days_planned(self, start: date, end: date) -> None:
-        self._task = self._progress.add_task("fetching days", total=(end - start).days + 1)
-
-    def window_done(self, window: Any, rows: int) -> None:
-        if self._task is not None:
-            self._progress.advance(self._task, window.days)

@@ -22,7 +22,9 @@ import dlt
 from dlt.sources import DltResource
 
 from mixpanel_data.config.credentials import Credentials
+from mixpanel_data.config.dates import parse_day
 from mixpanel_data.config.resolve import resolve_credentials
+from mixpanel_data.config.settings import Settings
 from mixpanel_data.exceptions import ConfigError
 from mixpanel_data.sources.mixpanel import settings
 from mixpanel_data.sources.mixpanel.context import LoadRun
@@ -43,12 +45,12 @@ from mixpanel_data.sources.mixpanel.resources import (
     PROFILE_COLUMNS,
     EventsOptions,
     ProfilesOptions,
+    SourceClient,
     events_resource,
     legacy_flag,
     profiles_resource,
 )
 from mixpanel_data.sources.mixpanel.timezones import LegacySwitch, zone
-from mixpanel_data.sources.mixpanel.windows import parse_day
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -99,13 +101,13 @@ def mixpanel_source(
     cohort_id: int | None = None,
     profile_page_size: int = settings.DEFAULT_PROFILE_PAGE_SIZE,
     profile_concurrency: int = settings.DEFAULT_PROFILE_CONCURRENCY,
-    pii: dict[str, Any] | None = None,
+    pii: dict[str, str | list[str]] | None = None,
     base_url: str | None = None,
-    client: Any = None,
+    client: SourceClient | None = None,
     observer: FetchObserver | None = None,
     stats: FetchStats | None = None,
-    config: Any = None,
-    run: Any = None,
+    config: Settings | None = None,
+    run: LoadRun | None = None,
 ) -> Sequence[DltResource]:
     """Mixpanel events and profiles.
 
@@ -121,10 +123,9 @@ def mixpanel_source(
     when not given); ``run`` a ``LoadRun`` when the runner loads in chunks.
     """
     from mixpanel_data.api.factory import make_client
-    from mixpanel_data.config.settings import Settings
 
-    conf: Settings = config or Settings.from_env(base_url=base_url)
-    load: LoadRun = run or LoadRun(
+    conf = config or Settings.from_env(base_url=base_url)
+    load = run or LoadRun(
         from_date=parse_day(from_date, "--from") if from_date else None,
         to_date=parse_day(to_date, "--to") if to_date else None,
         stats=stats or FetchStats(),
@@ -137,7 +138,7 @@ def mixpanel_source(
             "legacy_timezone is true, so export times are project-local, but project_timezone "
             "is unknown: set it (pipelines.yaml options or SOURCES__MIXPANEL__PROJECT_TIMEZONE)."
         )
-    api = client or make_client(
+    api: SourceClient = client or make_client(
         credentials or resolve_credentials(account=account, settings=conf),
         conf,
         on_wait=getattr(load.observer, "waiting", None),
@@ -179,16 +180,16 @@ def mixpanel_source(
     return resources
 
 
-def _query_per_hour(api: Any, conf: Any) -> int | None:
+def _query_per_hour(api: SourceClient, conf: Settings) -> int | None:
     """The hourly Query budget the client counts against (an injected client's own limits)."""
     limits = getattr(api, "limits", None) or conf.limits
     return limits.query_per_hour
 
 
-def _promote(value: Any) -> Any:
-    """``promote`` as a mapping or a list: typed ``Any`` because dlt resolves a union as its
-    first member only (a JSON list in ``SOURCES__MIXPANEL__PROMOTE`` was refused), then
-    checked here like every other setting."""
+def _promote(value: object) -> dict[str, str] | list[str] | None:
+    """``promote`` as a mapping or a list: the parameter is typed ``Any`` because dlt resolves
+    a union as its first member only (a JSON list in ``SOURCES__MIXPANEL__PROMOTE`` was
+    refused), then checked here like every other setting."""
     from mixpanel_data.config.sources import check_option
 
     return check_option("promote", value, text=True)

@@ -24,13 +24,52 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
+from mixpanel_data.config.dates import parse_day
 from mixpanel_data.exceptions import InvalidArgumentError
 from mixpanel_data.sources.mixpanel.settings import DEFAULT_START_DAYS_AGO
-from mixpanel_data.sources.mixpanel.windows import Window, merge_ranges, parse_day, uncovered
+from mixpanel_data.sources.mixpanel.windows import Window, merge_ranges, uncovered
 
 Mode = Literal["first", "incremental", "backfill"]
+
+# "from" is a keyword, hence the functional form.
+BackfillDict = TypedDict(
+    "BackfillDict",
+    {"from": str, "to": str | None, "done": list[list[str]], "sets_cursor": bool},
+    total=False,
+)
+"""A ``Backfill`` as stored: days as ``YYYY-MM-DD``, ``done`` as ``[[first, last], ...]``."""
+
+
+class ExportTimes(TypedDict, total=False):
+    """How export ``time`` was read (``legacy``: project-local), who decided it, and why."""
+
+    legacy: bool
+    decided: str
+    evidence: str
+
+
+class _Incremental(TypedDict, total=False):
+    last_value: str | date
+    """The last export day: dlt's state gives back a ``date`` (or its text)."""
+
+
+class EventsStateDict(TypedDict, total=False):
+    """The events resource's state as dlt commits it (``dlt.current.resource_state()``).
+
+    ``version`` 2 is this layout; ``incremental`` and ``legacy_time`` are an earlier version's,
+    read once and dropped on the next write.
+    """
+
+    version: int
+    cursor: str | None
+    loaded: list[list[str]]
+    backfill: BackfillDict | None
+    export_times: ExportTimes | None
+    zone: str | None
+    incremental: dict[str, _Incremental]
+    legacy_time: bool
 
 
 @dataclass
@@ -46,7 +85,7 @@ class Backfill:
     done: list[Window] = field(default_factory=list)
     sets_cursor: bool = False
 
-    def to_state(self) -> dict[str, Any]:
+    def to_state(self) -> BackfillDict:
         return {
             "from": self.first.isoformat(),
             "to": self.last.isoformat() if self.last else None,
@@ -55,10 +94,11 @@ class Backfill:
         }
 
     @classmethod
-    def from_state(cls, raw: dict[str, Any]) -> Backfill:
+    def from_state(cls, raw: BackfillDict) -> Backfill:
+        last = raw.get("to")
         return cls(
             first=parse_day(raw["from"], "backfill.from"),
-            last=parse_day(raw["to"], "backfill.to") if raw.get("to") else None,
+            last=parse_day(last, "backfill.to") if last else None,
             done=_windows(raw.get("done")),
             sets_cursor=bool(raw.get("sets_cursor")),
         )
@@ -75,13 +115,13 @@ class EventsState:
     cursor: date | None = None
     loaded: list[Window] = field(default_factory=list)
     backfill: Backfill | None = None
-    export_times: dict[str, Any] | None = None
+    export_times: ExportTimes | None = None
     zone: str | None = None
 
     @classmethod
-    def read(cls, raw: dict[str, Any]) -> EventsState:
+    def read(cls, raw: EventsStateDict) -> EventsState:
         """From ``dlt.current.resource_state()``, the earlier ``incremental`` layout included."""
-        cursor = raw.get("cursor")
+        cursor: str | date | None = raw.get("cursor")
         if cursor is None:  # written by dlt.sources.incremental("export_date") before
             old = (raw.get("incremental") or {}).get("export_date") or {}
             cursor = old.get("last_value")
@@ -98,7 +138,7 @@ class EventsState:
         )
         return state
 
-    def write(self, raw: dict[str, Any]) -> None:
+    def write(self, raw: EventsStateDict) -> None:
         """Into the resource state dlt commits with this load."""
         raw.pop("incremental", None)
         raw.pop("legacy_time", None)
@@ -247,7 +287,7 @@ def ranges_state(windows: list[Window]) -> list[list[str]]:
     return [[w.start.isoformat(), w.end.isoformat()] for w in merge_ranges(windows)]
 
 
-def _windows(raw: Any) -> list[Window]:
+def _windows(raw: list[list[str]] | None) -> list[Window]:
     out = []
     for item in raw or []:
         first, last = item

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +26,8 @@ import orjson
 import pyarrow as pa
 
 from mixpanel_data.exceptions import MixpanelDataError
+from mixpanel_data.local.connection import ThreadConnections
+from mixpanel_data.local.sqltext import json_path, path_list
 from mixpanel_data.sources.mixpanel import timezones as tz_
 
 PROMOTE_TYPES = {
@@ -49,7 +50,8 @@ CORE_COLUMNS = (
 )
 _REQUIRED = ("event_key", "export_date")
 _SEPARATOR = "\x1f"
-_local = threading.local()
+_CONNECTIONS = ThreadConnections(threads=2, memory_limit="256MB")
+"""Parsing releases the GIL and runs on every core; a batch is ~32 MB, so parsers stay small."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class EventParser:
         one export window (``_with_content_keys``); without it each batch counts on its own.
         """
         lines = lines_to_arrow(data)
-        con = _connection()
+        con = _CONNECTIONS.get()
         try:
             con.register("batch_lines", pa.table({"line": lines}))
             parsed = con.sql(self._sql).to_arrow_table()
@@ -146,21 +148,6 @@ def lines_to_arrow(data: bytes | bytearray) -> pa.Array:
     )
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
-    """One in-memory DuckDB per thread: parsing releases the GIL and runs on every core."""
-    con = getattr(_local, "con", None)
-    if con is None:
-        con = duckdb.connect(":memory:")
-        con.execute("SET threads = 2")
-        con.execute("SET memory_limit = '256MB'")  # a batch is ~32 MB; keep parsers small
-        _local.con = con
-    return con
-
-
-def _json_path(prop: str) -> str:
-    return '$.properties."' + prop.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _build_sql(promote: tuple[Promoted, ...]) -> str:
     """One multi-path extraction per line (a single parse), then typed columns and the key."""
     paths = [
@@ -170,15 +157,14 @@ def _build_sql(promote: tuple[Promoted, ...]) -> str:
         '$.properties."$insert_id"',
         "$.properties.mp_processing_time_ms",
         "$.properties",
-    ] + [_json_path(p.prop) for p in promote]
-    path_list = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
+    ] + [json_path(p.prop, root="$.properties") for p in promote]
     promoted = "".join(
         f',\n  TRY_CAST(ex[{7 + i}] AS {PROMOTE_TYPES[p.type][0]}) AS "{p.column}"'
         for i, p in enumerate(promote)
     )
     sep = f"'{_SEPARATOR}'"
     return f"""
-WITH x AS (SELECT json_extract_string(line, {path_list}) AS ex, line FROM batch_lines)
+WITH x AS (SELECT json_extract_string(line, {path_list(paths)}) AS ex, line FROM batch_lines)
 SELECT
   CASE WHEN ex[4] IS NOT NULL AND ex[4] <> ''
     THEN md5(concat_ws({sep}, 'k', ex[1], coalesce(ex[3], ''), {_CANONICAL_TIME}, ex[4]))

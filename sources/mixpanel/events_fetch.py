@@ -13,13 +13,14 @@ fetched so far can still be committed.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Literal, Protocol, TypeAlias
 
 import pyarrow as pa
 
@@ -31,15 +32,28 @@ from mixpanel_data.sources.mixpanel.windows import Window, WindowPlanner
 
 
 class ExportClient(Protocol):
-    """What the fetcher needs of ``MixpanelClient``."""
+    """What the fetcher needs of ``MixpanelClient``: one window's verified export batches."""
 
     def export_batches(
-        self, from_date: Any, to_date: Any, **kwargs: Any
+        self,
+        from_date: date,
+        to_date: date,
+        *,
+        events: Sequence[str] | None = ...,
+        where: str | None = ...,
+        batch_bytes: int = ...,
+        spool_dir: str | os.PathLike[str] | None = ...,
+        stats: ExportStats | None = ...,
+        max_bytes: int | None = ...,
     ) -> Iterator[bytes | bytearray]: ...
 
 
 class FetchObserver(Protocol):
-    """Progress hooks (the CLI draws a progress bar from them); all optional to implement."""
+    """Progress hooks (the CLI draws a progress bar from them); all optional to implement.
+
+    Each hook is looked up when it is due (``getattr``), so an object with only some of them
+    works; a type checker, which cannot express optional methods, asks for all four.
+    """
 
     def days_planned(self, start: date, end: date) -> None: ...
 
@@ -97,6 +111,16 @@ class ExportRequest:
     """A window of several days whose export grows past this is stopped and split in two."""
 
 
+_Message: TypeAlias = (
+    pa.Table
+    | tuple[Literal["done"], Window, int]
+    | tuple[Literal["error"], BaseException]
+    | tuple[Literal["exit"]]
+)
+"""What a worker hands the consumer: a parsed table, a window done (with its rows), its
+failure, or its end."""
+
+
 def fetch_tables(
     client: ExportClient,
     parser: EventParser,
@@ -113,12 +137,12 @@ def fetch_tables(
     ``on_done(window)`` runs in the consumer's thread once all of the window's tables went out.
     """
     stats = stats if stats is not None else FetchStats()
-    out: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_DEPTH)
+    out: queue.Queue[_Message] = queue.Queue(maxsize=QUEUE_DEPTH)
     cancel = threading.Event()  # the consumer went away: stop at once
     failed = threading.Event()  # a worker failed: the run fails, stop at once
     stopping = threading.Event()  # the budget ran out: finish the windows in flight, start none
 
-    def put(item: Any) -> None:
+    def put(item: _Message) -> None:
         while not cancel.is_set():
             try:
                 out.put(item, timeout=0.2)
@@ -204,7 +228,7 @@ class _Abandoned(Exception):
 
 
 def _drain(
-    out: queue.Queue[Any],
+    out: queue.Queue[_Message],
     workers: int,
     observer: FetchObserver | None,
     on_done: Callable[[Window], None] | None,
@@ -214,17 +238,19 @@ def _drain(
         if isinstance(item, pa.Table):
             if item.num_rows:
                 yield item
-        elif item[0] == "done":
-            if on_done is not None:
-                on_done(item[1])
-            _notify(observer, "window_done", item[1], item[2])
-        elif item[0] == "exit":
-            workers -= 1
-        else:
-            raise item[1]
+            continue
+        match item:
+            case ("done", window, rows):
+                if on_done is not None:
+                    on_done(window)
+                _notify(observer, "window_done", window, rows)
+            case ("exit",):
+                workers -= 1
+            case ("error", error):
+                raise error
 
 
-def _notify(observer: object | None, hook: str, *args: Any) -> None:
+def _notify(observer: object | None, hook: str, *args: object) -> None:
     method: Callable[..., None] | None = getattr(observer, hook, None)
     if method is not None:
         method(*args)

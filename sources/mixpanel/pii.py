@@ -36,17 +36,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, cast
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from mixpanel_data.exceptions import ConfigError, register_secret
+from mixpanel_data.local.connection import ThreadConnections
+from mixpanel_data.local.sqltext import json_path, literal, path_list
 
 __all__ = ["PiiConfig", "PiiPolicy", "hash_value", "pii_policy", "protect", "resolve_salt"]
 
@@ -61,7 +61,8 @@ _SALT_HINT = (
     ".dlt/secrets.toml, or MP_PII_SALT) to at least 16 random characters, e.g. "
     "`python -c 'import secrets; print(secrets.token_hex(16))'`"
 )
-_local = threading.local()
+_CONNECTIONS = ThreadConnections(threads=1)
+"""The policy runs in every parse thread, one table per thread: one DuckDB thread each."""
 
 
 class _PromotedLike(Protocol):
@@ -287,7 +288,7 @@ class PiiPolicy:
     def _properties(self, props: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
         """Two statements: pull the named values (one parse per row), then patch the rows that
         hold one. Hashes are computed in between, once per distinct value."""
-        paths = "[" + ", ".join(_literal(_json_path(n)) for n in self.names) + "]"
+        paths = path_list(json_path(n) for n in self.names)
         hashed = [i for i, n in enumerate(self.names, start=1) if n in self.hash]
         found = " OR ".join(f"v[{i}] IS NOT NULL" for i in range(1, len(self.names) + 1))
         texts = "".join(f", json_extract_string(v[{i}], '$') AS s{i}" for i in hashed)
@@ -318,7 +319,7 @@ class PiiPolicy:
             else:
                 text = f"json_extract_string(v[{i}], '$')"
                 patch = f"to_json({_mask_sql(text, f'v[{i}]')})"
-            entries.append(f"{_literal(name)}, {patch}")
+            entries.append(f"{literal(name)}, {patch}")
         return f"json_merge_patch(p, json_object({', '.join(entries)}))::VARCHAR"
 
     def _digests(self, values: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -355,7 +356,7 @@ def _digest(key: bytes, value: str) -> str:
 
 def _query(sql: str, inputs: dict[str, Any] | pa.Table) -> pa.Table:
     """Run ``sql`` over ``inputs`` registered as ``pii_batch`` on this thread's DuckDB."""
-    con = _connection()
+    con = _CONNECTIONS.get()
     con.register("pii_batch", inputs if isinstance(inputs, pa.Table) else pa.table(inputs))
     try:
         return con.sql(sql).to_arrow_table()
@@ -383,21 +384,3 @@ def _replace(table: pa.Table, name: str, column: pa.ChunkedArray) -> pa.Table:
             else pa.nulls(len(column), original.type)
         )
     return table.set_column(index, original, column)
-
-
-def _json_path(prop: str) -> str:
-    return '$."' + prop.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _connection() -> duckdb.DuckDBPyConnection:
-    """One in-memory DuckDB per thread (the policy runs in every parse thread)."""
-    con = getattr(_local, "con", None)
-    if con is None:
-        con = duckdb.connect(":memory:")
-        con.execute("SET threads = 1")  # one table per thread; the parse threads run side by side
-        _local.con = con
-    return con

@@ -25,12 +25,15 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, cast
 
 import orjson
 import pyarrow as pa
 
 from mixpanel_data.exceptions import QueryError
+
+if TYPE_CHECKING:
+    from mixpanel_data.api.payloads import EngagePage, EngageParams, EngageProfile
 
 PROFILE_SCHEMA = pa.schema(
     [
@@ -53,9 +56,13 @@ def part_pages(query_per_hour: int | None) -> int:
 
 
 class EngageClient(Protocol):
-    """What the fetcher needs of ``MixpanelClient``."""
+    """What the fetcher needs of ``MixpanelClient``: one engage page.
 
-    def engage_page(self, params: Mapping[str, Any]) -> dict[str, Any]: ...
+    The page comes back as the client checked it (an object); ``_PartFetch`` reads it as an
+    ``EngagePage``.
+    """
+
+    def engage_page(self, params: Mapping[str, object]) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,21 @@ class Part:
         return " and ".join(clauses) or None
 
 
+class _Incremental(TypedDict, total=False):
+    last_value: object
+    """A ``datetime`` or its text: dlt's state keeps what the cursor column held."""
+
+
+class ProfilesStateDict(TypedDict, total=False):
+    """The profiles resource's state as dlt commits it (``dlt.current.resource_state()``)."""
+
+    version: int
+    cursor: str | None
+    bounds: list[str]
+    incremental: dict[str, _Incremental]
+    """The layout before version 2: ``dlt.sources.incremental("last_seen")``'s own state."""
+
+
 @dataclass
 class ProfilesState:
     """The profiles resource's committed state: the next run's ``$last_seen`` lower bound, and
@@ -92,7 +114,7 @@ class ProfilesState:
     """Set (not stored) once every part is done."""
 
     @classmethod
-    def read(cls, raw: dict[str, Any]) -> ProfilesState:
+    def read(cls, raw: ProfilesStateDict) -> ProfilesState:
         cursor = raw.get("cursor")
         if cursor is None:  # written by dlt.sources.incremental("last_seen") before
             old = (raw.get("incremental") or {}).get("last_seen") or {}
@@ -100,7 +122,7 @@ class ProfilesState:
             cursor = _stamp(value) if value is not None else None
         return cls(cursor=cursor, bounds=list(raw.get("bounds") or []))
 
-    def write(self, raw: dict[str, Any]) -> None:
+    def write(self, raw: ProfilesStateDict) -> None:
         raw.pop("incremental", None)
         raw["version"] = 2
         raw["cursor"] = self.cursor
@@ -125,7 +147,7 @@ def fetch_profile_parts(
     state then says where the next call continues. ``state.bounds`` empty and the generator
     exhausted means every part is done.
     """
-    base: dict[str, Any] = {"page_size": page_size}
+    base: EngageParams = {"page_size": page_size}
     if cohort_id is not None:
         base["filter_by_cohort"] = {"id": int(cohort_id)}
     queue = _parts(state)
@@ -166,7 +188,7 @@ def _parts(state: ProfilesState) -> list[Part]:
     return [Part(low, high) for low, high in zip(lows, highs, strict=True)]
 
 
-def _split(part: Part, sample: list[dict[str, Any]], total: int, part_profiles: int) -> list[Part]:
+def _split(part: Part, sample: list[EngageProfile], total: int, part_profiles: int) -> list[Part]:
     """Cut ``part`` at quantiles of its page-0 ``$last_seen`` values, or [] to fetch it whole."""
     if total <= part_profiles:
         return []
@@ -188,23 +210,27 @@ class _PartFetch:
     """One part's listing: page 0 opens a session, later pages are fetched concurrently."""
 
     def __init__(
-        self, client: EngageClient, base: dict[str, Any], where: str | None, concurrency: int
+        self, client: EngageClient, base: EngageParams, where: str | None, concurrency: int
     ) -> None:
         self.client = client
-        self.base = {**base, **({"where": where} if where else {})}
+        self.base: EngageParams = {**base, **({"where": where} if where else {})}
         self.concurrency = max(1, concurrency)
 
-    def first_page(self) -> dict[str, Any]:
+    def _page(self, params: EngageParams) -> EngagePage:
+        """One page, read as Mixpanel documents it (every key still read with ``.get``)."""
+        return cast("EngagePage", self.client.engage_page(params))
+
+    def first_page(self) -> EngagePage:
         """Page 0 (a new session), asked again once if Mixpanel calls the session gone."""
         for attempt in (1, 2):
             try:
-                return self.client.engage_page({**self.base, "page": 0})
+                return self._page({**self.base, "page": 0})
             except QueryError as exc:
                 if attempt == 2 or not _session_gone(exc):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def all_pages(self, first: dict[str, Any]) -> Iterator[pa.Table]:
+    def all_pages(self, first: EngagePage) -> Iterator[pa.Table]:
         """Every page of the part; an expired session restarts it once from page 0."""
         for attempt in (1, 2):
             try:
@@ -215,7 +241,7 @@ class _PartFetch:
                     raise
                 first = self.first_page()
 
-    def _pages(self, first: dict[str, Any]) -> Iterator[pa.Table]:
+    def _pages(self, first: EngagePage) -> Iterator[pa.Table]:
         results = first.get("results") or []
         yield profiles_to_arrow(results)
         size = int(first.get("page_size") or self.base["page_size"])
@@ -233,9 +259,7 @@ class _PartFetch:
             for start in range(0, len(pages), step):
                 chunk = pages[start : start + step]
                 fetched = pool.map(
-                    lambda page: self.client.engage_page(
-                        {**self.base, "page": page, "session_id": session}
-                    ),
+                    lambda page: self._page({**self.base, "page": page, "session_id": session}),
                     chunk,
                 )
                 for body in fetched:
@@ -244,7 +268,7 @@ class _PartFetch:
     def _sequential(self, session: str, size: int) -> Iterator[pa.Table]:
         page = 1
         while True:
-            body = self.client.engage_page({**self.base, "page": page, "session_id": session})
+            body = self._page({**self.base, "page": page, "session_id": session})
             results = body.get("results") or []
             if results:
                 yield profiles_to_arrow(results)
@@ -258,7 +282,7 @@ def _session_gone(exc: QueryError) -> bool:
     return "session" in exc.message.lower()
 
 
-def profiles_to_arrow(results: list[dict[str, Any]]) -> pa.Table:
+def profiles_to_arrow(results: list[EngageProfile]) -> pa.Table:
     """Engage results as (distinct_id, last_seen, properties JSON); ids are always strings."""
     ids: list[str] = []
     seen: list[datetime | None] = []
@@ -279,7 +303,7 @@ def _max_stamp(table: pa.Table) -> str:
     return value.replace(microsecond=0).isoformat() if value is not None else ""
 
 
-def _stamp(value: Any) -> str | None:
+def _stamp(value: object) -> str | None:
     """``$last_seen`` as engage's ``YYYY-MM-DDTHH:MM:SS`` text (what ``where`` compares)."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None, microsecond=0).isoformat()
@@ -287,7 +311,7 @@ def _stamp(value: Any) -> str | None:
     return moment.replace(microsecond=0).isoformat() if moment is not None else None
 
 
-def _naive_time(value: Any) -> datetime | None:
+def _naive_time(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:

@@ -22,29 +22,26 @@ events keep changing recent days; the merge keeps a re-read day once). The first
 ``start_days_ago`` days back. ``from_date``/``to_date`` make a backfill that leaves that state
 alone. Days are in the project's time zone: set ``project_timezone``, else "today" is taken
 in the zone where it starts last (UTC-12) so Mixpanel never sees a future ``to_date``.
+Those date parameters and the connection ones (``credentials``, ``account``, ``base_url``,
+``client``) are declared once, in ``report_params``, and stand in every source's signature.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import dlt
 from dlt.sources import DltResource
 
 from mixpanel_data import live
-from mixpanel_data.config.credentials import Credentials
-from mixpanel_data.live._base import (
-    QueryClient,
-    check_choice,
-    check_date,
-    check_id,
-    check_range,
-    check_text,
+from mixpanel_data.live._base import QueryClient, check_choice, check_id, check_text
+from mixpanel_data.sources.mixpanel.report_params import (
+    ReportConnection,
+    ReportWindow,
+    report_source,
 )
-from mixpanel_data.sources.mixpanel import settings
-from mixpanel_data.sources.mixpanel.timezones import zone
 
 __all__ = [
     "REPORT_SOURCES",
@@ -57,7 +54,6 @@ __all__ = [
 ]
 
 _MERGE: Any = {"disposition": "merge", "strategy": "delete-insert"}
-_LATEST_ZONE_BEHIND_UTC = timedelta(hours=12)
 _STEP_COLUMNS: Any = {
     "report": {"data_type": "text", "nullable": False},
     "funnel_id": {"data_type": "bigint"},
@@ -105,29 +101,22 @@ def report_key(name: str, **params: Any) -> str:
     return "|".join([name, *(f"{k}={v}" for k, v in params.items() if v not in (None, ""))])
 
 
-@dlt.source(name="mixpanel_funnels", section="mixpanel", max_table_nesting=0)
+@report_source("mixpanel_funnels")
 def mixpanel_funnels(
     funnel_ids: Sequence[int] | None = None,
     unit: str = "day",
     on: str | None = None,
     where: str | None = None,
-    from_date: str | date | None = None,
-    to_date: str | date | None = None,
-    lookback_days: int = settings.DEFAULT_LOOKBACK_DAYS,
-    start_days_ago: int = settings.DEFAULT_START_DAYS_AGO,
-    project_timezone: str | None = None,
-    credentials: Credentials | None = None,
-    account: str | None = None,
-    base_url: str | None = None,
-    client: Any = None,
+    *,
+    window: ReportWindow,
+    connection: ReportConnection,
 ) -> Sequence[DltResource]:
     """Saved funnels (``/funnels/list``) and their steps per day/week/month (``/funnels``).
 
     ``funnel_ids`` None loads every saved funnel. With ``on``, one segment per property value
     plus ``$overall``; without, the segment is ``$overall``.
     """
-    api = client or _client(credentials, account, base_url)
-    window = _Window(from_date, to_date, lookback_days, start_days_ago, project_timezone)
+    api = connection.open()
     cache = live.DiscoveryCache()
     ids = [check_id(i, "funnel id") for i in funnel_ids or []]
 
@@ -154,22 +143,16 @@ def mixpanel_funnels(
     return funnels, funnel_steps
 
 
-@dlt.source(name="mixpanel_segmentation", section="mixpanel", max_table_nesting=0)
+@report_source("mixpanel_segmentation")
 def mixpanel_segmentation(
     events: Sequence[str],
     on: str | None = None,
     unit: str = "day",
     type: str = "general",
     where: str | None = None,
-    from_date: str | date | None = None,
-    to_date: str | date | None = None,
-    lookback_days: int = settings.DEFAULT_LOOKBACK_DAYS,
-    start_days_ago: int = settings.DEFAULT_START_DAYS_AGO,
-    project_timezone: str | None = None,
-    credentials: Credentials | None = None,
-    account: str | None = None,
-    base_url: str | None = None,
-    client: Any = None,
+    *,
+    window: ReportWindow,
+    connection: ReportConnection,
 ) -> DltResource:
     """Each event's counts per day/week/month and segment (``/segmentation``).
 
@@ -177,8 +160,7 @@ def mixpanel_segmentation(
     """
     check_choice(unit, ("day", "week", "month"), "unit")
     names = [check_text(e, "event") for e in events]
-    api = client or _client(credentials, account, base_url)
-    window = _Window(from_date, to_date, lookback_days, start_days_ago, project_timezone)
+    api = connection.open()
 
     @dlt.resource(
         name="segmentation",
@@ -202,7 +184,7 @@ def mixpanel_segmentation(
     return segmentation
 
 
-@dlt.source(name="mixpanel_retention", section="mixpanel", max_table_nesting=0)
+@report_source("mixpanel_retention")
 def mixpanel_retention(
     born_event: str | None,
     return_event: str | None = None,
@@ -210,23 +192,16 @@ def mixpanel_retention(
     interval_count: int = 7,
     retention_type: str = "birth",
     where: str | None = None,
-    from_date: str | date | None = None,
-    to_date: str | date | None = None,
-    lookback_days: int = settings.DEFAULT_LOOKBACK_DAYS,
-    start_days_ago: int = settings.DEFAULT_START_DAYS_AGO,
-    project_timezone: str | None = None,
-    credentials: Credentials | None = None,
-    account: str | None = None,
-    base_url: str | None = None,
-    client: Any = None,
+    *,
+    window: ReportWindow,
+    connection: ReportConnection,
 ) -> DltResource:
     """Retention cohorts per day/week/month with each period's returning users (``/retention``).
 
     Periods that have not started yet are missing and appear in later runs, so keep
     ``lookback_days`` at least ``interval_count`` units.
     """
-    api = client or _client(credentials, account, base_url)
-    window = _Window(from_date, to_date, lookback_days, start_days_ago, project_timezone)
+    api = connection.open()
 
     @dlt.resource(
         name="retention",
@@ -262,17 +237,11 @@ def mixpanel_retention(
     return retention
 
 
-@dlt.source(name="mixpanel_insights", section="mixpanel", max_table_nesting=0)
-def mixpanel_insights(
-    bookmark_ids: Sequence[int],
-    credentials: Credentials | None = None,
-    account: str | None = None,
-    base_url: str | None = None,
-    client: Any = None,
-) -> DltResource:
+@report_source("mixpanel_insights")
+def mixpanel_insights(bookmark_ids: Sequence[int], *, connection: ReportConnection) -> DltResource:
     """Saved Insights reports (``/insights``), with their own saved range and breakdowns."""
     ids = [check_id(i, "bookmark id") for i in bookmark_ids]
-    api = client or _client(credentials, account, base_url)
+    api = connection.open()
 
     @dlt.resource(
         name="insights",
@@ -314,20 +283,16 @@ _LISTS: dict[str, tuple[Callable[[QueryClient], list[dict[str, Any]]], Any]] = {
 }
 
 
-@dlt.source(name="mixpanel_lists", section="mixpanel", max_table_nesting=0)
+@report_source("mixpanel_lists")
 def mixpanel_lists(
-    cohort_ids: Sequence[int] | None = None,
-    credentials: Credentials | None = None,
-    account: str | None = None,
-    base_url: str | None = None,
-    client: Any = None,
+    cohort_ids: Sequence[int] | None = None, *, connection: ReportConnection
 ) -> Sequence[DltResource]:
     """Event names, cohorts, annotations and Lexicon schemas, each replacing its table.
 
     With ``cohort_ids``, also ``cohort_members`` (distinct_id and profile properties per cohort,
     from ``/engage``'s cohort filter).
     """
-    api = client or _client(credentials, account, base_url)
+    api = connection.open()
     resources = [_list_resource(api, name, rows, hints) for name, (rows, hints) in _LISTS.items()]
     if cohort_ids:
         ids = [check_id(i, "cohort id") for i in cohort_ids]
@@ -357,62 +322,8 @@ def _list_resource(
     return dlt.resource(read, name=name, write_disposition="replace", columns=hints)
 
 
-class _Window:
-    """The days one run asks for, and the resource state that carries them to the next run."""
-
-    def __init__(
-        self,
-        from_date: str | date | None,
-        to_date: str | date | None,
-        lookback_days: int,
-        start_days_ago: int,
-        project_timezone: str | None,
-    ) -> None:
-        self.tz = zone(project_timezone) if project_timezone else None
-        self.lookback = timedelta(days=max(lookback_days, 0))
-        self.start = timedelta(days=max(start_days_ago, 1) - 1)
-        first = check_date(from_date, "from_date") if from_date else None
-        last = check_date(to_date, "to_date") if to_date else None
-        self.backfill: tuple[date, date] | None = None
-        if first is not None or last is not None:
-            last = last or self.today()
-            self.backfill = check_range(first or last - self.start, last)
-
-    def today(self) -> date:
-        """Today in the project zone; without one, in the zone where today starts last."""
-        if self.tz is not None:
-            return datetime.now(self.tz).date()
-        return (datetime.now(UTC) - _LATEST_ZONE_BEHIND_UTC).date()
-
-    def span(self) -> tuple[date, date]:
-        """This run's inclusive days (call inside a resource: it reads resource state)."""
-        if self.backfill is not None:
-            return self.backfill
-        today = self.today()
-        previous = dlt.current.resource_state().get("last_day")
-        first = date.fromisoformat(previous) - self.lookback if previous else today - self.start
-        return min(first, today), today
-
-    def done(self, last: date) -> None:
-        """Remember the last day loaded, unless this was a backfill."""
-        if self.backfill is None:
-            dlt.current.resource_state()["last_day"] = last.isoformat()
-
-
 def _unless(value: Any, default: Any) -> Any:
     return None if value == default else value
-
-
-def _client(credentials: Credentials | None, account: str | None, base_url: str | None) -> Any:
-    """From ``api.factory`` with the ``MP_*`` settings for a load: the configured limits, and
-    waits for the hourly budget of up to an hour (a report source makes one Query request per
-    saved report; a live query would give up after a minute)."""
-    from mixpanel_data.config.settings import Settings
-
-    settings = Settings.from_env().for_loads()
-    return live.live_client(
-        credentials=credentials, account=account, base_url=base_url, settings=settings
-    )
 
 
 #: Report sources by table family, for runners that pick a source by name.

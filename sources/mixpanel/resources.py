@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, cast
 
 import dlt
 import pyarrow as pa
@@ -28,9 +28,16 @@ from mixpanel_data.sources.mixpanel.profiles_fetch import (
     ProfilesState,
     fetch_profile_parts,
 )
-from mixpanel_data.sources.mixpanel.windows import WindowPlanner, last_export_day
+from mixpanel_data.sources.mixpanel.windows import Window, WindowPlanner, last_export_day
 
-EVENT_COLUMNS: dict[str, Any] = {
+if TYPE_CHECKING:
+    from dlt.common.data_types.typing import TDataType
+    from dlt.common.schema.typing import TMergeDispositionDict, TTableSchemaColumns
+
+    from mixpanel_data.sources.mixpanel.cursor import EventsStateDict
+    from mixpanel_data.sources.mixpanel.profiles_fetch import ProfilesStateDict
+
+EVENT_COLUMNS: TTableSchemaColumns = {
     "event_key": {"data_type": "text", "nullable": False},
     "event_name": {"data_type": "text"},
     "event_time": {"data_type": "timestamp", "timezone": True},
@@ -43,19 +50,24 @@ EVENT_COLUMNS: dict[str, Any] = {
     "mp_processing_time_ms": {"data_type": "bigint", "dedup_sort": "desc"},
     "properties": {"data_type": "json"},
 }
-PROFILE_COLUMNS: dict[str, Any] = {
+PROFILE_COLUMNS: TTableSchemaColumns = {
     "distinct_id": {"data_type": "text", "nullable": False},
     "last_seen": {"data_type": "timestamp", "timezone": False},
     "properties": {"data_type": "json"},
 }
-_MERGE: Any = {"disposition": "merge", "strategy": "delete-insert"}
-_DLT_TYPES = {
+_MERGE: TMergeDispositionDict = {"disposition": "merge", "strategy": "delete-insert"}
+_DLT_TYPES: dict[str, TDataType] = {
     "text": "text",
     "bigint": "bigint",
     "double": "double",
     "bool": "bool",
     "timestamp": "timestamp",
 }
+
+
+class SourceClient(ExportClient, EngageClient, Protocol):
+    """What ``mixpanel_source`` needs of its client (``MixpanelClient``, or a stand-in):
+    export windows and engage pages. ``limits`` and ``reserve`` are used when it has them."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +124,7 @@ def events_resource(
 
     @dlt.resource(name="events", primary_key="event_key", write_disposition=_MERGE, columns=columns)
     def events() -> Iterator[pa.Table]:
-        raw = dlt.current.resource_state()
+        raw = cast("EventsStateDict", dlt.current.resource_state())
         state = EventsState.read(raw)
         switch = parser.legacy
         if not options.forced_legacy and switch.value is None and state.export_times:
@@ -141,7 +153,7 @@ def events_resource(
         progress = Progress(state, run.plan, run.to_date, run.done)
         run.planner.chunk(run.chunk_bytes)
 
-        def done(window: Any) -> None:
+        def done(window: Window) -> None:
             progress.done(window)
             _record_export_times(state, parser, options)
             state.write(raw)
@@ -186,7 +198,7 @@ def profiles_resource(api: EngageClient, options: ProfilesOptions, run: LoadRun)
         columns=PROFILE_COLUMNS,
     )
     def profiles() -> Iterator[pa.Table]:
-        raw = dlt.current.resource_state()
+        raw = cast("ProfilesStateDict", dlt.current.resource_state())
         state = ProfilesState.read(raw)
         run.profiles_more = False
         parts = fetch_profile_parts(

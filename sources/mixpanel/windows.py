@@ -35,20 +35,6 @@ class Window:
         return self.start.isoformat() if self.days == 1 else f"{self.start}..{self.end}"
 
 
-def parse_day(value: str | date, what: str) -> date:
-    """A YYYY-MM-DD string or a date, or a one-line error naming the argument."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InvalidArgumentError(
-            f"{what} {value!r} is not a date: use YYYY-MM-DD, e.g. 2024-01-31."
-        ) from None
-
-
 def last_export_day(now: datetime, tz: ZoneInfo | None, legacy: bool | None) -> date:
     """The latest ``to_date`` Mixpanel accepts at ``now``: never a day in the project's future.
 

@@ -153,11 +153,37 @@ def test_report_sources_wait_for_the_hourly_budget_like_a_load(standin_env, monk
     hour), where a live query gives up after a minute; MP_MAX_WAIT still caps it."""
     from mixpanel_data.config.limits import LIVE_MAX_WAIT, LOAD_MAX_WAIT
     from mixpanel_data.live import live_client
-    from mixpanel_data.sources.mixpanel.reports import _client
+    from mixpanel_data.sources.mixpanel.report_params import report_client
 
     standin_env()
-    with _client(None, None, None) as client, live_client() as live:
+    with report_client(None, None, None) as client, live_client() as live:
         assert (client.limits.max_wait, live.limits.max_wait) == (LOAD_MAX_WAIT, LIVE_MAX_WAIT)
     monkeypatch.setenv("MP_MAX_WAIT", "30")
-    with _client(None, None, None) as client:
+    with report_client(None, None, None) as client:
         assert client.limits.max_wait == 30
+
+
+def test_shared_settings_reach_every_report_source_through_dlt(
+    standin_env, ending_today, loader, monkeypatch
+):
+    """The window and connection parameters are written once (``report_params``) but stand in
+    each source's signature, so ``SOURCES__MIXPANEL__<NAME>`` reaches them; an argument wins."""
+    from mixpanel_data.sources.mixpanel import REPORT_SOURCES
+
+    for name, source in REPORT_SOURCES.items():
+        fields = set(source.ref.SPEC.get_resolvable_fields())
+        assert {"credentials", "account", "base_url", "client"} <= fields, name
+        dated = {"from_date", "to_date", "lookback_days", "start_days_ago", "project_timezone"}
+        assert (dated <= fields) == (name in ("funnels", "segmentation", "retention")), name
+    env = standin_env(start=ending_today(4), days=4)
+    today = env.project.days[-1]
+    monkeypatch.setenv("SOURCES__MIXPANEL__LOOKBACK_DAYS", "1")
+    monkeypatch.setenv("SOURCES__MIXPANEL__START_DAYS_AGO", "3")
+    monkeypatch.setenv("SOURCES__MIXPANEL__PROJECT_TIMEZONE", TZ)
+    loader.run(mixpanel_segmentation(events=["Login"]))
+    loader.run(mixpanel_segmentation(events=["Login"], lookback_days=0))
+    asked = [
+        (r.params["from_date"], r.params["to_date"])
+        for r in env.server.requests.filter(endpoint="segmentation")
+    ]
+    assert asked == [(str(today - timedelta(days=2)), str(today)), (str(today), str(today))]

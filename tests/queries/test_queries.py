@@ -42,9 +42,10 @@ import duckdb
 import pytest
 
 from mixpanel_data.exceptions import InvalidArgumentError
-from mixpanel_data.local.catalog import packaged_queries, queries_dir, read_query, run_sql
+from mixpanel_data.local.catalog import packaged_queries, read_query, run_sql
 from mixpanel_data.local.connection import open_database
 from mixpanel_data.local.sqlparams import declared, header_defaults
+from mixpanel_data.queries import queries_dir
 
 ROWS = [
     ("03-04", "10:00", "u1", "Sign Up", "i1", {"$browser": "Chrome", "plan": "free"}),

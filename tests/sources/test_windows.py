@@ -168,11 +168,11 @@ def test_window_days_below_one_is_refused(bad: int):
 def test_progress_bars_count_days():
     from rich.console import Console
 
-    from mixpanel_data.cli.progress import WindowProgress
-    from mixpanel_data.workspace.fetch import _StderrBar
+    from mixpanel_data.run.progress import WindowProgress
+    from mixpanel_data.workspace.fetch import _stderr_bar
 
     plan = planner(10)
-    for bar in (WindowProgress(enabled=False, console=Console()), _StderrBar()):
+    for bar in (WindowProgress(enabled=False, console=Console()), _stderr_bar()):
         bar.days_planned(plan.start, plan.end)
         bar.window_done(Window(START, START + timedelta(days=2)), 7)
         bar.window_done(Window(START + timedelta(days=3), START + timedelta(days=3)), 1)

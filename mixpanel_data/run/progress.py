@@ -1,7 +1,9 @@
-"""A rich progress bar over export days on stderr (silent with --quiet or off a terminal).
+"""The progress bar of a load: export days done and rows fetched, drawn by rich.
 
-Waits for Mixpanel's budget and run notices (an unknown time zone) are printed as status lines
-whether or not the bar is shown, so a run that sits waiting for 12 minutes says why.
+One bar for every way a load runs (``mp run``, ``mp demo``, ``Workspace.fetch_events``): it
+implements the source's ``FetchObserver`` hooks. Waits for Mixpanel's budget and run notices
+(an unknown time zone) are printed as lines above the bar, or passed to ``status`` when the bar
+is off, so a run that sits waiting for 12 minutes says why.
 """
 
 from __future__ import annotations
@@ -9,17 +11,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+if TYPE_CHECKING:
+    from mixpanel_data.sources.mixpanel.windows import Window
 
 
 class WindowProgress:
-    """Implements the source's FetchObserver hooks; a context manager around the run."""
+    """A bar over export days on ``console``; a context manager around the run.
+
+    ``transient`` removes the bar when the run ends (a notebook keeps only the result).
+    """
 
     def __init__(
-        self, enabled: bool, console: Console, status: Callable[[str], None] | None = None
+        self,
+        enabled: bool,
+        console: Console,
+        status: Callable[[str], None] | None = None,
+        *,
+        transient: bool = False,
     ) -> None:
         self.enabled = enabled
         self._status = status
@@ -30,10 +50,10 @@ class WindowProgress:
             TextColumn("{task.fields[rows]:,} rows"),
             TimeElapsedColumn(),
             console=console,
-            transient=False,
+            transient=transient,
             disable=not enabled,
         )
-        self._task: Any = None
+        self._task: TaskID | None = None
         self._rows = 0
 
     def __enter__(self) -> WindowProgress:
@@ -53,7 +73,7 @@ class WindowProgress:
         days = (end - start).days + 1
         self._task = self._progress.add_task(f"export {start}..{end} (days)", total=days, rows=0)
 
-    def window_done(self, window: Any, rows: int) -> None:
+    def window_done(self, window: Window, rows: int) -> None:
         self._rows += rows
         if self._task is not None:
             self._progress.update(self._task, advance=window.days, rows=self._rows)
