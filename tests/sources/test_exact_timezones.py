@@ -212,3 +212,24 @@ def test_every_single_day_decides_right_dst_days_included(zone, first, legacy):
         processed = np.array([e["properties"]["mp_processing_time_ms"] for e in events], float)
         verdict = judge_export_times(raw, processed, ZoneInfo(zone))
         assert verdict.legacy is legacy, (day, verdict.evidence)
+
+
+def test_an_unknown_zone_gives_utc_days_whatever_the_machine_s_zone(monkeypatch):
+    """With the project's zone unknown, event_date holds UTC days as documented, not days in the
+    zone of the machine that runs the load (a laptop in Tokyo used to store Tokyo days)."""
+    import time
+
+    from mixpanel_data.sources.mixpanel.events_arrow import EventParser
+    from mixpanel_data.sources.mixpanel.timezones import LegacySwitch
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        line = (
+            b'{"event":"e","properties":{"time":1709323200,"distinct_id":"u","$insert_id":"i1"}}\n'
+        )
+        table = EventParser(None, LegacySwitch(False), ()).parse(line)  # 2024-03-01T20:00Z
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert table.column("event_date").to_pylist() == [date(2024, 3, 1)]
