@@ -63,11 +63,15 @@ class Promoted:
     type: str
 
 
+_UTC = ZoneInfo("UTC")
+
+
 @dataclass(frozen=True)
 class EventParser:
     """Parses export batches for one project: its zone, export-day rule and promoted columns."""
 
-    project_tz: ZoneInfo
+    project_tz: ZoneInfo | None
+    """The project's zone; None when unknown: ``event_date`` then holds UTC days."""
     legacy: tz_.LegacySwitch
     promote: tuple[Promoted, ...] = ()
     _sql: str = field(init=False, repr=False)
@@ -99,12 +103,14 @@ class EventParser:
         raw_us = tz_.raw_time_to_us(parsed.column("time_raw").to_numpy(zero_copy_only=False))
         processing = parsed.column("mp_processing_time_ms").to_numpy(zero_copy_only=False)
         if self.legacy.decide(raw_us, processing, self.project_tz):
+            if self.project_tz is None:  # never decided so: no zone, no local reading
+                raise MixpanelDataError("Project-local export times need project_timezone.")
             local_us = raw_us
             utc_us = tz_.local_to_utc_us(raw_us, self.project_tz, processing)
             export_day = tz_.days_since_epoch(local_us)
         else:
             utc_us = raw_us
-            local_us = tz_.utc_to_local_us(raw_us, self.project_tz)
+            local_us = tz_.utc_to_local_us(raw_us, self.project_tz or _UTC)
             export_day = tz_.days_since_epoch(utc_us)
         columns = {
             "event_key": parsed.column("event_key"),

@@ -66,9 +66,16 @@ _CONNECTIONS = ThreadConnections(threads=1)
 
 
 class _PromotedLike(Protocol):
-    prop: str
-    column: str
-    type: str
+    """A promoted column (``events_arrow.Promoted``, a frozen dataclass: read-only fields)."""
+
+    @property
+    def prop(self) -> str: ...
+
+    @property
+    def column(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
 
 
 class PiiConfig(BaseModel):

@@ -88,7 +88,8 @@ def local_to_utc_us(
 
 
 def utc_to_local_us(utc_us: np.ndarray, tz: ZoneInfo) -> np.ndarray:
-    """True UTC microseconds to the project's wall-clock microseconds."""
+    """True UTC microseconds to the project's wall-clock microseconds (``tz`` is required: a
+    None would mean the zone of the machine running the load)."""
 
     def offset(minute: int) -> int:
         instant = datetime.fromtimestamp(minute * 60, tz=UTC).astimezone(tz)
