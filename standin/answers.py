@@ -206,9 +206,7 @@ def insights(project: Project, bookmark_id: int) -> dict[str, Any]:
         if mark.on:
             series_out[name] = {
                 seg: _dated(project, part, mark.unit)
-                for seg, part in grouped(
-                    named, lambda r, on=mark.on: segment_label(r.props.get(on, MISSING))
-                ).items()
+                for seg, part in grouped(named, _segment_of(mark.on)).items()
             }
         else:
             series_out[name] = _dated(project, named, mark.unit)
@@ -247,3 +245,8 @@ __all__ = [
     "segmentation_sum",
     "stream",
 ]
+
+
+def _segment_of(on: str) -> Callable[[Row], str]:
+    """The segment label of a row for the property ``on``."""
+    return lambda r: segment_label(r.props.get(on, MISSING))

@@ -48,7 +48,7 @@ class _Parser:
         while self.peek() == "or":
             self.take()
             right, prev = self.and_(), left
-            left = lambda g, a=prev, b=right: bool(a(g)) or bool(b(g))  # noqa: E731
+            left = _either(prev, right)
         return left
 
     def and_(self) -> Compiled:
@@ -56,7 +56,7 @@ class _Parser:
         while self.peek() == "and":
             self.take()
             right, prev = self.not_(), left
-            left = lambda g, a=prev, b=right: bool(a(g)) and bool(b(g))  # noqa: E731
+            left = _both(prev, right)
         return left
 
     def not_(self) -> Compiled:
@@ -72,7 +72,7 @@ class _Parser:
         if op in ("==", "!=", "<", "<=", ">", ">="):
             self.take()
             right = self.additive()
-            return lambda g, o=op: compare(o, left(g), right(g))
+            return _compared(str(op), left, right)
         if op == "in":
             self.take()
             right = self.additive()
@@ -84,7 +84,7 @@ class _Parser:
         while self.peek() in ("+", "-"):
             op = self.take()[1]
             right, prev = self.term(), left
-            left = lambda g, o=op, a=prev, b=right: arith(o, a(g), b(g))  # noqa: E731
+            left = _arith(op, prev, right)
         return left
 
     def term(self) -> Compiled:
@@ -92,7 +92,7 @@ class _Parser:
         while self.peek() in ("*", "/", "%"):
             op = self.take()[1]
             right, prev = self.unary(), left
-            left = lambda g, o=op, a=prev, b=right: arith(o, a(g), b(g))  # noqa: E731
+            left = _arith(op, prev, right)
         return left
 
     def unary(self) -> Compiled:
@@ -163,3 +163,23 @@ def evaluate(compiled: Compiled, getter: Getter) -> Any:
 
 
 __all__ = ["compile_expr", "evaluate"]
+
+
+# Closures built by functions, not lambdas with default arguments: each binds its operands once,
+# and a type checker can see what they take and return.
+
+
+def _either(a: Compiled, b: Compiled) -> Compiled:
+    return lambda g: bool(a(g)) or bool(b(g))
+
+
+def _both(a: Compiled, b: Compiled) -> Compiled:
+    return lambda g: bool(a(g)) and bool(b(g))
+
+
+def _compared(op: str, a: Compiled, b: Compiled) -> Compiled:
+    return lambda g: compare(op, a(g), b(g))
+
+
+def _arith(op: str, a: Compiled, b: Compiled) -> Compiled:
+    return lambda g: arith(op, a(g), b(g))

@@ -14,7 +14,7 @@ import time
 import traceback
 from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 from mixpanel_data.standin.clock import FakeClock
 from mixpanel_data.standin.control import handle_control
@@ -46,7 +46,7 @@ class _Server(ThreadingHTTPServer):
 def _log_exchange(ex: Exchange) -> None:
     """Append the request log record when the response starts (before any byte is sent)."""
     req = ex.request
-    log = ex.handler.server.state.log
+    log = cast(_Server, ex.handler.server).state.log
     log.append(
         RequestRecord(
             req.method,
