@@ -1,5 +1,8 @@
 """Named accounts in ``~/.mp/config.toml`` (written with mode 0600, never printed with secrets).
 
+Read and written with tomlkit, so a rewrite keeps what we do not manage: comments, blank
+lines, key order and keys or tables of other tools.
+
 Format::
 
     default = "production"
@@ -14,10 +17,12 @@ Format::
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict, cast
+
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
 
 from mixpanel_data.config.credentials import REGIONS, Credentials, Region
 from mixpanel_data.exceptions import (
@@ -63,23 +68,24 @@ class AccountStore:
 
     def _load(self) -> AccountsFile:
         if not self.path.exists():
-            return {"accounts": {}}
+            return cast(AccountsFile, tomlkit.document() | {"accounts": {}})
         try:
-            # the file's shape is not checked: readers below use .get and str()
-            data = cast(AccountsFile, tomllib.loads(self.path.read_text(encoding="utf-8")))
-        except tomllib.TOMLDecodeError as exc:
+            # a tomlkit document: edited in place, it keeps comments and unknown keys
+            document = tomlkit.parse(self.path.read_text(encoding="utf-8"))
+        except TOMLKitError as exc:
             raise ConfigError(
                 f"{self.path} is not valid TOML ({exc}): fix or remove the file."
             ) from None
-        data.setdefault("accounts", {})
-        return data
+        if "accounts" not in document:
+            document["accounts"] = tomlkit.table(is_super_table=True)
+        return cast(AccountsFile, document)
 
     def _save(self, data: AccountsFile) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(_dump_toml(data))
+            handle.write(tomlkit.dumps(data))
         os.chmod(tmp, 0o600)
         os.replace(tmp, self.path)
 
@@ -147,7 +153,10 @@ class AccountStore:
         del data["accounts"][name]
         if data.get("default") == name:
             remaining = list(data["accounts"])
-            data["default"] = remaining[0] if remaining else None
+            if remaining:
+                data["default"] = remaining[0]
+            else:
+                data.pop("default", None)
         self._save(data)
 
     def set_default(self, name: str) -> None:
@@ -161,22 +170,3 @@ class AccountStore:
 
 def _opt_str(value: object) -> str | None:
     return None if value in (None, "") else str(value)
-
-
-def _toml_str(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
-
-
-def _dump_toml(data: AccountsFile) -> str:
-    """Write the small, flat shape of the accounts file (no dependency on a TOML writer)."""
-    lines = []
-    default = data.get("default")
-    if default:
-        lines.append(f"default = {_toml_str(default)}")
-    for name, entry in data["accounts"].items():
-        lines.append("")
-        lines.append(f"[accounts.{_toml_str(name)}]")
-        for key, value in entry.items():
-            lines.append(f"{key} = {_toml_str(str(value))}")
-    return "\n".join(lines) + "\n"

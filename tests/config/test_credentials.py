@@ -173,3 +173,24 @@ def test_corrupt_accounts_file_is_a_config_error(tmp_path):
     path.write_text("default = [unclosed")
     with pytest.raises(ConfigError, match="not valid TOML"):
         resolve_credentials()
+
+
+def test_rewriting_the_accounts_file_keeps_comments_and_other_tools_keys(tmp_path):
+    """The file is shared with the user (comments) and other tools (their keys and tables)."""
+    path = tmp_path / "config.toml"
+    store = AccountStore(path)
+    store.add("prod", Credentials(secret="s-prod-123", username="u", project_id="1"))
+    path.write_text(
+        "# work accounts: ask #data before changing\n"
+        + path.read_text()
+        + "\n[active]\nworkspace = 7  # another tool's\n"
+    )
+    store.add("eu", Credentials(secret="s-eu-456", username="v", project_id="2", region="eu"))
+    store.set_default("eu")
+    store.remove("prod")
+    text = path.read_text()
+    assert "# work accounts: ask #data before changing" in text
+    assert "[active]" in text and "workspace = 7  # another tool's" in text
+    assert "s-prod-123" not in text and 'default = "eu"' in text
+    assert [a.name for a in store.list()] == ["eu"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
