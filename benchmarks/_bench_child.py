@@ -165,22 +165,29 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
     """One ``run_pipeline(get_pipeline("events"), ...)`` against MP_BASE_URL."""
     import_started = time.perf_counter()
     from mixpanel_data.config.pipelines import get_pipeline
-    from mixpanel_data.run.runner import dlt_pipeline, run_pipeline
+    from mixpanel_data.config.settings import Settings
+    from mixpanel_data.destinations.pipeline import dlt_pipeline
+    from mixpanel_data.run.runner import run_pipeline
 
     import_seconds = time.perf_counter() - import_started
     overrides = {"project_timezone": args.tz, **json.loads(args.overrides or "{}")}
     spec = get_pipeline("events")
+    settings = Settings.from_env()
     timer = StageTimer()
     if not args.no_instrument:
         instrument(timer)
     with RssSampler() as sampler:
         began = time.perf_counter()
         summary = run_pipeline(
-            spec, from_date=args.from_date, to_date=args.to_date, source_overrides=overrides
+            spec,
+            settings,
+            from_date=args.from_date,
+            to_date=args.to_date,
+            source_overrides=overrides,
         )
         seconds = time.perf_counter() - began
     steps = []
-    trace = dlt_pipeline(spec).last_trace
+    trace = dlt_pipeline(spec, settings).last_trace
     for step in getattr(trace, "steps", None) or []:
         start = _ts(step.started_at)
         end = _ts(step.finished_at)
@@ -210,9 +217,9 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _db_bytes() -> int:
-    from mixpanel_data.destinations import database_path
+    from mixpanel_data.config.settings import Settings
 
-    path = database_path()
+    path = Settings.from_env().database_path
     return path.stat().st_size if path.exists() else 0
 
 

@@ -23,7 +23,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -224,6 +224,7 @@ class MixpanelClient:
         spool_dir: str | os.PathLike[str] | None = None,
         stats: ExportStats | None = None,
         max_bytes: int | None = None,
+        probe: Callable[[Iterator[bytearray]], bool] | None = None,
     ) -> Iterator[bytearray]:
         """Raw events of ``from_date``..``to_date`` (inclusive) as batches of whole JSON lines.
 
@@ -235,6 +236,8 @@ class MixpanelClient:
         SIGKILL leaves nothing behind), so memory does not grow with the export. An empty window
         yields nothing. Pass ``stats`` to read attempts, bytes and lines afterwards. A window
         whose export exceeds ``max_bytes`` stops downloading and raises ``ExportTooLarge``.
+        ``probe`` first reads the verified batches once (a re-read checking whether anything
+        changed); when it returns False nothing is yielded, without downloading again.
         """
         if from_date > to_date:
             raise InvalidArgumentError(
@@ -248,7 +251,7 @@ class MixpanelClient:
         if where:
             params["where"] = where
         return self._export(
-            encode_params(params), batch_bytes, spool_dir, stats or ExportStats(), max_bytes
+            encode_params(params), batch_bytes, spool_dir, stats or ExportStats(), max_bytes, probe
         )
 
     def _export(
@@ -258,6 +261,7 @@ class MixpanelClient:
         spool_dir: str | os.PathLike[str] | None,
         stats: ExportStats,
         max_bytes: int | None,
+        probe: Callable[[Iterator[bytearray]], bool] | None = None,
     ) -> Iterator[bytearray]:
         with tempfile.TemporaryFile(prefix="mixpanel-export-", dir=spool_dir) as spool:
             call_with_retries(
@@ -267,6 +271,10 @@ class MixpanelClient:
                 max_rate_wait=self.limits.max_wait,
                 on_rate_limited=lambda exc, wait: self._refused("export", exc, wait),
             )
+            if probe is not None:
+                spool.seek(0)
+                if not probe(iter_line_batches(spool, batch_bytes)):
+                    return
             spool.seek(0)
             for batch in iter_line_batches(spool, batch_bytes):
                 stats.batches += 1

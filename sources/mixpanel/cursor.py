@@ -28,6 +28,7 @@ from typing import Literal, TypedDict
 
 from mixpanel_data.config.dates import parse_day
 from mixpanel_data.exceptions import InvalidArgumentError
+from mixpanel_data.sources.mixpanel.daysums import VERSION as FINGERPRINT_VERSION
 from mixpanel_data.sources.mixpanel.settings import DEFAULT_START_DAYS_AGO
 from mixpanel_data.sources.mixpanel.windows import Window, merge_ranges, uncovered
 
@@ -68,6 +69,8 @@ class EventsStateDict(TypedDict, total=False):
     backfill: BackfillDict | None
     export_times: ExportTimes | None
     zone: str | None
+    fingerprints: dict[str, list[int | str]]
+    fingerprint_version: str | None
     incremental: dict[str, _Incremental]
     legacy_time: bool
 
@@ -117,6 +120,8 @@ class EventsState:
     backfill: Backfill | None = None
     export_times: ExportTimes | None = None
     zone: str | None = None
+    fingerprints: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """Export day -> (raw rows, hash sum) as last committed (``daysums``), in ``VERSION``."""
 
     @classmethod
     def read(cls, raw: EventsStateDict) -> EventsState:
@@ -135,6 +140,7 @@ class EventsState:
             backfill=Backfill.from_state(backfill) if backfill else None,
             export_times=legacy,
             zone=raw.get("zone"),
+            fingerprints=_fingerprints(raw),
         )
         return state
 
@@ -148,6 +154,10 @@ class EventsState:
         raw["backfill"] = self.backfill.to_state() if self.backfill else None
         raw["export_times"] = self.export_times
         raw["zone"] = self.zone
+        raw["fingerprints"] = {
+            day: [count, total] for day, (count, total) in self.fingerprints.items()
+        }
+        raw["fingerprint_version"] = FINGERPRINT_VERSION
 
 
 @dataclass(frozen=True)
@@ -280,6 +290,13 @@ def _reach(start: date, done: list[Window]) -> date | None:
     if not merged or merged[0].start > start:
         return None
     return merged[0].end
+
+
+def _fingerprints(raw: EventsStateDict) -> dict[str, tuple[int, str]]:
+    """The stored day fingerprints, none when another fingerprint version wrote them."""
+    if raw.get("fingerprint_version") != FINGERPRINT_VERSION:
+        return {}
+    return {day: (int(fp[0]), str(fp[1])) for day, fp in (raw.get("fingerprints") or {}).items()}
 
 
 def ranges_state(windows: list[Window]) -> list[list[str]]:

@@ -29,6 +29,7 @@ from mixpanel_data.exceptions import MixpanelDataError
 from mixpanel_data.local.connection import ThreadConnections
 from mixpanel_data.local.sqltext import json_path, path_list
 from mixpanel_data.sources.mixpanel import timezones as tz_
+from mixpanel_data.sources.mixpanel.daysums import DayTally
 
 PROMOTE_TYPES = {
     "text": ("VARCHAR", pa.string()),
@@ -49,6 +50,14 @@ CORE_COLUMNS = (
     "properties",
 )
 _REQUIRED = ("event_key", "export_date")
+_KEY_PATHS = [
+    "$.event",
+    "$.properties.time",
+    '$.properties."distinct_id"',
+    '$.properties."$insert_id"',
+    "$.properties.mp_processing_time_ms",
+]
+"""What a row's key and export day come from (the first paths of every parse)."""
 _SEPARATOR = "\x1f"
 _CONNECTIONS = ThreadConnections(threads=2, memory_limit="256MB")
 """Parsing releases the GIL and runs on every core; a batch is ~32 MB, so parsers stay small."""
@@ -79,25 +88,33 @@ class EventParser:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_sql", _build_sql(self.promote))
 
-    def parse(self, data: bytes | bytearray, seen: dict[str, int] | None = None) -> pa.Table:
+    def parse(
+        self,
+        data: bytes | bytearray,
+        seen: dict[str, int] | None = None,
+        tally: DayTally | None = None,
+    ) -> pa.Table:
         """One Arrow table per batch of complete ``\\n``-terminated lines.
 
         ``seen`` counts the content keys of rows without ``$insert_id`` across the batches of
         one export window (``_with_content_keys``); without it each batch counts on its own.
+        ``tally`` adds the batch's rows to per-day fingerprints (``daysums``).
         """
         lines = lines_to_arrow(data)
-        con = _CONNECTIONS.get()
-        try:
-            con.register("batch_lines", pa.table({"line": lines}))
-            parsed = con.sql(self._sql).to_arrow_table()
-        except duckdb.Error as exc:
-            raise MixpanelDataError(
-                f"Mixpanel export returned a line that is not valid JSON ({exc}); "
-                "re-run to fetch the window again."
-            ) from None
-        finally:
-            con.unregister("batch_lines")
-        return self._finish(_with_content_keys(parsed, lines, {} if seen is None else seen))
+        parsed = _run(self._sql, lines)
+        parsed = _with_content_keys(parsed, lines, {} if seen is None else seen)
+        table = self._finish(parsed)
+        if tally is not None:
+            _add_to(tally, table.column("export_date"), parsed)
+        return table
+
+    def tally(self, data: bytes | bytearray, seen: dict[str, int], tally: DayTally) -> None:
+        """Add a batch to per-day fingerprints without parsing it into rows: the key columns
+        only (``properties`` untouched), for a re-read that may turn out to change nothing."""
+        lines = lines_to_arrow(data)
+        parsed = _with_content_keys(_run(_KEY_SQL, lines), lines, seen)
+        raw_us = tz_.raw_time_to_us(parsed.column("time_raw").to_numpy(zero_copy_only=False))
+        _add_to(tally, pa.array(tz_.days_since_epoch(raw_us), type=pa.date32()), parsed)
 
     def _finish(self, parsed: pa.Table) -> pa.Table:
         raw_us = tz_.raw_time_to_us(parsed.column("time_raw").to_numpy(zero_copy_only=False))
@@ -154,16 +171,43 @@ def lines_to_arrow(data: bytes | bytearray) -> pa.Array:
     )
 
 
+def _run(sql: str, lines: pa.Array) -> pa.Table:
+    """``sql`` over one batch of lines, on this thread's DuckDB."""
+    con = _CONNECTIONS.get()
+    try:
+        con.register("batch_lines", pa.table({"line": lines}))
+        return con.sql(sql).to_arrow_table()
+    except duckdb.Error as exc:
+        raise MixpanelDataError(
+            f"Mixpanel export returned a line that is not valid JSON ({exc}); "
+            "re-run to fetch the window again."
+        ) from None
+    finally:
+        con.unregister("batch_lines")
+
+
+def _add_to(tally: DayTally, export_days: pa.Array | pa.ChunkedArray, parsed: pa.Table) -> None:
+    """A batch's rows into ``tally``: the same columns whether it was parsed or only keyed.
+
+    The export day is the day of the raw ``time`` (a UTC day, or a local day for a legacy
+    project, whose raw ``time`` is local): the day Mixpanel files the row under.
+    """
+    days = np.asarray(_day_numbers(export_days))
+    tally.add(days, parsed.column("event_key"), parsed.column("mp_processing_time_ms"))
+
+
+def _day_numbers(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """date32 values as day numbers since 1970-01-01."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return values.cast(pa.int32()).to_numpy(zero_copy_only=False)
+
+
 def _build_sql(promote: tuple[Promoted, ...]) -> str:
     """One multi-path extraction per line (a single parse), then typed columns and the key."""
-    paths = [
-        "$.event",
-        "$.properties.time",
-        '$.properties."distinct_id"',
-        '$.properties."$insert_id"',
-        "$.properties.mp_processing_time_ms",
-        "$.properties",
-    ] + [json_path(p.prop, root="$.properties") for p in promote]
+    paths = [*_KEY_PATHS, "$.properties"] + [
+        json_path(p.prop, root="$.properties") for p in promote
+    ]
     promoted = "".join(
         f',\n  TRY_CAST(ex[{7 + i}] AS {PROMOTE_TYPES[p.type][0]}) AS "{p.column}"'
         for i, p in enumerate(promote)
@@ -190,6 +234,17 @@ _CANONICAL_TIME = (
 )
 """``time`` as a whole number when it is one (``1709251200`` and ``1709251200.0`` are one key),
 as Mixpanel's text otherwise; the integer form is what earlier versions keyed on."""
+_KEY_SQL = f"""
+WITH x AS (SELECT json_extract_string(line, {path_list(_KEY_PATHS)}) AS ex FROM batch_lines)
+SELECT
+  CASE WHEN ex[4] IS NOT NULL AND ex[4] <> ''
+    THEN md5(concat_ws('{_SEPARATOR}', 'k', ex[1], coalesce(ex[3], ''), {_CANONICAL_TIME}, ex[4]))
+  END AS event_key,
+  TRY_CAST(ex[2] AS DOUBLE) AS time_raw,
+  TRY_CAST(ex[5] AS BIGINT) AS mp_processing_time_ms
+FROM x"""
+"""The key columns of a batch only (``EventParser.tally``): the same key expression as the full
+parse, without extracting and re-serializing ``properties``."""
 INGESTION_METADATA = ("mp_processing_time_ms",)
 """Properties Mixpanel sets when it processes an event: not part of the event's identity."""
 

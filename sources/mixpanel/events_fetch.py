@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from mixpanel_data.api.export import ExportStats, ExportTooLarge
 from mixpanel_data.exceptions import RateLimitError
+from mixpanel_data.sources.mixpanel.daysums import DayTally, Fingerprint, changed_days
 from mixpanel_data.sources.mixpanel.events_arrow import EventParser
 from mixpanel_data.sources.mixpanel.settings import DEFAULT_BATCH_BYTES, QUEUE_DEPTH
 from mixpanel_data.sources.mixpanel.windows import Window, WindowPlanner
@@ -45,6 +46,7 @@ class ExportClient(Protocol):
         spool_dir: str | os.PathLike[str] | None = ...,
         stats: ExportStats | None = ...,
         max_bytes: int | None = ...,
+        probe: Callable[[Iterator[bytearray]], bool] | None = ...,
     ) -> Iterator[bytes | bytearray]: ...
 
 
@@ -111,14 +113,19 @@ class ExportRequest:
     """A window of several days whose export grows past this is stopped and split in two."""
 
 
+Fingerprints: TypeAlias = dict[str, Fingerprint]
+"""Export day (ISO) -> its fingerprint (``daysums``)."""
+Known: TypeAlias = Callable[[Window], Fingerprints | None]
+"""The stored fingerprints of every day of a window, or None when some day has none."""
+
 _Message: TypeAlias = (
     pa.Table
-    | tuple[Literal["done"], Window, int]
+    | tuple[Literal["done"], Window, int, Fingerprints]
     | tuple[Literal["error"], BaseException]
     | tuple[Literal["exit"]]
 )
-"""What a worker hands the consumer: a parsed table, a window done (with its rows), its
-failure, or its end."""
+"""What a worker hands the consumer: a parsed table, a window done (with its rows and its days'
+fingerprints), its failure, or its end."""
 
 
 def fetch_tables(
@@ -130,11 +137,14 @@ def fetch_tables(
     concurrency: int,
     stats: FetchStats | None = None,
     observer: FetchObserver | None = None,
-    on_done: Callable[[Window], None] | None = None,
+    on_done: Callable[[Window, Fingerprints], None] | None = None,
+    known: Known | None = None,
 ) -> Iterator[pa.Table]:
     """Yield Arrow tables of every window, in completion order, at most QUEUE_DEPTH buffered.
 
-    ``on_done(window)`` runs in the consumer's thread once all of the window's tables went out.
+    ``on_done(window, fingerprints)`` runs in the consumer's thread once all of the window's
+    tables went out. With ``known``, a window whose every day has a stored fingerprint is first
+    tallied from its spool; only the days that changed are parsed and yielded (``daysums``).
     """
     stats = stats if stats is not None else FetchStats()
     out: queue.Queue[_Message] = queue.Queue(maxsize=QUEUE_DEPTH)
@@ -150,9 +160,23 @@ def fetch_tables(
             except queue.Full:
                 continue
 
-    def fetch(window: Window) -> int:
-        rows = 0
+    def fetch(window: Window) -> tuple[int, Fingerprints]:
         export = ExportStats()
+        tally = DayTally()
+        stored = known(window) if known is not None else None
+        keep: set[date] | None = None  # the days to load; None: all of them
+
+        def probe(batches: Iterator[bytearray]) -> bool:
+            nonlocal keep, tally
+            keyed, seen = DayTally(), dict[str, int]()
+            for data in batches:
+                parser.tally(data, seen, keyed)
+            assert stored is not None
+            keep = changed_days(keyed, window, stored)
+            if not keep:
+                tally = keyed  # nothing changed: the stored fingerprints stand
+            return bool(keep)
+
         batches = client.export_batches(
             window.start,
             window.end,
@@ -162,6 +186,7 @@ def fetch_tables(
             spool_dir=request.spool_dir,
             stats=export,
             max_bytes=request.max_window_bytes if window.days > 1 else None,
+            probe=probe if stored is not None else None,
         )
         measured = False
         seen: dict[str, int] = {}  # identical rows without $insert_id, across the batches
@@ -172,16 +197,16 @@ def fetch_tables(
                     measured = True
                 if cancel.is_set() or failed.is_set():
                     raise _Abandoned  # never "done": its rows did not all go out
-                table = parser.parse(data, seen)
-                rows += table.num_rows
-                put(table)
+                table = parser.parse(data, seen, tally)
+                put(table if keep is None else _only_days(table, keep))
         finally:  # the spool file goes now, even on a parse error
             close = getattr(batches, "close", None)
             if close is not None:
                 close()
         if not measured:
             planner.observe(window, export.bytes)
-        return rows
+        fingerprints = tally.of(window)
+        return sum(count for count, _ in fingerprints.values()), fingerprints
 
     def work() -> None:
         try:
@@ -190,13 +215,13 @@ def fetch_tables(
                 if window is None:
                     break
                 try:
-                    rows = fetch(window)
+                    rows, fingerprints = fetch(window)
                 except ExportTooLarge as exc:
                     planner.split(window, exc.size)
                     continue
                 stats.started(window)
                 stats.add(rows)
-                put(("done", window, rows))
+                put(("done", window, rows, fingerprints))
         except _Abandoned:
             pass
         except RateLimitError as exc:  # a soft stop: the others finish their windows
@@ -227,11 +252,19 @@ class _Abandoned(Exception):
     """A window cut short because the run is failing or its consumer left."""
 
 
+def _only_days(table: pa.Table, days: set[date]) -> pa.Table:
+    """The rows of ``table`` whose export day is one of ``days``."""
+    import pyarrow.compute as pc
+
+    wanted = pa.array(sorted(days), type=pa.date32())
+    return table.filter(pc.is_in(table.column("export_date"), value_set=wanted))
+
+
 def _drain(
     out: queue.Queue[_Message],
     workers: int,
     observer: FetchObserver | None,
-    on_done: Callable[[Window], None] | None,
+    on_done: Callable[[Window, Fingerprints], None] | None,
 ) -> Iterator[pa.Table]:
     while workers:
         item = out.get()
@@ -240,9 +273,9 @@ def _drain(
                 yield item
             continue
         match item:
-            case ("done", window, rows):
+            case ("done", window, rows, fingerprints):
                 if on_done is not None:
-                    on_done(window)
+                    on_done(window, fingerprints)
                 _notify(observer, "window_done", window, rows)
             case ("exit",):
                 workers -= 1

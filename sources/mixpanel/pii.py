@@ -205,8 +205,10 @@ class _ProtectedParser:
         self._parser = parser
         self._policy = policy
 
-    def parse(self, data: bytes | bytearray, seen: dict[str, int] | None = None) -> pa.Table:
-        table = self._policy._protect(self._parser.parse(data, seen))
+    def parse(
+        self, data: bytes | bytearray, seen: dict[str, int] | None = None, tally: Any = None
+    ) -> pa.Table:
+        table = self._policy._protect(self._parser.parse(data, seen, tally))
         metadata = dict(table.schema.metadata or {})
         metadata[_MARK] = b"1"
         return table.replace_schema_metadata(metadata)

@@ -21,8 +21,14 @@ from mixpanel_data.exceptions import ConfigError, RateLimitError
 from mixpanel_data.sources.mixpanel import settings
 from mixpanel_data.sources.mixpanel.context import LoadRun
 from mixpanel_data.sources.mixpanel.cursor import EventsState, Progress, plan_run
+from mixpanel_data.sources.mixpanel.daysums import known_days
 from mixpanel_data.sources.mixpanel.events_arrow import EventParser
-from mixpanel_data.sources.mixpanel.events_fetch import ExportClient, ExportRequest, fetch_tables
+from mixpanel_data.sources.mixpanel.events_fetch import (
+    ExportClient,
+    ExportRequest,
+    Fingerprints,
+    fetch_tables,
+)
 from mixpanel_data.sources.mixpanel.profiles_fetch import (
     EngageClient,
     ProfilesState,
@@ -153,11 +159,15 @@ def events_resource(
         progress = Progress(state, run.plan, run.to_date, run.done)
         run.planner.chunk(run.chunk_bytes)
 
-        def done(window: Window) -> None:
+        def done(window: Window, fingerprints: Fingerprints) -> None:
             progress.done(window)
+            state.fingerprints.update(fingerprints)
             _record_export_times(state, parser, options)
             state.write(raw)
 
+        # An incremental run re-reads the lookback: days whose content did not change since
+        # they were loaded are not loaded again. An explicit --from/--to always rewrites.
+        stored = dict(state.fingerprints) if run.plan.mode == "incremental" else {}
         yield from fetch_tables(
             api,
             parser,
@@ -167,6 +177,7 @@ def events_resource(
             stats=run.stats,
             observer=run.observer,
             on_done=done,
+            known=(lambda window: known_days(window, stored)) if stored else None,
         )
         finished = run.planner.exhausted and run.stats.stopped is None
         if finished:

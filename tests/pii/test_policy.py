@@ -276,7 +276,9 @@ class _Parser:
 
     promote = ()
 
-    def parse(self, data: bytes, seen: dict[str, int] | None = None) -> pa.Table:
+    def parse(
+        self, data: bytes, seen: dict[str, int] | None = None, tally: object = None
+    ) -> pa.Table:
         return events_table([{"distinct_id": "u2"}])
 
 

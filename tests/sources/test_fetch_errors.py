@@ -17,7 +17,7 @@ from mixpanel_data.sources.mixpanel.windows import Window, WindowPlanner
 class BrokenParser:
     """Parses nothing: every batch fails, as a bad line would."""
 
-    def parse(self, data: bytes, seen: dict[str, int] | None = None) -> None:
+    def parse(self, data: bytes, seen: dict[str, int] | None = None, tally: object = None) -> None:
         raise ValueError("bad batch")
 
 
