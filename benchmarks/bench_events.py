@@ -39,6 +39,10 @@ TZ = "America/Los_Angeles"
 TARGET_THROUGHPUT_RATIO = 0.5  # ours rows/s >= half of DuckDB's own read_ndjson
 TARGET_RSS_RATIO = 1.0  # our peak RSS <= native peak RSS
 TARGET_RSS_GROWTH = 0.20  # peak RSS grows < 20% from the smallest to the largest size
+TARGET_BEST_NATIVE = 0.5  # ours (whole process) >= half the faster of native default / zstd
+AIM_BEST_NATIVE = 0.8
+TARGET_SMALL_RSS_MB = 300  # at 100k events or fewer
+TARGET_RERUN_SECONDS = ((1_000_000, 3.0), (5_000_000, 5.0))  # nothing-new re-run, by size
 NOISE_SHARE = 0.10  # other processes using more of the machine than this make a run "noisy"
 
 
@@ -667,6 +671,8 @@ def render(results: list[dict[str, Any]]) -> str:
     lines.append("")
     for r in results:
         lines += describe(r)
+    lines.append("")
+    lines += targets(results)
     runs = [r[k] for r in results for k in ("ours", "native", "incremental") if r.get(k)]
     if any(noisy(run) for run in runs):
         lines.append(
@@ -688,6 +694,37 @@ def render(results: list[dict[str, Any]]) -> str:
                 f"{growth:+.0%}  target < {TARGET_RSS_GROWTH:.0%}: {target}"
             )
     return "\n".join(lines)
+
+
+def targets(results: list[dict[str, Any]]) -> list[str]:
+    """The issue's targets, one line each with PASS/MISS (never asserted)."""
+    out = ["targets:"]
+    for r in results:
+        label, ours = r["label"], r["ours"]
+        natives = [n for n in (r.get("native"), r.get("native_zstd")) if n]
+        if natives:
+            best = min(n["wall_seconds"] for n in natives)
+            ratio = best / ours["wall_seconds"]
+            out.append(
+                f"  {label} ours vs the best native load, whole processes: {ratio:.2f}x "
+                f"(ours {ours['wall_seconds']:.1f}s, best native {best:.1f}s)  target >= "
+                f"{TARGET_BEST_NATIVE}: {verdict(ratio >= TARGET_BEST_NATIVE)}, aim "
+                f"{AIM_BEST_NATIVE}: {verdict(ratio >= AIM_BEST_NATIVE)}"
+            )
+        if r.get("size", 0) <= 100_000:
+            ok = ours["peak_rss_mb"] <= TARGET_SMALL_RSS_MB
+            out.append(
+                f"  {label} peak RSS {ours['peak_rss_mb']:,.0f} MB  target <= "
+                f"{TARGET_SMALL_RSS_MB} MB: {verdict(ok)}"
+            )
+        inc = r.get("incremental")
+        limit = next((s for n, s in TARGET_RERUN_SECONDS if r.get("size", 0) <= n), None)
+        if inc and limit is not None:
+            out.append(
+                f"  {label} re-run with nothing new {inc['seconds']:.1f}s  target < {limit:.0f}s: "
+                f"{verdict(inc['seconds'] < limit)}"
+            )
+    return out
 
 
 def machine_note(run: dict[str, Any]) -> str:
