@@ -71,7 +71,7 @@ def test_every_skill_command_answers_in_under_1_kb(environment, tmp_path):
             name, _, value = line.removeprefix("export ").partition("=")
             env[name] = value
             continue
-        args = shlex.split(line)[1:]
+        args = shlex.split(line, comments=True)[1:]
         out = subprocess.run(
             [*MP, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
         )
