@@ -84,14 +84,48 @@ def export(
         str, typer.Option("--target", help="crontab, systemd, github-actions or dagster.")
     ],
     out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("."),
+    venv: Annotated[
+        Path | None,
+        typer.Option("--venv", help="Schedule VENV/bin/mp instead of the mp running this."),
+    ] = None,
+    env_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--env-file",
+            help="Secrets file the crontab/systemd runs read (default OUT/mixpanel-data.env).",
+        ),
+    ] = None,
 ) -> None:
-    """Write definitions that call `mp run NAME` on each pipeline's schedule."""
+    """Write definitions that call `mp run NAME` on each pipeline's schedule.
+
+    crontab and systemd run this mp (absolute path) in this directory with this MP_DATA_DIR
+    and the other MP_* settings, and read secrets from an environment file that is created
+    with only the variable names (never values). Prints the paths written.
+    """
     from mixpanel_data.config.pipelines import load_pipelines
     from mixpanel_data.schedule.export import export as write
+    from mixpanel_data.schedule.runenv import ENV_FILENAME, RunContext, find_mp, settings_env
 
-    specs = [s for s in load_pipelines(OPTIONS.settings.pipelines_file).values() if s.schedule]
-    for path in write(target, specs, out, Path.cwd()):
+    settings = OPTIONS.settings
+    specs = [s for s in load_pipelines(settings.pipelines_file).values() if s.schedule]
+    global_args: tuple[str, ...] = ()
+    if OPTIONS.account:
+        global_args += ("--account", OPTIONS.account)
+    if OPTIONS.project:
+        global_args += ("--project", OPTIONS.project)
+    local = target in ("crontab", "systemd")
+    context = RunContext(
+        mp=find_mp(venv, sys.argv[0], sys.executable) if local else Path("mp"),
+        workdir=Path.cwd(),
+        env=settings_env(settings) if local else {},
+        env_file=(env_file or out / ENV_FILENAME).absolute() if local else None,
+        global_args=global_args,
+    )
+    written, notes = write(target, specs, out, context, settings)
+    for path in written:
         emit(str(path))
+    for note in notes:
+        OPTIONS.status(note)
 
 
 def register(parent: typer.Typer) -> None:
