@@ -18,6 +18,7 @@ GLOBAL_OPTIONS: dict[str, int] = {
     "-a": 1,
     "--project": 1,
     "-p": 1,
+    "--workspace": 1,
     "--quiet": 0,
     "-q": 0,
     "--verbose": 0,

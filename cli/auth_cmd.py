@@ -59,6 +59,9 @@ def add(
         bool, typer.Option("--secret-stdin", help="Read the secret from stdin's first line.")
     ] = False,
     project: Annotated[str | None, typer.Option("--project", help="Project id.")] = None,
+    workspace: Annotated[
+        str | None, typer.Option("--workspace", help="Data View (workspace) id, if any.")
+    ] = None,
     region: Annotated[str, typer.Option("--region", help="us, eu or in.")] = "us",
     default: Annotated[bool, typer.Option("--default", help="Make it the default.")] = False,
 ) -> None:
@@ -72,6 +75,7 @@ def add(
         project_id=project or OPTIONS.project,
         region=region.lower(),  # type: ignore[arg-type]
         source=f"account {name!r}",
+        workspace_id=workspace or OPTIONS.workspace,
     )
     store = _store()
     store.add(name, credentials, make_default=default)
@@ -130,9 +134,11 @@ def show(
         "username": found.username,
         "secret": REDACTED,
         "project_id": found.project_id,
+        "workspace_id": found.workspace_id,
         "region": found.region,
         "default": any(a.is_default and a.name == wanted for a in accounts),
         "kind": "legacy project secret" if found.is_legacy else "service account",
+        "file_layout": store.layout(),
     }
     emit(render_value(doc, OPTIONS.format))
 
@@ -143,16 +149,21 @@ def test(
         str | None, typer.Argument(help="Account (default: whatever `mp run` would use).")
     ] = None,
 ) -> None:
-    """Make cheap authenticated calls; report region, project and its time zone (exit 2 if
-    refused). The zone is what Mixpanel's /me reports to a service account (or the
-    project_timezone setting), the one `mp run` uses for "today" and event_date."""
+    """Make cheap authenticated calls; report region, project, Data View and the project's
+    time zone (exit 2 if refused). The zone is what Mixpanel's /me reports to a service account
+    (or the project_timezone setting), the one `mp run` uses for "today" and event_date. A
+    legacy project secret is reported with Mixpanel's retirement date."""
     from mixpanel_data.api import make_client
+    from mixpanel_data.config.credentials import LEGACY_SECRET_NOTICE
     from mixpanel_data.config.resolve import resolve_credentials
     from mixpanel_data.run.project import describe_project
 
     settings = OPTIONS.settings
     credentials = resolve_credentials(
-        account=name or OPTIONS.account, project_id=OPTIONS.project, settings=settings
+        account=name or OPTIONS.account,
+        project_id=OPTIONS.project,
+        workspace_id=OPTIONS.workspace,
+        settings=settings,
     )
     started = time.monotonic()
     with make_client(credentials, settings) as client:
@@ -166,16 +177,19 @@ def test(
         "credentials_from": credentials.source,
         "username": credentials.username,
         "project_id": credentials.project_id,
+        "workspace_id": credentials.workspace_id,
         "project_name": project.name,
         "region": credentials.region,
         "timezone": project.timezone,
         "timezone_source": project.timezone_source,
         "host": host,
         "seconds": round(time.monotonic() - started, 3),
+        "warnings": [LEGACY_SECRET_NOTICE] if credentials.is_legacy else [],
     }
     zone = project.timezone or "unknown (set project_timezone)"
+    view = f", Data View {credentials.workspace_id}" if credentials.workspace_id else ""
     OPTIONS.status(
-        f"Authenticated: project {credentials.project_id} in {credentials.region}, "
+        f"Authenticated: project {credentials.project_id}{view} in {credentials.region}, "
         f"time zone {zone}."
     )
     emit(render_value(doc, OPTIONS.format))

@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -28,6 +29,7 @@ class GlobalOptions:
     verbose: bool = False
     account: str | None = None
     project: str | None = None
+    workspace: str | None = None
     given_settings: Settings | None = None
     _settings: Settings | None = None
 
@@ -70,6 +72,38 @@ class GlobalOptions:
     @property
     def show_progress(self) -> bool:
         return not self.quiet and sys.stderr.isatty()
+
+    def show_notices(self) -> Callable[[], None]:
+        """Show the library's ``LegacySecretWarning`` once per command as a stderr line.
+
+        It is a ``DeprecationWarning``, which Python hides by default; here it becomes
+        ``warning: ...`` (``--quiet`` silences it), however many clients the command builds.
+        Other warnings keep Python's handling. Returns the function that undoes it.
+        """
+        from mixpanel_data.config.credentials import LegacySecretWarning
+
+        catcher = warnings.catch_warnings()
+        catcher.__enter__()
+        shown: set[str] = set()
+        python_show = warnings.showwarning
+
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            if not issubclass(category, LegacySecretWarning):
+                python_show(message, category, filename, lineno, file, line)
+            elif str(message) not in shown:
+                shown.add(str(message))
+                self.status(f"warning: {message}")
+
+        warnings.showwarning = show
+        warnings.simplefilter("always", LegacySecretWarning)
+        return lambda: catcher.__exit__(None, None, None)
 
     def configure_logging(self) -> Callable[[], None]:
         """``--verbose``: the library's INFO logs (retries, waits) on stderr.

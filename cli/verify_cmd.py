@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mixpanel_data.cli.live_common import OptionalFrom, OptionalTo
+from mixpanel_data.cli.live_common import OptionalFrom, OptionalTo, cli_credentials
 from mixpanel_data.cli.output import emit, render_records, render_value
 from mixpanel_data.cli.state import OPTIONS
 
@@ -63,10 +63,7 @@ def verify(
     account = OPTIONS.account or spec.options.get("account")
     with LazyClient(
         lambda: live_client(
-            account=account,
-            project_id=OPTIONS.project,
-            settings=settings,
-            on_wait=OPTIONS.waiting,
+            credentials=cli_credentials(account), settings=settings, on_wait=OPTIONS.waiting
         )
     ) as api:
         result = compare(local, api, settings)

@@ -113,8 +113,11 @@ class MixpanelClient:
         self.close()
 
     def __repr__(self) -> str:
-        project = self.credentials.project_id
-        return f"MixpanelClient(project_id={project!r}, query={self.hosts.query!r})"
+        project, workspace = self.credentials.project_id, self.credentials.workspace_id
+        return (
+            f"MixpanelClient(project_id={project!r}, workspace_id={workspace!r}, "
+            f"query={self.hosts.query!r})"
+        )
 
     def close(self) -> None:
         """Close the connection pool; the client cannot be used afterwards."""
@@ -296,7 +299,7 @@ class MixpanelClient:
         headers = {"Accept-Encoding": "gzip"}
         with self._attempt("export", "GET", url, attempt) as log:
             request = self._http.build_request(
-                "GET", url, params=self._with_project(params), headers=headers
+                "GET", url, params=self._with_project(params, workspace=False), headers=headers
             )
             response = self._http.send(request, stream=True)
             try:
@@ -323,7 +326,8 @@ class MixpanelClient:
     ) -> httpx.Response:
         """Send one buffered request with budget, retries and error mapping; 2xx response.
 
-        ``project=False`` leaves ``project_id`` out (``/me`` is not about one project)."""
+        ``project=False`` leaves ``project_id`` and ``workspace_id`` out (``/me`` is about the
+        account, not one project: it lists every project and Data View the account can see)."""
 
         def attempt_once(attempt: int) -> httpx.Response:
             query = self._with_project(params) if project else dict(params)
@@ -382,11 +386,21 @@ class MixpanelClient:
         project = budget_key(self.credentials)
         return shared_budget(family, self.hosts.origin(family), project, self.limits, self.clock)
 
-    def _with_project(self, params: Mapping[str, str]) -> dict[str, str]:
-        """A copy of ``params`` with the service account's ``project_id`` (never mutates)."""
+    def _with_project(self, params: Mapping[str, str], *, workspace: bool = True) -> dict[str, str]:
+        """A copy of ``params`` with ``project_id`` and, for a Data View, ``workspace_id``.
+
+        Every Query endpoint takes an optional ``workspace_id`` (query.openapi.yaml, parameter
+        ``workspaceId`` on all 19 paths; API reference §2: "Projects with Data Views also send
+        workspace_id"); the App API calls get it beside ``project_id`` too. The raw export
+        does not (``workspace=False``): export.openapi.yaml has no such parameter, and
+        mixpanel-headless keeps export project-scoped ("data view filters never apply to raw
+        export streaming", ``_internal/api_client.py`` ``_request``). Never mutates ``params``.
+        """
         merged = dict(params)
         if self.credentials.project_id:
             merged["project_id"] = str(self.credentials.project_id)
+        if workspace and self.credentials.workspace_id:
+            merged["workspace_id"] = str(self.credentials.workspace_id)
         return merged
 
     def _error(self, response: httpx.Response, body: bytes) -> Exception:

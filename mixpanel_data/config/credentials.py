@@ -11,13 +11,26 @@ from mixpanel_data.exceptions import ConfigError, register_secret
 Region = Literal["us", "eu", "in"]
 REGIONS: tuple[Region, ...] = ("us", "eu", "in")
 LEGACY_SECRET_RETIREMENT = "2027-03-03"
+LEGACY_SECRET_NOTICE = (
+    "Using a legacy project API secret: Mixpanel retires project secrets on "
+    f"{LEGACY_SECRET_RETIREMENT}. Create a service account and run `mp auth add`."
+)
+
+
+class LegacySecretWarning(DeprecationWarning):
+    """Mixpanel retires project API secrets on 2027-03-03.
+
+    A ``DeprecationWarning`` (hidden by default) for library callers; the CLI shows it once per
+    command on stderr (``--quiet`` silences it) and in ``mp auth test``.
+    """
 
 
 @dataclass(frozen=True)
 class Credentials:
     """A service account (username + secret + project_id) or a legacy project API secret.
 
-    The legacy form has ``username=None``; Mixpanel retires it on 2027-03-03.
+    The legacy form has ``username=None``; Mixpanel retires it on 2027-03-03. ``workspace_id``
+    names a Data View of the project: Query and App API calls then carry ``workspace_id``.
     """
 
     secret: str = field(repr=False)
@@ -25,6 +38,7 @@ class Credentials:
     project_id: str | None = None
     region: Region = "us"
     source: str = "explicit"
+    workspace_id: str | None = None
 
     def __post_init__(self) -> None:
         register_secret(self.secret)
@@ -43,6 +57,11 @@ class Credentials:
                 f"Project id {self.project_id!r} is not a number: use the numeric id "
                 "from your Mixpanel project settings."
             )
+        if self.workspace_id is not None and not str(self.workspace_id).isdigit():
+            raise ConfigError(
+                f"Workspace id {self.workspace_id!r} is not a number: use the Data View's "
+                "numeric id (the number after /view/ in a Mixpanel report URL)."
+            )
 
     @property
     def is_legacy(self) -> bool:
@@ -57,19 +76,15 @@ class Credentials:
         return (self.username, self.secret)
 
     def warn_if_legacy(self) -> None:
-        """Warn once per call site that the legacy project secret is being retired."""
+        """Warn that the legacy project secret is being retired (``LegacySecretWarning``)."""
         if self.is_legacy:
-            warnings.warn(
-                "Using a legacy project API secret: Mixpanel retires it on "
-                f"{LEGACY_SECRET_RETIREMENT}. Create a service account and run `mp auth add`.",
-                DeprecationWarning,
-                stacklevel=3,
-            )
+            warnings.warn(LEGACY_SECRET_NOTICE, LegacySecretWarning, stacklevel=3)
 
     def __repr__(self) -> str:
         return (
             f"Credentials(username={self.username!r}, secret='***', "
-            f"project_id={self.project_id!r}, region={self.region!r}, source={self.source!r})"
+            f"project_id={self.project_id!r}, workspace_id={self.workspace_id!r}, "
+            f"region={self.region!r}, source={self.source!r})"
         )
 
     __str__ = __repr__

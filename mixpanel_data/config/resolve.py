@@ -3,10 +3,12 @@
 1. Explicit arguments (``username``/``secret``/... or an account named with ``account=``).
 2. dlt's providers: ``SOURCES__MIXPANEL__CREDENTIALS__USERNAME`` (etc.) in the environment, or
    ``[sources.mixpanel.credentials]`` in ``.dlt/secrets.toml``.
-3. ``MP_USERNAME``, ``MP_SECRET``, ``MP_PROJECT_ID``, ``MP_REGION``.
+3. ``MP_USERNAME``, ``MP_SECRET``, ``MP_PROJECT_ID``, ``MP_WORKSPACE_ID``, ``MP_REGION``.
 4. The default account in ``~/.mp/config.toml`` (``MP_CONFIG_PATH``).
 
-An explicit ``project_id`` or ``region`` overrides that field of whichever level supplied the rest.
+An explicit ``project_id``, ``workspace_id`` or ``region`` overrides that field of whichever level
+supplied the rest. A workspace (Data View) belongs to its project: an explicit ``project_id`` that
+changes the project drops the workspace found with the old one, unless ``workspace_id`` is given.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from mixpanel_data.exceptions import AuthenticationError, ConfigError
 if TYPE_CHECKING:
     from mixpanel_data.config.settings import Settings
 
-_FIELDS = ("username", "secret", "project_id", "region")
+_FIELDS = ("username", "secret", "project_id", "workspace_id", "region")
 
 
 def resolve_credentials(
@@ -33,6 +35,7 @@ def resolve_credentials(
     project_id: str | int | None = None,
     region: str | None = None,
     account: str | None = None,
+    workspace_id: str | int | None = None,
     store: AccountStore | None = None,
     settings: Settings | None = None,
 ) -> Credentials:
@@ -45,8 +48,15 @@ def resolve_credentials(
 
         store = AccountStore((settings or Settings.from_env()).config_path)
     pid = None if project_id is None else str(project_id)
+    wid = None if workspace_id is None else str(workspace_id)
     if secret:
-        explicit = {"username": username, "secret": secret, "project_id": pid, "region": region}
+        explicit = {
+            "username": username,
+            "secret": secret,
+            "project_id": pid,
+            "workspace_id": wid,
+            "region": region,
+        }
         found = _build(explicit, "explicit arguments")
     elif account:
         found = store.credentials(account)
@@ -66,6 +76,10 @@ def resolve_credentials(
     overrides: dict[str, Any] = {}  # fields for dataclasses.replace; Credentials checks them
     if pid is not None:
         overrides["project_id"] = pid
+        if pid != found.project_id and found.workspace_id:
+            overrides["workspace_id"] = None  # another project's Data View
+    if wid is not None:
+        overrides["workspace_id"] = wid
     if region:
         overrides["region"] = region.lower()
     if overrides or (secret and found.project_id is None):
@@ -92,6 +106,7 @@ def _build(values: Mapping[str, object], source: str) -> Credentials | None:
         project_id=_clean(values.get("project_id")),
         region=(_clean(values.get("region")) or "us").lower(),  # type: ignore[arg-type]
         source=source,
+        workspace_id=_clean(values.get("workspace_id")),
     )
 
 

@@ -171,6 +171,7 @@ def test_corrupt_accounts_file_is_a_config_error(tmp_path):
     path = tmp_path / "mp" / "config.toml"
     path.parent.mkdir(parents=True)
     path.write_text("default = [unclosed")
+    path.chmod(0o600)
     with pytest.raises(ConfigError, match="not valid TOML"):
         resolve_credentials()
 
