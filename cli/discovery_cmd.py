@@ -36,7 +36,8 @@ def events(
     ] = False,
     limit: Annotated[int | None, limit_option(255, "events (100 with --top)")] = None,
 ) -> None:
-    """List event names seen in the last 31 days, most common first (project time zone)."""
+    """List the most common event names of the last 31 days, alphabetically (Mixpanel's order;
+    --top ranks today's events by count)."""
     from mixpanel_data.live import event_names, top_events
 
     with live_api() as api:

@@ -56,7 +56,7 @@ def _filter(items: list[Row], event: str | None, where: str | None) -> list[Row]
 def _values(
     items: list[Row],
     keys: list[str],
-    unit: str,
+    key_of: Callable[[Row], str],
     kind: str,
     segment: Callable[[Row], str],
     limit: int | None,
@@ -67,7 +67,7 @@ def _values(
     ranked = sorted(by_segment, key=lambda s: -len(by_segment[s]))[: limit or None]
     values: dict[str, Any] = {}
     for seg in ranked:
-        per_date = grouped(by_segment[seg], lambda r: bucket_key(r.local, unit))
+        per_date = grouped(by_segment[seg], key_of)
         values[seg] = {k: measure(per_date.get(k, []), kind) for k in keys if fill or k in per_date}
     return values
 
@@ -82,22 +82,36 @@ def segmentation(
     on: str | None = None,
     where: str | None = None,
     limit: int = 60,
+    interval: int | None = None,
 ) -> dict[str, Any]:
-    """``/segmentation``: ``{"data":{"series","values"},"legend_size"}``; all dates per segment."""
+    """``/segmentation``: ``{"data":{"series","values"},"legend_size"}``; all dates per segment.
+
+    ``interval``: buckets of that many days from ``first`` (keyed by their first day), in lieu
+    of ``unit``.
+    """
     items = _filter(rows(project, first, last), event, where)
-    keys = series(first, last, unit)
+    if interval:
+        span = (last - first).days + 1
+        keys = [(first + timedelta(days=k)).isoformat() for k in range(0, span, interval)]
+
+        def key_of(r: Row) -> str:
+            offset = (r.local.date() - first).days // interval * interval
+            return (first + timedelta(days=offset)).isoformat()
+
+    else:
+        keys = series(first, last, unit)
+
+        def key_of(r: Row) -> str:
+            return bucket_key(r.local, unit)
+
     if on:
         on_fn = compile_expr(on)
         values = _values(
-            items, keys, unit, kind, lambda r: segment_label(on_fn(r.get)), limit, True
+            items, keys, key_of, kind, lambda r: segment_label(on_fn(r.get)), limit, True
         )
     else:
-        values = {
-            event: {
-                k: measure(grouped(items, lambda r: bucket_key(r.local, unit)).get(k, []), kind)
-                for k in keys
-            }
-        }
+        per_date = grouped(items, key_of)
+        values = {event: {k: measure(per_date.get(k, []), kind) for k in keys}}
     return {"data": {"series": keys, "values": values}, "legend_size": len(values)}
 
 
@@ -144,7 +158,15 @@ def segmentation_numeric(
         return f"{_fmt(start)} - {_fmt(start + width)}"
 
     labels = {id(row): label((row, v)) for row, v in items}
-    values = _values([r for r, _ in items], keys, unit, kind, lambda r: labels[id(r)], None, True)
+    values = _values(
+        [r for r, _ in items],
+        keys,
+        lambda r: bucket_key(r.local, unit),
+        kind,
+        lambda r: labels[id(r)],
+        None,
+        True,
+    )
     return {"data": {"series": keys, "values": values}, "legend_size": len(values)}
 
 
@@ -196,20 +218,31 @@ def _iso_local(project: Project, day: date, end: bool = False) -> str:
 
 
 def insights(project: Project, bookmark_id: int) -> dict[str, Any]:
-    """``/insights``: a saved report over the whole generated range (up to today)."""
+    """``/insights``: a saved report over the whole generated range (up to today).
+
+    Besides the spec's shape (§6.6) it serves what real saved reports send [OBS, Mixpanel's
+    own client ``mixpanel-headless`` and users' exports]: ``$overall`` beside each breakdown
+    level's values (the level's own total, a leaf: ``{"$overall": {"all": 4}, "US": {...}}``),
+    ``{"all": n}`` for charts that are not time series, and the "normalized" bodies of funnel
+    and retention bookmarks.
+    """
     mark = project.bookmark(bookmark_id)
     first, last = project.spec.start, min(project.spec.end, project.today)
-    items = _filter(rows(project, first, last), mark.event, None)
-    headers = ["$event"] + ([mark.on] if mark.on else [])
-    series_out: dict[str, Any] = {}
-    for name, named in grouped(items, lambda r: r.name).items():
-        if mark.on:
-            series_out[name] = {
-                seg: _dated(project, part, mark.unit)
-                for seg, part in grouped(named, _segment_of(mark.on)).items()
-            }
-        else:
-            series_out[name] = _dated(project, named, mark.unit)
+    if mark.kind == "funnels":
+        headers, series_out = ["$metric"], _funnel_series(project, mark, first, last)
+    elif mark.kind == "retention":
+        headers, series_out = (
+            ["$retention", "segment"],
+            _retention_series(project, mark, first, last),
+        )
+    else:
+        items = _filter(rows(project, first, last), mark.event, None)
+        levels = [p for p in (mark.on, mark.then) if p]
+        headers = ["$event", *levels]
+        series_out = {
+            name: _breakdown(project, named, mark, levels)
+            for name, named in grouped(items, lambda r: r.name).items()
+        }
     return {
         "computed_at": computed_at(project),
         "date_range": {
@@ -218,6 +251,51 @@ def insights(project: Project, bookmark_id: int) -> dict[str, Any]:
         },
         "headers": headers,
         "series": series_out,
+    }
+
+
+def _breakdown(project: Project, items: list[Row], mark: Any, levels: list[str]) -> dict[str, Any]:
+    """One series node: the leaf, or ``$overall`` (when saved so) plus one node per value."""
+    if not levels:
+        return {"all": len(items)} if mark.chart == "bar" else _dated(project, items, mark.unit)
+    node: dict[str, Any] = {}
+    if mark.overall:
+        node["$overall"] = _breakdown(project, items, mark, [])
+    for seg, part in grouped(items, _segment_of(levels[0])).items():
+        node[seg] = _breakdown(project, part, mark, levels[1:])
+    return node
+
+
+def _funnel_series(project: Project, mark: Any, first: date, last: date) -> dict[str, Any]:
+    """A funnel bookmark through /insights: the whole range's steps, one metric per field."""
+    definition = project.funnel(mark.funnel_id)
+    body = funnel(project, mark.funnel_id, first, last, interval=(last - first).days + 1)
+    steps = next(iter(body["data"].values()))["steps"]
+    fields = ("count", "step_conv_ratio", "overall_conv_ratio", "avg_time", "avg_time_from_start")
+    return {
+        definition.name: {
+            f: {f"{i + 1}. {s['event']}": {"all": s[f]} for i, s in enumerate(steps)}
+            for f in fields
+        }
+    }
+
+
+def _retention_series(project: Project, mark: Any, first: date, last: date) -> dict[str, Any]:
+    """A retention bookmark through /insights: cohorts keyed by time, ``$overall`` leaves."""
+    body = retention(project, first, last, mark.event, None, mark.unit, 1)
+    return {
+        f"{mark.event} and then Any event": {
+            _iso_local(project, date.fromisoformat(day)): {
+                "$overall": {
+                    **cohort,
+                    "rates": [
+                        round(n / cohort["first"], 4) if cohort["first"] else 0
+                        for n in cohort["counts"]
+                    ],
+                }
+            }
+            for day, cohort in body.items()
+        }
     }
 
 

@@ -19,6 +19,10 @@ class FunnelDef:
     name: str
     steps: tuple[str, ...]
     length_days: int
+    #: A breakdown saved with the funnel: with ``on``, each value of ``on`` nests one level
+    #: more by it (``{"Chrome": {"$overall": [...], "US": [...]}}``) [INF: Mixpanel's funnel
+    #: breakdowns nest per property; the Query API's ``on`` names only the outer one].
+    breakdown: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,12 +46,17 @@ class BookmarkDef:
     event: str | None  # None: every event, one series per name
     unit: str  # "day" | "week"
     on: str | None = None  # a property to break down by (adds a header level)
+    then: str | None = None  # a second breakdown property (one more level)
+    chart: str = "line"  # "line": a time series; "bar": one {"all": n} per series
+    overall: bool = False  # "$overall" beside the values of each breakdown level
+    kind: str = "insights"  # "funnels" | "retention": what /insights sends for those types
+    funnel_id: int | None = None  # kind "funnels": the saved funnel it shows
 
 
 FUNNELS: tuple[FunnelDef, ...] = (
     FunnelDef(7509, "Signup funnel", ("Sign Up", "Add To Cart", "Purchase"), 14),
     FunnelDef(7510, "Search to buy", ("Search", "Add To Cart", "Purchase"), 1),
-    FunnelDef(7511, "Café ☕ funnel", ("Page View", "Café ☕ ordered"), 7),
+    FunnelDef(7511, "Café ☕ funnel", ("Page View", "Café ☕ ordered"), 7, "mp_country_code"),
 )
 
 COHORTS: tuple[CohortDef, ...] = (
@@ -70,6 +79,27 @@ BOOKMARKS: tuple[BookmarkDef, ...] = (
     BookmarkDef(44001, "Logins per day", "Login", "day"),
     BookmarkDef(44002, "All events, weekly", None, "week"),
     BookmarkDef(44003, "Purchases by country", "Purchase", "day", on="mp_country_code"),
+    # The shapes real saved reports also take (see ``answers.insights``).
+    BookmarkDef(
+        44004,
+        "Purchases by country, total",
+        "Purchase",
+        "day",
+        on="mp_country_code",
+        chart="bar",
+        overall=True,
+    ),
+    BookmarkDef(
+        44005,
+        "Logins by OS and country",
+        "Login",
+        "day",
+        on="$os",
+        then="mp_country_code",
+        overall=True,
+    ),
+    BookmarkDef(44006, "Signup funnel (report)", None, "day", kind="funnels", funnel_id=7509),
+    BookmarkDef(44007, "Sign Up retention (report)", "Sign Up", "week", kind="retention"),
 )
 
 ANNOTATION_TAGS: tuple[dict[str, Any], ...] = (

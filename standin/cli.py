@@ -14,6 +14,7 @@ import time
 from datetime import date, datetime
 from types import FrameType
 
+from mixpanel_data.standin.engage import profile_snapshot
 from mixpanel_data.standin.limits import RateLimits
 from mixpanel_data.standin.serialize import SERIALIZERS
 from mixpanel_data.standin.server import StandIn
@@ -126,6 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         took = time.perf_counter() - began
         print(
             f"prepared {rows} rows in {took:.1f}s ({rows / max(took, 1e-9):,.0f} rows/s)",
+            file=sys.stderr,
+            flush=True,
+        )
+        began = time.perf_counter()
+        profiles = len(profile_snapshot(standin.state.project).fragments)
+        print(
+            f"prepared {profiles} profiles in {time.perf_counter() - began:.1f}s",
             file=sys.stderr,
             flush=True,
         )

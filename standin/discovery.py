@@ -71,9 +71,13 @@ def events_top(project: Project, kind: str = "general", limit: int = 100) -> dic
 
 
 def event_names(project: Project, limit: int = 255) -> list[str]:
-    """``/events/names``: the most common names of the last 31 days, as a bare array."""
+    """``/events/names``: the ``limit`` most common names of the last 31 days, as a bare array
+    in alphabetical order, not by popularity (``openapi/query.openapi.yaml`` ``/events/names``:
+    "List of names in descending alphabetical order", yet its example ``["battle", "click
+    signup button", "View homepage"]`` ascends ignoring case: the example's order is served)."""
     counts = Counter(r.name for r in _recent(project))
-    return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
+    top = [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
+    return sorted(top, key=lambda name: (name.casefold(), name))
 
 
 def event_properties(

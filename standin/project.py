@@ -83,6 +83,8 @@ class Project:
         self._batches: OrderedDict[date, DayBatch] = OrderedDict()
         self._profiles: list[Profile] | None = None
         self._profile_updates: dict[str, dict[str, Any]] = {}
+        self.profiles_version = 0
+        """Bumped whenever ``profiles()`` would answer differently (engage caches by it)."""
         self.annotations: list[dict[str, Any]] = catalog.initial_annotations(
             self.spec.start, self.spec.days
         )
@@ -267,6 +269,7 @@ class Project:
         with self._lock:
             for uid in chosen:
                 self._profile_updates.setdefault(uid, {})["$last_seen"] = stamp
+            self.profiles_version += 1
         return chosen
 
     # ----- saved objects -----------------------------------------------------------------

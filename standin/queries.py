@@ -6,7 +6,7 @@ Dates are project-timezone days; ``to_date`` after today -> 400 (README §3, §7
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from mixpanel_data.standin import answers, discovery, funnels
@@ -20,6 +20,8 @@ from mixpanel_data.standin.wire import Exchange, HttpError, Request
 Answer = Callable[[ServerState, Request], Any]
 KINDS = ("general", "unique", "average")
 UNITS = ("minute", "hour", "day", "week", "month")
+#: ``/segmentation``'s own enum has no week (``openapi/query.openapi.yaml``).
+SEGMENTATION_UNITS = ("minute", "hour", "day", "month")
 
 
 def _choice(req: Request, name: str, allowed: tuple[str, ...], default: str) -> str:
@@ -46,17 +48,32 @@ def _dates_or_interval(state: ServerState, req: Request, unit: str) -> tuple[dat
 
 
 def _segmentation(state: ServerState, req: Request) -> Any:
-    first, last = date_range(req, state)
+    """``unit`` per the spec's enum (minute, hour, day, month: no week); ``interval`` (days per
+    bucket) only when ``type`` is not general, with or without dates (without: the last
+    ``interval`` days up to today) (``openapi/query.openapi.yaml`` ``/segmentation``)."""
+    kind = _choice(req, "type", KINDS, "general")
+    interval = req.get_int("interval")
+    if interval is not None:
+        if interval < 1:
+            raise HttpError(400, "interval must be >= 1")
+        if kind == "general":
+            raise HttpError(400, "interval is in lieu of unit only when type is not general")
+    if interval is not None and "from_date" not in req.params:
+        today = state.project.today
+        first, last = today - timedelta(days=interval - 1), today
+    else:
+        first, last = date_range(req, state)
     return answers.segmentation(
         state.project,
         _required(req, "event"),
         first,
         last,
-        _choice(req, "unit", UNITS, "day"),
-        _choice(req, "type", KINDS, "general"),
+        _choice(req, "unit", SEGMENTATION_UNITS, "day"),
+        kind,
         req.params.get("on") or None,
         req.params.get("where") or None,
-        req.get_int("limit", 60) or 60,
+        _limit(req, 60),
+        interval,
     )
 
 
@@ -95,8 +112,6 @@ def _funnels(state: ServerState, req: Request) -> Any:
     funnel_id = req.get_int("funnel_id")
     if funnel_id is None:
         raise HttpError(400, "funnel_id is a required parameter")
-    if req.params.get("on"):
-        raise HttpError(400, "the stand-in does not support `on` for funnels")
     first, last = date_range(req, state)
     try:
         state.project.funnel(funnel_id)
@@ -112,20 +127,41 @@ def _funnels(state: ServerState, req: Request) -> Any:
         _choice(req, "unit", ("day", "week", "month"), "day"),
         req.get_int("interval"),
         req.params.get("where") or None,
+        req.params.get("on") or None,
+        _limit(req, 255),
     )
 
 
+def _limit(req: Request, default: int) -> int:
+    """``limit`` (1..10000, the spec's maximum), else ``default``."""
+    value = req.get_int("limit", default)
+    if value is None or not 1 <= value <= 10_000:
+        raise HttpError(400, f"limit must be between 1 and 10000; got {value}")
+    return value
+
+
 def _retention(state: ServerState, req: Request) -> Any:
+    """Every documented parameter is honoured (``openapi/query.openapi.yaml`` ``/retention``):
+    ``born_where``, ``where``, ``interval`` (at most 90 days when the unit is day) and
+    ``unbounded_retention`` (a JSON boolean)."""
     first, last = date_range(req, state)
+    unit = _choice(req, "unit", ("day", "week", "month"), "day")
+    interval = req.get_int("interval", 1) or 0
+    if interval < 1 or (unit == "day" and interval > 90):
+        raise HttpError(400, "interval must be between 1 and 90 days")
     return funnels.retention(
         state.project,
         first,
         last,
         req.params.get("born_event") or None,
         req.params.get("event") or None,
-        _choice(req, "unit", ("day", "week", "month"), "day"),
+        unit,
         req.get_int("interval_count", 1) or 1,
         _choice(req, "retention_type", ("birth", "compounded"), "birth"),
+        req.params.get("born_where") or None,
+        req.params.get("where") or None,
+        interval,
+        _choice(req, "unbounded_retention", ("true", "false"), "false") == "true",
     )
 
 
@@ -139,6 +175,8 @@ def _addiction(state: ServerState, req: Request) -> Any:
         _choice(req, "addiction_unit", ("hour", "day"), "hour"),
         req.params.get("event") or None,
         req.params.get("where") or None,
+        req.params.get("on") or None,
+        _limit(req, 255),
     )
 
 

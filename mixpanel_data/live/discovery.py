@@ -48,7 +48,11 @@ MAX_LIMIT = 10_000
 
 @dataclass(frozen=True)
 class EventNames(LiveResult):
-    """The most common event names of the last 31 days, most common first."""
+    """The most common event names of the last 31 days, in Mixpanel's (alphabetical) order.
+
+    The order is not popularity: the spec's ``/events/names`` lists names alphabetically
+    (``openapi/query.openapi.yaml``). ``top_events`` has today's counts.
+    """
 
     type: str
     limit: int

@@ -13,8 +13,11 @@ Wire shapes (API reference §6.4)::
 
 With ``on`` (a breakdown) each date holds one entry per property value plus ``$overall``,
 each a list of steps (or a ``{"steps": [...]}`` object): ``{date: {"$overall": [...],
-"Chrome": [...]}}`` (Mixpanel's Data Export docs). An unsegmented date is reported under the
-segment ``$overall`` too, so a table always has the same columns.
+"Chrome": [...]}}`` (Mixpanel's Data Export docs; ``limit``, default 255, caps the values:
+``openapi/query.openapi.yaml`` ``/funnels`` ``limit``). A value may nest one more breakdown
+(a funnel saved with its own): ``{"Chrome": {"$overall": [...], "US": [...]}}``; every level
+is read, as segments ``Chrome`` (its own ``$overall``) and ``Chrome / US``. An unsegmented
+date is reported under the segment ``$overall`` too, so a table always has the same columns.
 """
 
 from __future__ import annotations
@@ -75,6 +78,8 @@ class FunnelPeriod:
     date: str
     segment: str
     steps: tuple[FunnelStep, ...]
+    #: The breakdown path (``("Chrome", "US")``); ``("$overall",)`` for the whole funnel.
+    keys: tuple[str, ...] = ()
 
     @property
     def conversion_rate(self) -> float:
@@ -194,8 +199,11 @@ def funnel(
     dates, periods = parse_funnel(body)
     ident = params["funnel_id"]
     name = funnels_list(client, cache=cache).name_of(ident) if cache is not None else None
-    # Mixpanel sends $overall with a breakdown; without it, segments partition the users.
-    overall = [p.steps for p in periods if p.segment == OVERALL] or [p.steps for p in periods]
+    # Mixpanel sends $overall with a breakdown; without it, the outer segments partition the
+    # users (nested ones are parts of theirs, so they are left out).
+    overall = [p.steps for p in periods if p.segment == OVERALL] or [
+        p.steps for p in periods if len(p.keys) <= 1
+    ]
     return FunnelResult(
         ident,
         name,
@@ -285,24 +293,26 @@ def parse_funnel(body: Any) -> tuple[tuple[str, ...], tuple[FunnelPeriod, ...]]:
     dates = tuple(sorted({str(d) for d in meta.get("dates") or []} | {str(d) for d in data}))
     periods: list[FunnelPeriod] = []
     for day in dates:
-        entry = data.get(day)
-        for segment, raw_steps in _segments(entry):
-            periods.append(FunnelPeriod(day, segment, parse_steps(raw_steps)))
+        for keys, raw_steps in _segments(data.get(day), ()):
+            periods.append(FunnelPeriod(day, " / ".join(keys), parse_steps(raw_steps), keys))
     periods.sort(key=lambda p: (p.segment != OVERALL, p.date))
     return dates, tuple(periods)
 
 
-def _segments(entry: Any) -> list[tuple[str, list[Any]]]:
-    """``[(segment, raw steps)]`` of one date: unsegmented, or one per breakdown value."""
+def _segments(entry: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], list[Any]]]:
+    """``[(keys, raw steps)]`` under one date: unsegmented, or one per breakdown value at
+    every level. A nested ``$overall`` is its parent's own total, so it takes the parent's keys.
+    """
     if isinstance(entry, dict) and isinstance(entry.get("steps"), list):
-        return [(OVERALL, entry["steps"])]
+        entry = entry["steps"]
+    if isinstance(entry, list):
+        return [(path or (OVERALL,), entry)]
     if not isinstance(entry, dict):
         return []
-    out: list[tuple[str, list[Any]]] = []
+    out: list[tuple[tuple[str, ...], list[Any]]] = []
     for segment, value in entry.items():
-        steps = value.get("steps") if isinstance(value, dict) else value
-        if isinstance(steps, list):
-            out.append((str(segment), steps))
+        key = str(segment)
+        out += _segments(value, path if key == OVERALL and path else (*path, key))
     return out
 
 

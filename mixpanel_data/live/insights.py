@@ -1,6 +1,6 @@
 """Saved Insights reports by bookmark id (``/insights``): one Query API request each.
 
-Wire shape (API reference §6.6)::
+Wire shape (API reference §6.6, ``openapi/query.openapi.yaml`` ``/insights`` example)::
 
     {"computed_at": "...", "date_range": {"from_date": "...-07:00", "to_date": "..."},
      "headers": ["$event", <breakdown>...],
@@ -8,6 +8,20 @@ Wire shape (API reference §6.6)::
 
 ``series`` nests one level per header: with a breakdown, ``{event: {value: {time: n}}}``. Time
 keys carry the project's UTC offset; ``date`` is their local calendar day.
+
+Shapes real reports also send (not in the spec; seen in Mixpanel's own client
+``mixpanel/mixpanel-headless`` tests and in users' exports of saved reports) [OBS]:
+
+- ``$overall`` beside the values of a breakdown level, at any level: Mixpanel's own total of
+  its siblings (``{"Login": {"$overall": {"all": 10}, "US": {"all": 6}, "DE": {"all": 4}}}``).
+  Its rows are kept (``InsightsPoint.is_overall``); ``total`` takes it instead of adding the
+  siblings again, so unique counts are not double counted either.
+- ``{"all": n}`` instead of a time series for charts that are not over time (bar, metric,
+  table): the point's ``timestamp`` is ``"all"`` and its ``date`` is None.
+- Funnel and retention reports asked by bookmark id come back "normalized" (steps as
+  ``{"count": {"1. Step": {"all": n}}, "step_conv_ratio": ...}``; retention cohorts as
+  ``{"first", "counts", "rates"}`` leaves under ``headers`` ``["$retention", ...]``). They are
+  refused with ``InvalidArgumentError`` naming the report type, never read as Insights numbers.
 """
 
 from __future__ import annotations
@@ -15,18 +29,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mixpanel_data.exceptions import QueryError
+from mixpanel_data.exceptions import InvalidArgumentError, QueryError
 from mixpanel_data.live._base import LiveResult, QueryClient, check_id, number
 
 __all__ = ["InsightsPoint", "InsightsResult", "insights", "parse_insights"]
 
+OVERALL = "$overall"
+#: The key of a chart's only value when it is not a time series.
+ALL = "all"
+_FUNNEL_KEYS = frozenset({"step_conv_ratio", "overall_conv_ratio", "avg_time_from_start"})
+_RETENTION_KEYS = frozenset({"counts", "first", "rates"})
+
 
 @dataclass(frozen=True)
 class InsightsPoint:
-    """One value: the series keys (one per header), the bucket's local day and its timestamp."""
+    """One value: the series keys (one per header), the bucket's local day and its timestamp.
+
+    ``date`` is None and ``timestamp`` is ``"all"`` for a chart that is not over time.
+    """
 
     keys: tuple[str, ...]
-    date: str
+    date: str | None
     timestamp: str
     value: int | float
 
@@ -34,6 +57,11 @@ class InsightsPoint:
     def segment(self) -> str:
         """The keys joined with `` / `` (``"Purchase / US"``)."""
         return " / ".join(self.keys)
+
+    @property
+    def is_overall(self) -> bool:
+        """Mixpanel's own total of a breakdown level (a ``$overall`` key), not a segment."""
+        return OVERALL in self.keys
 
 
 @dataclass(frozen=True)
@@ -64,12 +92,17 @@ class InsightsResult(LiveResult):
 
     @property
     def total(self) -> int | float:
-        return sum(p.value for p in self.points)
+        """The sum over the report: where a level has ``$overall``, that instead of its values."""
+        return _total(self.points, 0)
 
     def records(self) -> list[dict[str, Any]]:
         columns = self.key_columns
         return [
-            {**dict(zip(columns, p.keys, strict=False)), "date": p.date, "value": p.value}
+            {
+                **{c: p.keys[i] if i < len(p.keys) else None for i, c in enumerate(columns)},
+                "date": p.date,
+                "value": p.value,
+            }
             for p in self.points
         ]
 
@@ -82,17 +115,19 @@ def insights(client: QueryClient, bookmark_id: int | str) -> InsightsResult:
 
 
 def parse_insights(bookmark_id: int, body: Any) -> InsightsResult:
-    """Flatten ``series`` into points, sorted by keys then time."""
+    """Flatten ``series`` into points, sorted by keys then time (``$overall`` first)."""
     if not isinstance(body, dict) or not isinstance(body.get("series", {}), dict):
         raise QueryError(
             'Mixpanel /insights answered an unexpected shape (expected {"series": {...}}): '
             "check MP_BASE_URL points at Mixpanel's Query API."
         )
-    points: list[InsightsPoint] = []
-    _walk(body.get("series") or {}, (), points)
-    points.sort(key=lambda p: (p.keys, p.timestamp))
-    span: dict[str, Any] = body["date_range"] if isinstance(body.get("date_range"), dict) else {}
     headers = tuple(str(h) for h in body.get("headers") or [])
+    if "$retention" in headers:
+        raise _unsupported(bookmark_id, "retention")
+    points: list[InsightsPoint] = []
+    _walk(bookmark_id, body.get("series") or {}, (), points)
+    points.sort(key=lambda p: (tuple((k != OVERALL, k) for k in p.keys), p.timestamp))
+    span: dict[str, Any] = body["date_range"] if isinstance(body.get("date_range"), dict) else {}
     computed = body.get("computed_at")
     return InsightsResult(
         bookmark_id,
@@ -104,14 +139,51 @@ def parse_insights(bookmark_id: int, body: Any) -> InsightsResult:
     )
 
 
-def _walk(node: dict[str, Any], keys: tuple[str, ...], out: list[InsightsPoint]) -> None:
-    """A dict of numbers is a time series; a dict of dicts is one more breakdown level."""
+def _walk(
+    bookmark_id: int, node: dict[str, Any], keys: tuple[str, ...], out: list[InsightsPoint]
+) -> None:
+    """A dict of numbers is a time series (or ``{"all": n}``); a dict of dicts one more level."""
+    if _FUNNEL_KEYS & node.keys() and "count" in node:
+        raise _unsupported(bookmark_id, "funnels")
+    if _RETENTION_KEYS & node.keys() and ("counts" in node or "rates" in node):
+        raise _unsupported(bookmark_id, "retention")
     for key, value in node.items():
         if isinstance(value, dict):
-            _walk(value, (*keys, str(key)), out)
+            _walk(bookmark_id, value, (*keys, str(key)), out)
+        elif isinstance(value, list):
+            raise _unsupported(bookmark_id, "unknown")
         else:
             stamp = str(key)
-            out.append(InsightsPoint(keys, stamp[:10], stamp, number(value)))
+            day = None if stamp == ALL else stamp[:10]
+            out.append(InsightsPoint(keys, day, stamp, number(value)))
+
+
+def _total(points: tuple[InsightsPoint, ...] | list[InsightsPoint], depth: int) -> int | float:
+    """A level's total: its ``$overall`` child's when Mixpanel sent one, else the children's."""
+    here = [p.value for p in points if len(p.keys) == depth]
+    children: dict[str, list[InsightsPoint]] = {}
+    for p in points:
+        if len(p.keys) > depth:
+            children.setdefault(p.keys[depth], []).append(p)
+    if OVERALL in children:
+        return sum(here) + _total(children[OVERALL], depth + 1)
+    return sum(here) + sum(_total(group, depth + 1) for group in children.values())
+
+
+def _unsupported(bookmark_id: int, kind: str) -> InvalidArgumentError:
+    hint = {
+        "funnels": "load it with `mp funnel FUNNEL_ID` (ids from `mp funnels`)",
+        "retention": "load it with `mp retention`",
+    }.get(kind)
+    if hint is None:
+        return InvalidArgumentError(
+            f"Bookmark {bookmark_id} is not an Insights report (its /insights answer holds lists, "
+            "not numbers): open it in Mixpanel to see its type."
+        )
+    return InvalidArgumentError(
+        f"Bookmark {bookmark_id} is a saved {kind} report, not an Insights one, so "
+        f"/insights cannot be read as Insights numbers: {hint}."
+    )
 
 
 def _text(value: Any) -> str | None:

@@ -149,8 +149,8 @@ def retention(
     check_choice(unit, UNITS, "unit")
     check_choice(retention_type, RETENTION_TYPES, "retention_type")
     check_positive(interval_count, "interval_count", MAX_INTERVAL_COUNT)
-    if interval is not None:
-        check_positive(interval, "interval")
+    if interval is not None:  # at most 90 when counted in days (spec: /retention ``interval``)
+        check_positive(interval, "interval", 90 if unit == "day" else None)
     if retention_type == "birth" and not (born_event or "").strip():
         raise InvalidArgumentError(
             "Birth retention needs a born event: pass --born EVENT (or use compounded retention)."

@@ -12,15 +12,22 @@ Wire shapes (API reference §6.3)::
 
 ``series`` is not sorted and a segment may leave out dates without data: the parser sorts the
 dates and fills a missing one with 0, so every segment has a value for every date.
+
+Weeks: ``/segmentation`` defines ``unit`` as minute, hour, day or month, no week
+(``openapi/query.openapi.yaml``, ``/segmentation`` ``unit`` enum). ``unit="week"`` therefore
+asks Mixpanel for days and adds them up into Monday-started weeks keyed by their Monday (the
+first and last week hold only the days in range). Counts add up, so this is exact for
+``type="general"``; unique users and averages do not add up, so a week of those is refused
+before any request.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from mixpanel_data.exceptions import QueryError
+from mixpanel_data.exceptions import InvalidArgumentError, QueryError
 from mixpanel_data.live._base import (
     LiveResult,
     QueryClient,
@@ -42,6 +49,8 @@ __all__ = [
 ]
 
 UNITS = ("minute", "hour", "day", "week", "month")
+#: What Mixpanel's /segmentation itself accepts; "week" is summed here from days.
+WIRE_UNITS = ("minute", "hour", "day", "month")
 NUMERIC_UNITS = ("hour", "day")
 TYPES = ("general", "unique", "average")
 MAX_LIMIT = 10_000
@@ -138,19 +147,21 @@ def segmentation(
     """Counts of ``event`` per ``unit``, broken down by expression ``on`` when given.
 
     ``type``: ``general`` (events), ``unique`` (users) or ``average`` (events per user).
-    ``limit`` (top segments, 1..10000) only applies with ``on``.
+    ``limit`` (top segments, 1..10000) only applies with ``on``. ``unit="week"`` is summed
+    from days here (Mixpanel has no weekly segmentation), so only for ``type="general"``.
     """
     event = check_text(event, "event")
     first, last = check_range(from_date, to_date)
     check_choice(unit, UNITS, "unit")
     check_choice(type, TYPES, "type")
+    check_week(unit, type)
     if limit is not None:
         check_positive(limit, "limit", MAX_LIMIT)
     params = {
         "event": event,
         "from_date": first,
         "to_date": last,
-        "unit": unit,
+        "unit": "day" if unit == "week" else unit,
         "type": type,
         "on": on or None,
         "where": where or None,
@@ -158,7 +169,30 @@ def segmentation(
     }
     body = client.query("segmentation", params)
     dates, points = parse_series(body, "segmentation")
+    if unit == "week":
+        dates, points = _weeks(points)
     return SegmentationResult(event, first, last, unit, type, on, where, dates, points)
+
+
+def check_week(unit: str, type: str) -> None:
+    """Weeks are summed from days here, which only counts (``type="general"``) survive."""
+    if unit == "week" and type != "general":
+        raise InvalidArgumentError(
+            f"unit 'week' with type {type!r} cannot be built: Mixpanel's /segmentation has no "
+            "weeks (minute, hour, day, month) and daily unique users or averages do not add up "
+            "to weeks; use --unit day or month, or type general."
+        )
+
+
+def _weeks(points: tuple[SeriesPoint, ...]) -> tuple[tuple[str, ...], tuple[SeriesPoint, ...]]:
+    """Daily points summed per segment into weeks keyed by their Monday (counts only)."""
+    sums: dict[tuple[str, str], int | float] = {}
+    for p in points:
+        day = date.fromisoformat(p.date[:10])
+        monday = (day - timedelta(days=day.weekday())).isoformat()
+        sums[(p.segment, monday)] = sums.get((p.segment, monday), 0) + p.value
+    weeks = tuple(sorted({week for _, week in sums}))
+    return weeks, tuple(SeriesPoint(w, seg, n) for (seg, w), n in sums.items())
 
 
 def segmentation_numeric(

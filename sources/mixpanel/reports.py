@@ -37,6 +37,7 @@ from dlt.sources import DltResource
 
 from mixpanel_data import live
 from mixpanel_data.live._base import QueryClient, check_choice, check_id, check_text
+from mixpanel_data.live.segmentation import check_week
 from mixpanel_data.sources.mixpanel.report_params import (
     ReportConnection,
     ReportWindow,
@@ -92,6 +93,7 @@ _INSIGHTS_COLUMNS: Any = {
     "segment": {"data_type": "text", "nullable": False},
     "date": {"data_type": "date"},
     "keys": {"data_type": "json"},
+    "overall": {"data_type": "bool"},
     "value": {"data_type": "double"},
 }
 
@@ -156,9 +158,12 @@ def mixpanel_segmentation(
 ) -> DltResource:
     """Each event's counts per day/week/month and segment (``/segmentation``).
 
-    ``unit`` is day, week or month here (hourly keys are not dates).
+    ``unit`` is day, week or month here (hourly keys are not dates). Mixpanel has no weekly
+    segmentation: weeks are summed from days, so only for ``type="general"`` (see
+    ``live.segmentation``).
     """
     check_choice(unit, ("day", "week", "month"), "unit")
+    check_week(unit, type)
     names = [check_text(e, "event") for e in events]
     api = connection.open()
 
@@ -239,7 +244,12 @@ def mixpanel_retention(
 
 @report_source("mixpanel_insights")
 def mixpanel_insights(bookmark_ids: Sequence[int], *, connection: ReportConnection) -> DltResource:
-    """Saved Insights reports (``/insights``), with their own saved range and breakdowns."""
+    """Saved Insights reports (``/insights``), with their own saved range and breakdowns.
+
+    ``timestamp`` is ``all`` and ``date`` null for a chart that is not over time; rows whose
+    ``overall`` is true are Mixpanel's ``$overall`` totals of a breakdown level (leave them out
+    when summing segments). A funnel or retention bookmark is refused (exit 3).
+    """
     ids = [check_id(i, "bookmark id") for i in bookmark_ids]
     api = connection.open()
 
@@ -258,8 +268,9 @@ def mixpanel_insights(bookmark_ids: Sequence[int], *, connection: ReportConnecti
                     "bookmark_id": ident,
                     "timestamp": p.timestamp,
                     "segment": p.segment,
-                    "date": date.fromisoformat(p.date),
+                    "date": date.fromisoformat(p.date) if p.date else None,  # None: {"all": n}
                     "keys": list(p.keys),
+                    "overall": p.is_overall,  # Mixpanel's own total of a breakdown level
                     "value": p.value,
                 }
                 for p in result.points
@@ -270,10 +281,9 @@ def mixpanel_insights(bookmark_ids: Sequence[int], *, connection: ReportConnecti
 
 #: List tables: name -> (rows, column hints). Each is read whole and replaces the table.
 _LISTS: dict[str, tuple[Callable[[QueryClient], list[dict[str, Any]]], Any]] = {
-    "event_names": (
-        lambda api: [{"rank": i, "event": n} for i, n in enumerate(live.event_names(api).names, 1)],
-        {"rank": {"data_type": "bigint"}},
-    ),
+    # No popularity rank: /events/names lists the top names alphabetically (spec:
+    # openapi/query.openapi.yaml /events/names), so its order says nothing about counts.
+    "event_names": (lambda api: live.event_names(api).records(), {}),
     "cohorts": (lambda api: live.cohorts_list(api).records(), {}),
     "annotations": (
         lambda api: live.annotations_list(api).records(),

@@ -1,12 +1,13 @@
 """vcrpy set-up for the recorded wire interactions under ``tests/api/cassettes/``.
 
 Replay is the default (record mode ``none``: a request that is not in the cassette fails).
-To re-record against the stand-in server, run::
+To re-record against the server of Mixpanel's documented bodies (``tests/live/live_documented``:
+the official spec examples and the variants real Mixpanel sends), run::
 
     MP_RECORD_CASSETTES=1 .venv/bin/pytest tests/api/test_cassettes.py
 
-(``MP_RECORD_CASSETTES=wire`` records against the scripted wire server instead, for endpoints
-a stand-in build does not serve yet; add ``-k`` to re-record only some cassettes.)
+(add ``-k`` to re-record only some cassettes). Cassettes are never recorded from the stand-in:
+that would only echo it back.
 
 Cassettes live at ``cassettes/<test_module>/<test>.yaml``. The ``authorization`` header is
 filtered, compressed bodies are stored decoded, and JSON bodies are stored as YAML structures so
@@ -27,7 +28,7 @@ import vcr
 from vcr.request import Request
 from vcr.serializers import yamlserializer
 
-#: "1": record against the stand-in; "wire": against the scripted wire server; unset: replay.
+#: Set: record against the documented-bodies server; unset: replay.
 RECORD_MODE = os.environ.get("MP_RECORD_CASSETTES") or None
 RECORDING = RECORD_MODE is not None
 CASSETTES = Path(__file__).parent / "cassettes"

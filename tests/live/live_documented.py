@@ -5,6 +5,10 @@ Replay (the default) never starts the server. ``MP_RECORD_CASSETTES=1`` records 
 the cassettes then hold exactly these bodies, as Mixpanel documents them. The segmented funnel
 shape (``$overall`` plus one list of steps per property value) is not in the openapi file; it
 follows Mixpanel's Data Export API documentation of ``/funnels`` with ``on``.
+
+Every body names its source: ``query.openapi.yaml`` and ``export.openapi.yaml`` are the
+official specs in ``/work/shared/mixpanel-api/openapi/`` (the path, then "example"); [OBS]
+marks shapes real Mixpanel sends that the spec does not show, with who saw them.
 """
 
 from __future__ import annotations
@@ -225,6 +229,123 @@ SCHEMAS = {
 }
 
 
+# --- export.openapi.yaml paths./export get responses.200 text/plain example (JSONL, verbatim)
+EXPORT = (
+    b'{"event":"Signed up","properties":{"time":1602611311,'
+    b'"$insert_id":"hpuDqcvpltpCjBsebtxwadtEBDnFAdycabFb","mp_processing_time_ms":1602625711874}}\n'
+    b'{"event":"Signed up","properties":{"time":1602787121,'
+    b'"$insert_id":"jajcebutltmvhbbholfhxtCcycwnBjDtndha","mp_processing_time_ms":1602801521561}}\n'
+)
+# --- query.openapi.yaml paths./engage post responses.200 example, verbatim: ``$distinct_id``
+# is the integer 4 there (the schema says integer; practice sends strings: README §8.3).
+ENGAGE_SPEC = {**ENGAGE, "results": [{**ENGAGE["results"][0], "$distinct_id": 4}]}
+
+# --- /insights variants real saved reports send [OBS] ---------------------------------------
+# A bar/metric chart (not over time) broken down, with $overall beside the values: the shape
+# of Mixpanel's own client tests (mixpanel/mixpanel-headless, QueryResult segmented "total"
+# mode: {"Login [Total Events]": {"$overall": {"all": 500}, "US": {"all": 300}, ...}}).
+INSIGHTS_BAR_OVERALL = {
+    "computed_at": "2025-12-09T10:51:02.723593+00:00",
+    "date_range": {
+        "from_date": "2025-12-02T00:00:00-03:00",
+        "to_date": "2025-12-09T07:51:02.544012-03:00",
+    },
+    "headers": ["$event", "mp_country_code"],
+    "series": {
+        "Login [Total Events]": {"$overall": {"all": 10}, "US": {"all": 6}, "DE": {"all": 4}}
+    },
+}
+# $overall at each of two breakdown levels, a leaf beside the values (a user's export of a saved
+# report, headers ["$metric", "$time", "email"]; values here are made up, no personal data).
+INSIGHTS_NESTED_OVERALL = {
+    "computed_at": "2025-12-09T10:51:02.723593+00:00",
+    "date_range": {
+        "from_date": "2025-12-02T00:00:00-03:00",
+        "to_date": "2025-12-09T07:51:02.544012-03:00",
+    },
+    "headers": ["$metric", "$os", "plan"],
+    "series": {
+        "Uniques of Invited user": {
+            "$overall": {"2025-12-02T00:00:00-03:00": 4, "2025-12-03T00:00:00-03:00": 3},
+            "iOS": {
+                "$overall": {"2025-12-02T00:00:00-03:00": 3, "2025-12-03T00:00:00-03:00": 1},
+                "free": {"2025-12-02T00:00:00-03:00": 2, "2025-12-03T00:00:00-03:00": 1},
+                "pro": {"2025-12-02T00:00:00-03:00": 1},
+            },
+            "Android": {
+                "$overall": {"2025-12-02T00:00:00-03:00": 1, "2025-12-03T00:00:00-03:00": 2},
+                "free": {"2025-12-02T00:00:00-03:00": 1, "2025-12-03T00:00:00-03:00": 2},
+            },
+        }
+    },
+}
+# A funnels bookmark through /insights, "normalized" (Mixpanel's mixpanel-headless research
+# notes and tests: {"count": {"1. sign up": {"all": 6030}, ...}, "step_conv_ratio": ...}).
+INSIGHTS_FUNNEL = {
+    "computed_at": "2025-12-25T04:45:53.842011+00:00",
+    "date_range": {
+        "from_date": "2025-11-25T00:00:00-08:00",
+        "to_date": "2025-12-25T00:00:00-08:00",
+    },
+    "headers": ["$metric"],
+    "series": {
+        "Signup funnel": {
+            "count": {"1. sign up": {"all": 6030}, "2. integrate SDK": {"all": 2844}},
+            "step_conv_ratio": {"1. sign up": {"all": 1.0}, "2. integrate SDK": {"all": 0.47}},
+            "overall_conv_ratio": {"1. sign up": {"all": 1.0}, "2. integrate SDK": {"all": 0.47}},
+            "avg_time": {"2. integrate SDK": {"all": 18.0}},
+            "avg_time_from_start": {"2. integrate SDK": {"all": 18.0}},
+        }
+    },
+}
+# A retention bookmark through /insights (same notes: headers ["$retention", "segment"], cohort
+# leaves {"first", "counts", "rates"} under "$overall" and each segment).
+INSIGHTS_RETENTION = {
+    "computed_at": "2025-12-25T04:45:53.842011+00:00",
+    "date_range": {
+        "from_date": "2024-03-18T00:00:00-07:00",
+        "to_date": "2024-04-01T00:00:00-07:00",
+    },
+    "headers": ["$retention", "segment"],
+    "series": {
+        "integrate SDK and then Any event": {
+            "2024-03-18T00:00:00-07:00": {
+                "$overall": {"first": 3123, "counts": [1317, 1296], "rates": [0.4217, 0.415]},
+                "SMB": {"first": 1543, "counts": [700, 690], "rates": [0.4537, 0.4472]},
+            }
+        }
+    },
+}
+INSIGHTS_BY_BOOKMARK = {
+    "44004": INSIGHTS_BAR_OVERALL,
+    "44005": INSIGHTS_NESTED_OVERALL,
+    "44006": INSIGHTS_FUNNEL,
+    "44007": INSIGHTS_RETENTION,
+}
+# /funnels with ``on`` where a value nests one more breakdown [INF: a funnel saved with its own
+# breakdown; the flat form is FUNNEL_ON]. Each nested "$overall" is its parent value's total.
+FUNNEL_ON_NESTED = {
+    "meta": {"dates": ["2016-09-12"]},
+    "data": {
+        "2016-09-12": {
+            "$overall": [_step(100, 1, "App Open", None), _step(40, 0.4, "Purchase", 60)],
+            "Chrome": {
+                "$overall": [_step(70, 1, "App Open", None), _step(35, 0.5, "Purchase", 50)],
+                "US": [_step(50, 1, "App Open", None), _step(30, 0.6, "Purchase", 40)],
+                "DE": [_step(20, 1, "App Open", None), _step(5, 0.25, "Purchase", 110)],
+            },
+            "Firefox": [_step(30, 1, "App Open", None), _step(5, 0.1667, "Purchase", 120)],
+        }
+    },
+}
+
+
+def _funnels(params: dict[str, str]) -> Any:
+    if "on" not in params:
+        return FUNNEL
+    return FUNNEL_ON_NESTED if params.get("funnel_id") == "9070" else FUNNEL_ON
+
+
 def _pick(when: str, with_it: Any, without: Any) -> Callable[[dict[str, str]], Any]:
     return lambda params: with_it if when in params else without
 
@@ -235,17 +356,17 @@ ROUTES: dict[str, Any] = {
     "segmentation/numeric": NUMERIC,
     "segmentation/sum": SUM,
     "segmentation/average": AVERAGE,
-    "funnels": _pick("on", FUNNEL_ON, FUNNEL),
+    "funnels": _funnels,
     "funnels/list": FUNNELS_LIST,
     "retention": RETENTION,
     "retention/addiction": _pick("event", ADDICTION_DOCS, ADDICTION_SPEC),
-    "insights": INSIGHTS,
+    "insights": lambda params: INSIGHTS_BY_BOOKMARK.get(params.get("bookmark_id", ""), INSIGHTS),
     "events/names": EVENT_NAMES,
     "events/top": TOP_EVENTS,
     "events/properties/top": TOP_PROPERTIES,
     "events/properties/values": VALUES,
     "cohorts/list": COHORTS,
-    "engage": ENGAGE,
+    "engage": ENGAGE_SPEC,
     "jql": JQL,
     "annotations": ANNOTATIONS,
     "schemas": SCHEMAS,
@@ -258,16 +379,22 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         form = self.rfile.read(length).decode() if length else ""
         params = dict(parse_qsl(url.query)) | dict(parse_qsl(form))
-        path = url.path.split("/api/query/", 1)[-1]
+        path = url.path.split("/api/query/", 1)[-1].split("/api/2.0/", 1)[-1]
         if "/api/app/projects/" in url.path:
             path = url.path.split("/", 5)[-1]
+        if path.strip("/") == "export":
+            self._send(200, "text/plain", EXPORT)
+            return
         body = ROUTES.get(path.strip("/"))
         status = 200 if body is not None else 404
         if callable(body):
             body = body(params)
         data = json.dumps(body if body is not None else {"error": "no such endpoint"}).encode()
+        self._send(status, "application/json", data)
+
+    def _send(self, status: int, kind: str, data: bytes) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

@@ -199,7 +199,7 @@ def test_discovery_commands(mp, env):
         (["values", "Purchase", "currency", "--limit", "0"], 3, "at least 1"),
         (["segmentation", "-e", "Login", "--to", LAST], 3, "Missing option '--from'"),
         (["jql", "missing.js"], 4, "No JQL file"),
-        (["funnel", "99", "--from", FIRST, "--to", LAST], 1, "unknown funnel_id 99"),
+        (["funnel", "99", "--from", FIRST, "--to", LAST], 4, "unknown funnel_id 99"),
     ],
     ids=[
         "date",
@@ -266,3 +266,25 @@ def test_subprocess_429_then_success(env):
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0] == "value"
     assert [r.status for r in env.server.requests] == [429, 200]
+
+
+def test_insights_shapes_on_the_command_line(mp, env):
+    """A bar chart prints null dates; a funnel bookmark is one line, exit 3 (was a traceback)."""
+    code, out, err = mp("-f", "json", "insights", "44004")
+    assert code == 0, err
+    got = json.loads(out)
+    truth = answers.insights(env.project, 44004)["series"]["Purchase"]
+    assert got[0] == {
+        "$event": "Purchase",
+        "mp_country_code": "$overall",
+        "date": None,
+        "value": truth["$overall"]["all"],
+    }
+    assert len(got) == len(truth)
+    code, out, err = mp("insights", "44006")
+    assert (code, out) == (3, "")
+    assert err.strip().splitlines() == [
+        "Error: Bookmark 44006 is a saved funnels report, not an Insights one, so /insights "
+        "cannot be read as Insights numbers: load it with `mp funnel FUNNEL_ID` "
+        "(ids from `mp funnels`)."
+    ]

@@ -10,6 +10,7 @@ import dlt
 import duckdb
 import pytest
 
+from mixpanel_data.cli.errors import exit_code_for
 from mixpanel_data.sources.mixpanel import (
     mixpanel_funnels,
     mixpanel_insights,
@@ -100,8 +101,13 @@ def test_lists_insights_and_retention_load(standin_env, loader):
     loader.run(
         mixpanel_retention("Sign Up", "Login", interval_count=2, from_date=first, to_date=last)
     )
-    names = loader.rows("SELECT event FROM reports.event_names ORDER BY rank")
-    assert [n for (n,) in names] == answers.event_names(env.project)
+    names = loader.rows("SELECT event FROM reports.event_names")
+    assert sorted(n for (n,) in names) == sorted(answers.event_names(env.project))
+    columns = loader.rows(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'event_names' "
+        "AND column_name NOT LIKE '\\_dlt%' ESCAPE '\\'"
+    )
+    assert columns == [("event",)]  # no "rank": Mixpanel's order is alphabetical, not counts
     assert loader.rows("SELECT id, count FROM reports.cohorts ORDER BY id") == [
         (c["id"], c["count"]) for c in answers.cohorts_list(env.project)
     ]
@@ -121,6 +127,27 @@ def test_lists_insights_and_retention_load(standin_env, loader):
     assert sorted(got) == sorted(
         (d, i, v["first"], n) for d, v in truth.items() for i, n in enumerate(v["counts"])
     )
+
+
+def test_insights_totals_and_overall_rows_load(standin_env, loader):
+    """A bar chart with ``$overall`` (bookmark 44004): one row per country plus Mixpanel's own
+    total, ``timestamp`` ``all`` and a null ``date`` (the old source crashed on
+    ``date.fromisoformat("all")``); a funnel bookmark stops the load with exit 3."""
+    env = standin_env()
+    loader.run(mixpanel_insights(bookmark_ids=[44004]))
+    truth = answers.insights(env.project, 44004)["series"]["Purchase"]
+    got = loader.rows(
+        "SELECT segment, timestamp, date, overall, value FROM reports.insights ORDER BY segment"
+    )
+    assert got == sorted(
+        (f"Purchase / {c}", "all", None, c == "$overall", float(v["all"])) for c, v in truth.items()
+    )
+    total = float(truth["$overall"]["all"])
+    assert loader.rows("SELECT sum(value) FROM reports.insights WHERE NOT overall") == [(total,)]
+    with pytest.raises(Exception) as failed:
+        loader.run(mixpanel_insights(bookmark_ids=[44006]))
+    assert exit_code_for(failed.value) == 3
+    assert "Bookmark 44006 is a saved funnels report" in str(failed.value)
 
 
 def test_incremental_runs_reread_the_lookback_window(standin_env, ending_today, loader):

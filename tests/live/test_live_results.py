@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mixpanel_data import live
-from mixpanel_data.exceptions import QueryError
+from mixpanel_data.exceptions import InvalidArgumentError, QueryError
 
 
 class Stub:
@@ -99,6 +99,13 @@ def test_insights_with_two_breakdowns_keeps_each_level():
         "value": 5,
     }
     assert result.points[1].segment == "Buy / US / pro"
+
+
+def test_insights_with_list_values_is_refused_not_read_as_zeros():
+    """A list where a number belongs is no Insights series: once silently 0, now exit 3."""
+    body = {"headers": ["$event"], "series": {"Buy": {"2024-01-01": [1, 2]}}}
+    with pytest.raises(InvalidArgumentError, match="Bookmark 9 is not an Insights report"):
+        live.insights(Stub({"insights": body}), 9)
 
 
 @pytest.mark.parametrize(

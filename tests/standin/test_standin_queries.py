@@ -89,7 +89,7 @@ def test_segmentation_on_and_unique(client: httpx.Client, mp: StandIn) -> None:
         "segmentation",
         event="Purchase",
         type="unique",
-        unit="week",
+        unit="month",
         on='properties["mp_country_code"]',
     ).json()
     assert body == answers.segmentation(
@@ -97,7 +97,7 @@ def test_segmentation_on_and_unique(client: httpx.Client, mp: StandIn) -> None:
         "Purchase",
         date(2024, 3, 8),
         date(2024, 3, 11),
-        "week",
+        "month",
         "unique",
         'properties["mp_country_code"]',
     )
@@ -251,3 +251,68 @@ def test_free_plan_gives_402_on_queries_only() -> None:
         assert c.get("/api/2.0/funnels/list", params=params(mp)).status_code == 402
         day = {"from_date": mp.spec.start.isoformat(), "to_date": mp.spec.start.isoformat()}
         assert c.get("/api/2.0/export", params=params(mp, **day, limit=1)).status_code == 200
+
+
+def test_segmentation_has_no_week_unit(client: httpx.Client, mp: StandIn) -> None:
+    """The spec's /segmentation ``unit`` enum is minute, hour, day, month: a client sending
+    week would pass against a server that accepted it (``live.segmentation`` sums days)."""
+    resp = _get(client, mp, "segmentation", event="Login", unit="week")
+    assert resp.status_code == 400 and "unit must be one of" in resp.json()["error"]
+    assert _get(client, mp, "events", event='["Login"]', type="general", unit="week").is_success
+
+
+def test_segmentation_interval_buckets_days(client: httpx.Client, mp: StandIn) -> None:
+    """``interval``: days per bucket, in lieu of unit when type is not general; without dates,
+    the last ``interval`` days. Two-day unique users are not the sum of daily ones."""
+    daily = _get(client, mp, "segmentation", event="Login", type="unique").json()
+    assert daily["data"]["values"]["Login"] == {
+        "2024-03-08": 35,
+        "2024-03-09": 33,
+        "2024-03-10": 35,
+        "2024-03-11": 23,
+    }
+    body = _get(client, mp, "segmentation", event="Login", type="unique", interval=2).json()
+    assert body["data"] == {
+        "series": ["2024-03-08", "2024-03-10"],
+        "values": {"Login": {"2024-03-08": 55, "2024-03-10": 47}},
+    }
+    recent = client.get(
+        "/api/query/segmentation",
+        params=params(mp, event="Login", type="unique", interval=2),
+    ).json()
+    assert recent["data"]["values"] == {"Login": {"2024-03-10": 47}}
+    general = _get(client, mp, "segmentation", event="Login", interval=2)
+    assert general.status_code == 400 and "not general" in general.json()["error"]
+
+
+def test_addiction_on_and_limit(client: httpx.Client, mp: StandIn) -> None:
+    """``on`` splits each period by the value (top ``limit`` by events); each value's row is
+    what a ``where`` on that value gives."""
+    query = {"unit": "week", "addiction_unit": "day", "event": "Login"}
+    body = _get(client, mp, "retention/addiction", **query, on='properties["$os"]', limit=2)
+    assert body.json() == {
+        "data": {
+            "2024-03-04": {"Linux": [27, 4, 0, 0, 0, 0, 0], "Windows": [20, 3, 0, 0, 0, 0, 0]},
+            "2024-03-11": {"Linux": [4, 0, 0, 0, 0, 0, 0], "Windows": [1, 0, 0, 0, 0, 0, 0]},
+        }
+    }
+    linux = _get(client, mp, "retention/addiction", **query, where='properties["$os"] == "Linux"')
+    assert linux.json()["data"]["2024-03-04"] == [27, 4, 0, 0, 0, 0, 0]
+    everyone = _get(client, mp, "retention/addiction", **query).json()["data"]
+    assert everyone["2024-03-04"] == [71, 24, 8, 0, 0, 0, 0]
+    bad = _get(client, mp, "retention/addiction", **query, on='properties["$os"]', limit=0)
+    assert bad.status_code == 400
+
+
+def test_funnel_on_serves_segments_and_refuses_a_bad_limit(
+    client: httpx.Client, mp: StandIn
+) -> None:
+    body = _get(client, mp, "funnels", funnel_id=7510, on='properties["$os"]', limit=3).json()
+    for entry in body["data"].values():
+        assert len(entry) == 4 and "$overall" in entry
+        assert all(isinstance(steps, list) and len(steps) == 3 for steps in entry.values())
+    nested = _get(client, mp, "funnels", funnel_id=7511, on='properties["$os"]').json()
+    assert any(
+        isinstance(v, dict) and "$overall" in v for v in nested["data"]["2024-03-08"].values()
+    )
+    assert _get(client, mp, "funnels", funnel_id=7510, on="x", limit=10_001).status_code == 400
