@@ -2,7 +2,8 @@
 
 ``mp audit`` exits 0 when clean and 1 when any P0 (personal data) or P1 (plan, identity)
 finding remains, so it can gate CI; the report goes to stdout (or ``--output``) as Markdown,
-json, jsonl, csv or a table. ``mp audit plan --from-data`` drafts a plan from the loaded events;
+json, jsonl, csv or a table. Without ``tracking_plan.yaml`` it runs the default review rules
+and says so. ``mp audit plan --from-data`` drafts a plan from the loaded events;
 ``mp audit plan`` alone validates the plan file.
 """
 
@@ -33,7 +34,11 @@ app = typer.Typer(
 
 PlanOption = Annotated[
     Path | None,
-    typer.Option("--plan", help="Tracking plan (default: MP_TRACKING_PLAN or tracking_plan.yaml)."),
+    typer.Option(
+        "--plan",
+        help="Tracking plan (default: MP_TRACKING_PLAN or tracking_plan.yaml; without one, "
+        "`mp audit` runs the default review rules).",
+    ),
 ]
 FromOption = Annotated[
     str | None, typer.Option("--from", help="First event day audited, YYYY-MM-DD (inclusive).")
@@ -70,12 +75,13 @@ def audit(
     if ctx.invoked_subcommand:
         return
     from mixpanel_data.audit import default_plan_path, load_plan, run_audit
+    from mixpanel_data.audit.findings import NO_PLAN_NOTE
     from mixpanel_data.local.connection import open_database
 
     fmt = _report_format(report_format)
     first, last = _days(from_date, to_date)
     path = plan or default_plan_path(OPTIONS.settings)
-    tracking_plan = load_plan(path)
+    tracking_plan = None if _no_plan(path, named=plan is not None) else load_plan(path)
     con = open_database(OPTIONS.settings.database_path)
     try:
         report = run_audit(
@@ -84,13 +90,28 @@ def audit(
     finally:
         con.close()
     _write(render_report(report, fmt), output)
+    if report.defaults:
+        OPTIONS.status(NO_PLAN_NOTE)
     counts = ", ".join(f"{n} {s}" for s, n in report.counts_by_severity().items())
     verdict = "FAIL" if report.blocking else "PASS"
+    against = "the default review rules" if report.defaults else str(path)
     OPTIONS.status(
-        f"Audited {report.rows:,} events against {path} in {report.duration_seconds:.1f}s: "
+        f"Audited {report.rows:,} events against {against} in {report.duration_seconds:.1f}s: "
         f"{verdict} ({counts})"
     )
     raise typer.Exit(report.exit_code)
+
+
+def _no_plan(path: Path, named: bool) -> bool:
+    """Whether to audit with the default review rules: no plan at the default path.
+
+    A plan named with ``--plan`` or ``MP_TRACKING_PLAN`` that is missing stays an error
+    (exit 4): the user asked for that file.
+    """
+    from mixpanel_data.config.settings import Settings
+
+    default = Settings.__dataclass_fields__["tracking_plan"].default
+    return not named and path == default and not path.exists()
 
 
 @app.command("plan")
@@ -107,6 +128,7 @@ def plan_command(
 ) -> None:
     """Draft a plan from the data (--from-data), or validate the plan file."""
     from mixpanel_data.audit import default_plan_path, draft_plan, dump_plan, load_plan
+    from mixpanel_data.audit.draft import draft_notes
 
     if not from_data:
         path = plan or default_plan_path(OPTIONS.settings)
@@ -131,7 +153,7 @@ def plan_command(
         drafted = draft_plan(con, dataset=dataset, first=first, last=last)
     finally:
         con.close()
-    _write(dump_plan(drafted).rstrip("\n"), output)
+    _write(dump_plan(drafted, notes=draft_notes(drafted)).rstrip("\n"), output)
     OPTIONS.status(
         f"Drafted {len(drafted.events)} events; edit it, then run `mp audit"
         f"{f' --plan {output}' if output else ''}`."
@@ -149,6 +171,8 @@ def render_report(report: AuditReport, fmt: str) -> str:
     if fmt == "table":
         summary = [[r["category"], r["status"], r["issues"], r["rows"]] for r in report.summary()]
         parts = [render_rows(["category", "status", "issues", "rows"], summary, "table")]
+        if report.defaults:
+            parts.insert(0, report.to_dict()["note"])
         if report.findings:
             parts.append(render_rows(reports.ROW_COLUMNS, reports.rows(report), "table"))
         return "\n".join(parts)

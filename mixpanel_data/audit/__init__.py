@@ -9,8 +9,9 @@
 ``plan`` (the pydantic tracking-plan model), ``sql`` (the passes over ``events``, run inside
 DuckDB), ``engine`` (runs them), ``checks`` (turns their rows into findings), ``findings`` (the
 check catalog and the report), ``report`` (Markdown and rows), ``draft`` (a plan drafted from
-the data), ``patterns`` (the PII, identifier and naming tables). The load-time PII policy
-lives with the source: ``mixpanel_data.sources.mixpanel.pii``.
+the data), ``learn`` (the naming style and id shapes a draft learns), ``patterns`` (the PII,
+identifier and naming tables, and ``redact``, which masks everything a report prints). The
+load-time PII policy lives with the source: ``mixpanel_data.sources.mixpanel.pii``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Severity, category, title and fix of each check live in ``findings.CHECKS``; here is only how
 each one is found. Examples shown in reports go through ``example``, which masks anything that
-looks personal.
+looks personal (and the engine redacts every finding once more before the report is built).
 """
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ if TYPE_CHECKING:
 
 
 def check_events(ctx: Context) -> None:
-    """Events missing from the plan (P1), names off the convention (P2), never seen (P3)."""
+    """Events missing from the plan (P1), names off the convention (P2), never seen (P3).
+
+    Without a plan (``ctx.registry`` false) only the naming convention applies.
+    """
     naming = ctx.plan.naming
     for event, (n, first, last) in sorted(ctx.inventory.events.items()):
-        if event not in ctx.plan.events:
+        if ctx.registry and event not in ctx.plan.events:
             keys = [k for k in ctx.inventory.keys_of(event) if not ctx.plan.is_system(k)]
             ctx.add(
                 "event-not-in-plan",
@@ -288,15 +291,9 @@ def example(text: str, force_mask: bool = False) -> str:
     except (TypeError, ValueError):
         value = text
     shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    if force_mask or _looks_personal(shown):
-        shown = patterns.mask(shown)
+    shown = patterns.mask(shown) if force_mask else patterns.redact(shown)
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
     return json.dumps(shown, ensure_ascii=False) if isinstance(value, str) else shown
-
-
-def _looks_personal(text: str) -> bool:
-    quoted = json.dumps(text, ensure_ascii=False)
-    return any(re.search(p, quoted) for _, p in patterns.PII_VALUE_PATTERNS)
 
 
 def _mismatch(spec: PropertySpec, examples: list[str]) -> str:

@@ -4,9 +4,11 @@ Every observed event becomes a planned event and every non-system property a typ
 the type is inferred from the values (all booleans, all Unix milliseconds, all numbers, UUID
 text, a handful of distinct texts -> an enum, lists of strings, objects; ``any`` when mixed),
 ``required`` when every event carries a non-null value, and the description records the fill
-rate and the days seen. Auditing the same data with the draft finds no unplanned event, type or
-required-property problem; naming, personal data, identity, conditional-rule and low-fill
-findings remain, because they are about the data.
+rate and the days seen. The review rules describe the data too (``learn``): its naming style,
+its distinct_id shapes, the default identity and conditional rules it keeps, a low-fill
+threshold under its rarest property. So auditing the same data with the draft finds only its
+personal data (P0), and the draft can gate CI from then on; ``draft_notes`` offers the tracking
+skill's defaults, where the draft departs from them, as YAML comments.
 """
 
 from __future__ import annotations
@@ -15,9 +17,16 @@ import json
 from datetime import date
 from typing import Any
 
-from mixpanel_data.audit import sql
+import yaml
+
+from mixpanel_data.audit import learn, patterns, sql
 from mixpanel_data.audit.engine import events_table, read_inventory
-from mixpanel_data.audit.plan import EventSpec, PropertySpec, TrackingPlan
+from mixpanel_data.audit.plan import (
+    EventSpec,
+    PropertySpec,
+    Thresholds,
+    TrackingPlan,
+)
 
 ENUM_MAX_VALUES = 10
 ENUM_MIN_ROWS = 20
@@ -50,14 +59,54 @@ def draft_plan(
         for row in con.execute(sql.profile_sql(scope, by_event)).fetchall():
             profiles[row[0]] = row[1:]
     events = {}
+    fills: list[float] = []
     for event in sorted(inventory.events):
         n, seen_first, seen_last = inventory.events[event]
-        props = {key: infer(profiles.get(spec_id), n) for spec_id, key in by_event.get(event, [])}
+        props = {}
+        for spec_id, key in by_event.get(event, []):
+            props[key] = infer(profiles.get(spec_id), n)
+            if not props[key].required and spec_id in profiles:
+                fills.append(profiles[spec_id][0] / n)
         events[event] = EventSpec(
             description=f"Drafted from {n:,} events seen {seen_first} to {seen_last}.",
             properties=props,
         )
-    return plan.model_copy(update={"events": events})
+    low_fill = learn.fill_threshold(fills, plan.thresholds.low_fill)
+    return plan.model_copy(
+        update={
+            "events": events,
+            "naming": learn.learn_naming(inventory.events),
+            "distinct_id": learn.learn_identity(con, scope, plan.distinct_id),
+            "rules": [r for r in plan.rules if not _broken(con, scope, r)],
+            "thresholds": Thresholds(low_fill=low_fill),
+        }
+    )
+
+
+def _broken(con: Any, scope: str, rule: Any) -> bool:
+    condition = (rule.when.property, json.dumps(rule.when.equals))
+    query = sql.conditional_sql(scope, condition, list(rule.require.items()), rule.events)
+    return any(any(row[2::4]) for row in con.execute(query).fetchall())
+
+
+def draft_notes(plan: TrackingPlan) -> dict[str, str]:
+    """YAML comments for the sections where ``plan`` departs from the defaults.
+
+    Each shows the tracking skill's default, commented out, to adopt once the data follows it.
+    """
+    default = TrackingPlan().model_dump(mode="json", by_alias=True, exclude_none=True)
+    mine = plan.model_dump(mode="json", by_alias=True, exclude_none=True)
+    notes = {}
+    for key in ("naming", "distinct_id", "rules", "thresholds"):
+        if mine[key] == default[key]:
+            continue
+        body = yaml.safe_dump({key: default[key]}, sort_keys=False, allow_unicode=True, width=100)
+        commented = "".join(f"#   {line}\n" for line in body.splitlines())
+        notes[key] = (
+            f"# Learnt from the data. The tracking skill's default, to adopt once the data "
+            f"follows it:\n{commented}"
+        )
+    return notes
 
 
 def infer(profile: tuple[Any, ...] | None, rows: int) -> PropertySpec:
@@ -78,7 +127,8 @@ def infer(profile: tuple[Any, ...] | None, rows: int) -> PropertySpec:
         spec.update(type="string", format="uuid")
     elif strings == present:
         values = sorted(json.loads(v) for v in top)
-        short = all(len(v) <= ENUM_MAX_LENGTH for v in values)
+        # A personal value never becomes an enum value: the plan file would print it.
+        short = all(len(v) <= ENUM_MAX_LENGTH and patterns.redact(v) == v for v in values)
         if (
             2 <= len(values) <= ENUM_MAX_VALUES
             and (distinct or 0) <= ENUM_MAX_VALUES

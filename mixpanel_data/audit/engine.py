@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 import pyarrow as pa
 
-from mixpanel_data.audit import sql
+from mixpanel_data.audit import patterns, sql
 from mixpanel_data.audit.checks import (
     check_declared,
     check_distinct_ids,
@@ -61,6 +61,8 @@ class Context:
     scope: str
     plan: TrackingPlan
     inventory: Inventory
+    registry: bool = True
+    """Whether the plan lists the events (False: no plan, the default review rules only)."""
     findings: list[Finding] = field(default_factory=list)
     wanted: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
@@ -112,22 +114,31 @@ def events_table(con: Any, dataset: str | None) -> tuple[str, str]:
 
 def run_audit(
     con: Any,
-    plan: TrackingPlan,
+    plan: TrackingPlan | None,
     *,
     dataset: str | None = None,
     first: date | None = None,
     last: date | None = None,
     plan_path: str = "",
 ) -> AuditReport:
-    """Audit the loaded events of ``dataset`` (between ``first`` and ``last``) against ``plan``."""
+    """Audit the loaded events of ``dataset`` (between ``first`` and ``last``) against ``plan``.
+
+    ``plan`` None runs the review rules every team shares with their defaults (personal data
+    by name and value, the naming convention, distinct_id shapes, the cron rule): the checks
+    that need a list of events (registration, required properties, types, coverage) are left
+    out, and the report says so.
+    """
     started = time.monotonic()
     dataset, table = events_table(con, dataset)
     scope = sql.scope(table, first, last)
-    ctx = Context(con, scope, plan, read_inventory(con, scope))
+    registry = plan is not None
+    plan = plan if plan is not None else TrackingPlan()
+    ctx = Context(con, scope, plan, read_inventory(con, scope), registry=registry)
     check_events(ctx)
     flagged = check_pii_names(ctx)
-    check_undeclared(ctx, flagged)
-    check_declared(ctx)
+    if registry:
+        check_undeclared(ctx, flagged)
+        check_declared(ctx)
     if plan.pii.check_values:
         check_pii_values(ctx, flagged)
     check_distinct_ids(ctx)
@@ -136,13 +147,29 @@ def run_audit(
     fill_examples(ctx)
     span = ctx.inventory.span()
     return AuditReport(
-        plan_path=plan_path,
+        plan_path=plan_path if registry else "",
         dataset=dataset,
         rows=ctx.inventory.rows,
         first_day=span[0],
         last_day=span[1],
-        findings=ctx.findings,
+        findings=[redacted(f) for f in ctx.findings],
         duration_seconds=time.monotonic() - started,
+        defaults=not registry,
+    )
+
+
+def redacted(finding: Finding) -> Finding:
+    """The finding with every text a report prints passed through ``patterns.redact``.
+
+    Examples are masked where they are picked; this last pass also covers event and property
+    names and details, whatever check produced them, so no report format prints raw PII.
+    """
+    return replace(
+        finding,
+        event=None if finding.event is None else patterns.redact(finding.event),
+        prop=None if finding.prop is None else patterns.redact(finding.prop),
+        detail=patterns.redact(finding.detail),
+        examples=tuple(dict.fromkeys(patterns.redact(x) for x in finding.examples)),
     )
 
 
@@ -177,4 +204,4 @@ def fill_examples(ctx: Context) -> None:
             finding = ctx.findings[index]
             force = finding.severity == "P0"
             shown = tuple(example(x, force_mask=force) for x in examples or [])
-            ctx.findings[index] = Finding(**{**finding.__dict__, "examples": shown})
+            ctx.findings[index] = replace(finding, examples=shown)

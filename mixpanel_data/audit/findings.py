@@ -14,6 +14,14 @@ from typing import Any
 SEVERITY_LABELS = {"P0": "CRITICAL", "P1": "HIGH", "P2": "MEDIUM", "P3": "LOW"}
 BLOCKING = ("P0", "P1")
 
+NO_PLAN_NOTE = (
+    "No tracking plan: the default review rules ran (personal data by name and value, the "
+    "naming convention {prefix}.{object}.{action}[.error], distinct_id shapes, is_cron_job "
+    "needs cron_execution_timestamp). Draft a plan from this data with "
+    "`mp audit plan --from-data --output tracking_plan.yaml`."
+)
+"""What a report says when it ran without a plan (Markdown, json, and the CLI's stderr)."""
+
 PII = "PII Protection"
 REGISTRATION = "Event Registration"
 REQUIRED = "Required Properties"
@@ -23,6 +31,8 @@ NAMING = "Naming Convention"
 CONDITIONAL = "Conditional Rules"
 COVERAGE = "Schema Coverage"
 CATEGORIES = (PII, REGISTRATION, REQUIRED, IDENTITY, TYPES, NAMING, CONDITIONAL, COVERAGE)
+NEED_A_PLAN = (REGISTRATION, REQUIRED, TYPES, COVERAGE)
+"""Categories that compare the data with a list of planned events: not run without a plan."""
 
 
 @dataclass(frozen=True)
@@ -161,12 +171,16 @@ class Finding:
         return self.count / self.total if self.total else None
 
     def sort_key(self) -> tuple[Any, ...]:
+        """A total order, so the same data always gives the same report (stable CI diffs)."""
         return (
             self.severity,
             CATEGORIES.index(self.category),
             -self.count,
             self.event or "",
             self.prop or "",
+            self.check,
+            self.detail,
+            self.examples,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -195,6 +209,9 @@ class AuditReport:
     last_day: date | None
     findings: list[Finding] = field(default_factory=list)
     duration_seconds: float = 0.0
+    """How long it took: for the status line only, never in a report (reports are stable)."""
+    defaults: bool = False
+    """No plan was given: only the default review rules ran (see ``NO_PLAN_NOTE``)."""
 
     def __post_init__(self) -> None:
         self.findings.sort(key=Finding.sort_key)
@@ -212,10 +229,13 @@ class AuditReport:
         rows = []
         for category in CATEGORIES:
             found = [f for f in self.findings if f.category == category]
+            status = "FAIL" if found else "PASS"
+            if self.defaults and category in NEED_A_PLAN:
+                status = "NOT RUN"
             rows.append(
                 {
                     "category": category,
-                    "status": "FAIL" if found else "PASS",
+                    "status": status,
                     "issues": len(found),
                     "rows": sum(f.count for f in found),
                 }
@@ -227,7 +247,9 @@ class AuditReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "plan": self.plan_path,
+            "plan": None if self.defaults else self.plan_path,
+            "defaults": self.defaults,
+            "note": NO_PLAN_NOTE if self.defaults else None,
             "dataset": self.dataset,
             "rows": self.rows,
             "date_range": [str(self.first_day), str(self.last_day)] if self.first_day else None,
@@ -236,5 +258,4 @@ class AuditReport:
             "by_severity": self.counts_by_severity(),
             "summary": self.summary(),
             "findings": [f.to_dict() for f in self.findings],
-            "duration_seconds": round(self.duration_seconds, 3),
         }

@@ -8,6 +8,7 @@ found anywhere (``"contact: ana@example.com"``, or inside a list or an object).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 DEFAULT_CONVENTION = "{prefix}.{object}.{action}[.error]"
@@ -45,14 +46,20 @@ PII_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 """(kind, full-match pattern on the lowercased name without ``$``; camelCase made snake)."""
 
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+EMAIL = r"[^\s@\"'<>()\[\],;:\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+"""The local part is anything but spaces, quotes and brackets, so ``josé.1@example.com``
+counts whole (an ASCII-only local part would see ``1@example.com`` and leave ``josé``)."""
 IPV4_PART = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 IPV4 = rf"({IPV4_PART}\.){{3}}{IPV4_PART}"
 IPV6 = r"([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,6}:([0-9a-fA-F]{1,4}:?){0,6}"
 PHONE = (
-    r"\+[1-9][0-9]{7,14}"
+    r"\+[ (]*[0-9]([ ().-]*[0-9]){6,14}\)?"
     r"|(\+?[0-9]{1,3}[ .-])?\(?[0-9]{2,4}\)?[ .-][0-9]{3,4}[ .-]?[0-9]{3,4}"
+    r"|0[1-9]([ .-][0-9]{2}){4}"
 )
+"""International (a ``+`` then 7-15 digits, any spacing: ``+33 1 70 36 39 41``,
+``+1-415-555-0100``, ``+14155550123``), North-American style (``(415) 555-0100``) and
+European pairs (``01 70 36 39 41``). Dates, times, versions and bare digit runs never match."""
 STREET = (
     r"(?i)\b[0-9]{1,5}[a-z]?,?\s+([a-z'.-]+\s+){0,4}"
     r"(street|st|avenue|ave|road|rd|lane|ln|boulevard|blvd|drive|dr|court|ct|way|place|pl"
@@ -105,3 +112,37 @@ def mask(text: str) -> str:
     if len(text) >= 8:
         return f"{text[:2]}***{text[-2:]}"
     return f"{text[:1]}***"
+
+
+_SEARCHED = re.compile(
+    "|".join(
+        f"(?:{p})"
+        for p in (
+            EMAIL,
+            rf"(?<![\w+.-])(?:{PHONE})(?![\w])",
+            STREET.removeprefix("(?i)"),
+        )
+    ),
+    re.IGNORECASE,
+)
+_IP_CANDIDATE = re.compile(r"(?<![\w.:])[0-9A-Fa-f.:]*[.:][0-9A-Fa-f.:]*(?![\w.:])")
+
+
+def redact(text: str) -> str:
+    """``text`` with every part that looks personal masked, wherever it appears.
+
+    Used on everything a report prints (examples, event and property names, details), so it
+    errs on the side of masking: emails, phone numbers and street addresses anywhere in the
+    text, and any token that parses as an IPv4 or IPv6 address. Already-masked text is left
+    as it is, so redacting twice changes nothing.
+    """
+    text = _SEARCHED.sub(lambda m: mask(m.group(0)), text)
+    return _IP_CANDIDATE.sub(lambda m: mask(m.group(0)) if _is_ip(m.group(0)) else m.group(0), text)
+
+
+def _is_ip(token: str) -> bool:
+    try:
+        ipaddress.ip_address(token)
+    except ValueError:
+        return False
+    return True

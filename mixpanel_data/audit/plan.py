@@ -274,8 +274,11 @@ HEADER = """\
 """
 
 
-def dump_plan(plan: TrackingPlan, header: str = HEADER) -> str:
-    """The plan as YAML that ``parse_plan`` reads back into an equal plan."""
+def dump_plan(plan: TrackingPlan, header: str = HEADER, notes: dict[str, str] | None = None) -> str:
+    """The plan as YAML that ``parse_plan`` reads back into an equal plan.
+
+    ``notes``: comment lines (``# ...``) to put before a top-level key (``draft_notes``).
+    """
     data = plan.model_dump(mode="json", by_alias=True)
     data["common_properties"] = _props(plan.common_properties)
     data["events"] = {name: _event(spec) for name, spec in plan.events.items()}
@@ -287,6 +290,9 @@ def dump_plan(plan: TrackingPlan, header: str = HEADER) -> str:
         for rule in plan.rules
     ]
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    for key, note in (notes or {}).items():
+        at = body.find(f"\n{key}:") + 1  # a top-level key starts a line, unindented
+        body = body[:at] + note + body[at:] if at else body
     return header + body
 
 

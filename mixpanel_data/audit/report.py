@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from mixpanel_data.audit.findings import SEVERITY_LABELS, AuditReport, Finding
+from mixpanel_data.audit.findings import NO_PLAN_NOTE, SEVERITY_LABELS, AuditReport, Finding
 
 ROW_COLUMNS = (
     "severity",
@@ -32,12 +32,17 @@ def markdown(report: AuditReport, today: date | None = None) -> str:
     lines = [
         "# Tracking plan audit",
         "",
-        f"**Plan**: `{report.plan_path or '(in memory)'}`  ",
+        (
+            "**Plan**: none, default review rules  "
+            if report.defaults
+            else f"**Plan**: `{report.plan_path or '(in memory)'}`  "
+        ),
         f"**Data**: {report.rows:,} events in dataset `{report.dataset}`"
         + (f", {report.first_day} to {report.last_day}" if report.first_day else "")
         + "  ",
         f"**Date**: {(today or date.today()).isoformat()}",
         "",
+        *([f"> {NO_PLAN_NOTE}", ""] if report.defaults else []),
         "## Summary",
         "",
         "| Category | Status | Issues | Rows affected |",
@@ -60,7 +65,8 @@ def markdown(report: AuditReport, today: date | None = None) -> str:
         "",
     ]
     if not report.findings:
-        lines.append("None: the loaded data follows the plan.")
+        rules = "the default review rules" if report.defaults else "the plan"
+        lines.append(f"None: the loaded data follows {rules}.")
     for finding in report.findings:
         lines += _finding_markdown(finding)
     return "\n".join(lines).rstrip() + "\n"

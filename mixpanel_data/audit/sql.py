@@ -5,6 +5,10 @@ ending in one select. All of them start from ``scope`` (the events of the audite
 ``properties`` is parsed once per row per pass: property values are pulled with one
 multi-path ``json_extract`` and compared as JSON *text* (a string keeps its quotes, so its
 first character gives the JSON type without a second parse).
+
+Examples are the three commonest values, ties broken by the value itself (``TOP3``):
+exact, so the same data always gives the same report (``approx_top_k`` is not, under
+parallelism).
 """
 
 from __future__ import annotations
@@ -31,9 +35,20 @@ def scope(table: str, first: date | None, last: date | None) -> str:
         where.append(f"event_date <= DATE '{last.isoformat()}'")
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     return (
-        "scope AS (SELECT event_name, event_date, distinct_id, "
+        "scope AS (SELECT coalesce(event_name, '') AS event_name, event_date, distinct_id, "
         f"coalesce(properties, '{{}}')::JSON AS properties FROM {table}{clause})"
     )
+
+
+TOP3 = "arg_min({v}, (-{c}, {v}), 3) FILTER ({v} IS NOT NULL)"
+"""The 3 values of ``v`` with the most rows ``c``, ties to the smaller value (``examples``).
+
+Every pass groups twice: first by its keys *and* the example value (``NULL`` for rows that
+are not examples), then by its keys alone, summing the counts; one scan of ``events``."""
+
+
+def top3(value: str, count: str) -> str:
+    return TOP3.format(v=value, c=count)
 
 
 def events_sql(scope_cte: str) -> str:
@@ -134,15 +149,18 @@ extracted AS (
 pairs AS (SELECT event_date, unnest(ids) AS spec_id, unnest(vals)::VARCHAR AS v FROM extracted),
 judged AS (SELECT event_date, spec_id, v, v IS NULL OR v = 'null' AS missing FROM pairs),
 checked AS (
-  SELECT *, NOT missing AND NOT coalesce(CASE {ok} ELSE true END, false) AS bad FROM judged)
-SELECT spec_id, count(*) AS n,
-  count(*) FILTER (missing) AS missing,
-  min(event_date) FILTER (missing) AS missing_first,
-  max(event_date) FILTER (missing) AS missing_last,
-  count(*) FILTER (bad) AS bad,
-  min(event_date) FILTER (bad) AS bad_first, max(event_date) FILTER (bad) AS bad_last,
-  approx_top_k(v, 3) FILTER (bad) AS bad_examples
-FROM checked GROUP BY spec_id"""
+  SELECT *, NOT missing AND NOT coalesce(CASE {ok} ELSE true END, false) AS bad FROM judged),
+grouped AS (
+  SELECT spec_id, CASE WHEN bad THEN v END AS ex, count(*) AS n,
+    count(*) FILTER (missing) AS missing,
+    min(event_date) FILTER (missing) AS missing_first,
+    max(event_date) FILTER (missing) AS missing_last,
+    count(*) FILTER (bad) AS bad,
+    min(event_date) FILTER (bad) AS bad_first, max(event_date) FILTER (bad) AS bad_last
+  FROM checked GROUP BY 1, 2)
+SELECT spec_id, sum(n), sum(missing), min(missing_first), max(missing_last), sum(bad),
+  min(bad_first), max(bad_last), {top3("ex", "bad")} AS bad_examples
+FROM grouped GROUP BY spec_id"""
 
 
 def _classify(v: str, kinds: Sequence[tuple[str, str]], full: bool = False) -> str:
@@ -175,10 +193,13 @@ vals AS (
   SELECT event_name, event_date, kv.key AS key, kv.value::VARCHAR AS v FROM pairs
   WHERE kv.value IS NOT NULL AND kv.key NOT IN ({skipped})),
 classified AS (
-  SELECT *, {_classify("v", patterns.PII_VALUE_PATTERNS)} AS kind FROM vals)
-SELECT event_name, key, kind, count(*) AS n, min(event_date) AS first_day,
-  max(event_date) AS last_day, approx_top_k(v, 3) AS examples
-FROM classified WHERE kind IS NOT NULL GROUP BY 1, 2, 3"""
+  SELECT *, {_classify("v", patterns.PII_VALUE_PATTERNS)} AS kind FROM vals),
+grouped AS (
+  SELECT event_name, key, kind, v, count(*) AS n, min(event_date) AS first_day,
+    max(event_date) AS last_day
+  FROM classified WHERE kind IS NOT NULL GROUP BY ALL)
+SELECT event_name, key, kind, sum(n), min(first_day), max(last_day), {top3("v", "n")}
+FROM grouped GROUP BY 1, 2, 3"""
 
 
 def distinct_id_sql(
@@ -206,10 +227,13 @@ judged AS (
       WHEN {bare} THEN 'equals ' || {literal(", ".join(not_equal_to))}
       WHEN NOT regexp_full_match(id, {literal(accepted)}) THEN 'matches no accepted shape'
     END AS problem
-  FROM pii)
-SELECT event_name, pii_kind, problem, count(*) AS n, min(event_date) AS first_day,
-  max(event_date) AS last_day, approx_top_k(id, 3) AS examples
-FROM judged WHERE pii_kind IS NOT NULL OR problem IS NOT NULL GROUP BY 1, 2, 3"""
+  FROM pii),
+grouped AS (
+  SELECT event_name, pii_kind, problem, id, count(*) AS n, min(event_date) AS first_day,
+    max(event_date) AS last_day
+  FROM judged WHERE pii_kind IS NOT NULL OR problem IS NOT NULL GROUP BY ALL)
+SELECT event_name, pii_kind, problem, sum(n), min(first_day), max(last_day), {top3("id", "n")}
+FROM grouped GROUP BY 1, 2, 3"""
 
 
 def conditional_sql(
@@ -224,13 +248,17 @@ def conditional_sql(
     """
     props = [condition[0], *(name for name, _ in required)]
     only = f" WHERE event_name IN ({', '.join(literal(e) for e in events)})" if events else ""
-    columns = []
+    inner, outer, examples = [], [], []
     for i, (_, spec) in enumerate(required, start=2):
         bad = f"(vals[{i}] IS NULL OR vals[{i}] = 'null' OR NOT ({ok_sql(f'vals[{i}]', spec)}))"
-        columns.append(
+        examples.append(f"CASE WHEN {bad} THEN coalesce(vals[{i}], '(absent)') END AS ex_{i}")
+        inner.append(
             f"count(*) FILTER ({bad}) AS bad_{i}, min(event_date) FILTER ({bad}) AS first_{i}, "
-            f"max(event_date) FILTER ({bad}) AS last_{i}, "
-            f"approx_top_k(coalesce(vals[{i}], '(absent)'), 3) FILTER ({bad}) AS examples_{i}"
+            f"max(event_date) FILTER ({bad}) AS last_{i}"
+        )
+        outer.append(
+            f"sum(bad_{i}), min(first_{i}), max(last_{i}), "
+            + TOP3.format(v=f"ex_{i}", c=f"bad_{i}")
         )
     return f"""-- audit: conditional rule
 -- Answers: per event: rows where {condition[0]} = {condition[1]}, and per required property the
@@ -239,9 +267,11 @@ def conditional_sql(
 WITH {scope_cte},
 extracted AS (
   SELECT event_name, event_date, json_extract(properties, {prop_paths(props)})::VARCHAR[] AS vals
-  FROM scope{only})
-SELECT event_name, count(*) AS n, {", ".join(columns)}
-FROM extracted WHERE vals[1] = {literal(condition[1])} GROUP BY 1"""
+  FROM scope{only}),
+grouped AS (
+  SELECT event_name, {", ".join(examples)}, count(*) AS n, {", ".join(inner)}
+  FROM extracted WHERE vals[1] = {literal(condition[1])} GROUP BY ALL)
+SELECT event_name, sum(n), {", ".join(outer)} FROM grouped GROUP BY 1"""
 
 
 def examples_sql(scope_cte: str) -> str:
@@ -252,9 +282,9 @@ def examples_sql(scope_cte: str) -> str:
 WITH {scope_cte},
 vals AS (
   SELECT w.event_name, w.key, json_extract(s.properties, w.path)::VARCHAR AS v
-  FROM scope s JOIN wanted w ON s.event_name = w.event_name)
-SELECT event_name, key, approx_top_k(v, 3) AS examples FROM vals WHERE v IS NOT NULL
-GROUP BY 1, 2"""
+  FROM scope s JOIN wanted w ON s.event_name = w.event_name),
+grouped AS (SELECT event_name, key, v, count(*) AS n FROM vals WHERE v IS NOT NULL GROUP BY ALL)
+SELECT event_name, key, {top3("v", "n")} AS examples FROM grouped GROUP BY 1, 2"""
 
 
 def profile_sql(scope_cte: str, by_event: dict[str, list[tuple[int, str]]]) -> str:

@@ -110,7 +110,7 @@ def test_plan_path_from_option_and_environment(project_dir, capsys, monkeypatch)
 @pytest.mark.parametrize(
     ("args", "setup", "code", "message"),
     [
-        (["audit"], "no-plan", 4, "mp audit plan --from-data"),
+        (["audit", "--plan", "missing.yaml"], None, 4, "mp audit plan --from-data"),
         (["audit"], "bad-plan", 3, "tracking_plan.yaml:4: events.svc.a.b.properties.x"),
         (["audit"], "no-database", 4, "No local database"),
         (["audit", "-f", "xml"], None, 3, "--format 'xml' is not one of"),
@@ -119,7 +119,7 @@ def test_plan_path_from_option_and_environment(project_dir, capsys, monkeypatch)
         (["audit", "--dataset", "other"], None, 4, "No events table in dataset 'other'"),
     ],
     ids=[
-        "no-plan",
+        "named-plan-missing",
         "bad-plan",
         "no-database",
         "bad-format",
@@ -131,9 +131,7 @@ def test_plan_path_from_option_and_environment(project_dir, capsys, monkeypatch)
 def test_errors_are_one_line_with_documented_exit_codes(
     project_dir, capsys, args, setup, code, message
 ):
-    if setup == "no-plan":
-        (project_dir / "tracking_plan.yaml").unlink()
-    elif setup == "bad-plan":
+    if setup == "bad-plan":
         bad = "events:\n  svc.a.b:\n    properties:\n      x: strin\n"
         (project_dir / "tracking_plan.yaml").write_text(bad)
     elif setup == "no-database":

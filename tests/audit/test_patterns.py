@@ -42,6 +42,12 @@ VALUES = [
     ("+14155550123", "phone number"),
     ("(415) 555-0123", "phone number"),
     ("+44 20 7946 0958", "phone number"),
+    ("+33 1 70 36 39 41", "phone number"),
+    ("+1-415-555-0100", "phone number"),
+    ("(415) 555-0100", "phone number"),
+    ("+49 (0)30 1234567", "phone number"),
+    ("01 70 36 39 41", "phone number"),
+    ("josé.1@example.com", "email address"),
     ("192.168.10.20", "IP address"),
     ("2001:0db8:85a3:0000:0000:8a2e:0370:7334", "IP address"),
     ("fe80::1", "IP address"),
@@ -60,7 +66,31 @@ VALUES = [
     ("A Coruña", None),
     ("12 items", None),
     ("100042", None),
+    ("0170363941", None),
+    ("+5.00", None),
+    ("2024-03-05 10:00", None),
 ]
+
+
+@pytest.mark.parametrize(
+    ("distinct_id", "kind"),
+    [
+        ("+33 1 70 36 39 41", "phone number"),
+        ("+1-415-555-0100", "phone number"),
+        ("josé.1@example.com", "email address"),
+        ("2001:db8::8a2e:370:7334", "IP address"),
+        ("user ana@example.com", None),
+        ("100002", None),
+        ("f47ac10b-58cc-4372-a567-0e02b2c3d479", None),
+    ],
+    ids=lambda v: str(v),
+)
+def test_distinct_ids_classified_in_duckdb(distinct_id, kind):
+    whens = " ".join(
+        f"WHEN regexp_full_match($v, '{p.replace(chr(39), chr(39) * 2)}') THEN '{k}'"
+        for k, p in patterns.ID_PII_PATTERNS
+    )
+    assert duckdb.execute(f"SELECT CASE {whens} END", {"v": distinct_id}).fetchone()[0] == kind
 
 
 @pytest.mark.parametrize(("text", "kind"), VALUES, ids=[v[0] for v in VALUES])
