@@ -29,17 +29,24 @@ class LiveTools:
     """Answers straight from Mixpanel for the account and project the server started with."""
 
     def __init__(
-        self, settings: Settings, caps: Caps, account: str | None, project: str | None
+        self,
+        settings: Settings,
+        caps: Caps,
+        account: str | None,
+        project: str | None,
+        workspace: str | None = None,
     ) -> None:
         self.settings = settings
         self.caps = caps
         self.account = account
         self.project = project
+        self.workspace = workspace
         self._clients: dict[str | None, LazyClient] = {}
         self._lock = threading.Lock()
 
     def client(self, account: str | None = None) -> LazyClient:
         """One lazily built client per account, shared by every call (and thread)."""
+        from mixpanel_data.config.resolve import resolve_credentials
         from mixpanel_data.live import live_client
 
         name = account or self.account
@@ -47,8 +54,12 @@ class LiveTools:
             if name not in self._clients:
                 self._clients[name] = SharedClient(
                     lambda: live_client(
-                        account=name,
-                        project_id=self.project,
+                        credentials=resolve_credentials(
+                            account=name,
+                            project_id=self.project,
+                            workspace_id=self.workspace,
+                            settings=self.settings,
+                        ),
                         settings=self.settings,
                         on_wait=_log_wait,
                     )

@@ -76,12 +76,13 @@ def build_server(
     *,
     account: str | None = None,
     project: str | None = None,
+    workspace: str | None = None,
     caps: Caps | None = None,
     sql_timeout: float = 30.0,
 ) -> MixpanelDataServer:
     """An ``MCPServer`` with every tool bound to these settings (read once, at startup)."""
     local = LocalTools(settings, caps or Caps(), sql_timeout)
-    live = LiveTools(settings, caps or Caps(), account, project)
+    live = LiveTools(settings, caps or Caps(), account, project, workspace)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[None]:
@@ -149,7 +150,7 @@ def build_server(
         add(fn, LOCAL)
 
     def events(limit: Limit = 50) -> str:
-        """Event names seen in the last 31 days, most common first (live)."""
+        """Event names seen in the last 31 days, in alphabetical order (live)."""
         return live.events(limit)
 
     def properties(
