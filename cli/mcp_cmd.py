@@ -54,6 +54,7 @@ def mcp(
         settings,
         account=OPTIONS.account,
         project=OPTIONS.project,
+        workspace=OPTIONS.workspace,
         caps=Caps(max_rows=max_rows, max_bytes=max_bytes),
         sql_timeout=sql_timeout,
     )
