@@ -31,6 +31,8 @@ from mixpanel_data.sources.mixpanel.context import LoadRun
 from mixpanel_data.sources.mixpanel.events_arrow import EventParser, promoted_columns
 from mixpanel_data.sources.mixpanel.events_fetch import ExportRequest, FetchObserver, FetchStats
 from mixpanel_data.sources.mixpanel.pii import pii_policy, protect
+from mixpanel_data.sources.mixpanel.pii_keys import KeyProtection
+from mixpanel_data.sources.mixpanel.pii_state import policy_fingerprint
 from mixpanel_data.sources.mixpanel.profiles_fetch import part_pages
 from mixpanel_data.sources.mixpanel.reports import (
     REPORT_SOURCES,
@@ -143,9 +145,12 @@ def mixpanel_source(
         conf,
         on_wait=getattr(load.observer, "waiting", None),
     )
-    parser = EventParser(tz, LegacySwitch(legacy), promoted_columns(_promote(promote)))
-    policy = pii_policy(pii, parser.promote)
+    promoted = promoted_columns(_promote(promote))
+    policy = pii_policy(pii, promoted)
+    keys = policy.keys if policy is not None else KeyProtection()  # event_key under the policy
+    parser = EventParser(tz, LegacySwitch(legacy), promoted, keys)
     parser = protect(parser, policy)  # events tables get the policy in the parse threads
+    family = policy_fingerprint(policy)
     request = ExportRequest(
         events=list(events) if events else None,
         where=where,
@@ -161,7 +166,7 @@ def mixpanel_source(
         forced_legacy=legacy is not None,
     )
     resources = (
-        events_resource(api, parser, request, options, load, conf.clock),
+        events_resource(api, parser, request, options, load, conf.clock, family),
         profiles_resource(
             api,
             ProfilesOptions(
@@ -172,6 +177,7 @@ def mixpanel_source(
                 part_profiles=profile_page_size * part_pages(_query_per_hour(api, conf)),
             ),
             load,
+            family,
         ),
     )
     if policy is not None:  # before dlt writes anything; events mostly in the parse threads

@@ -10,6 +10,8 @@ of the same events can order keys differently or escape text differently. An eve
 ``$insert_id`` is keyed on Mixpanel's own 4-tuple (event, distinct_id, time, $insert_id), with
 ``time`` written canonically. An event without one is keyed on its content in canonical form:
 parsed, ``mp_processing_time_ms`` (ingestion metadata) removed, keys sorted, re-serialized.
+Under a PII policy the keys are keyed with the salt, or leave the protected properties out
+(``pii_keys.KeyProtection``), the same way in a full parse and in a tally.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from mixpanel_data.local.connection import ThreadConnections
 from mixpanel_data.local.sqltext import json_path, path_list
 from mixpanel_data.sources.mixpanel import timezones as tz_
 from mixpanel_data.sources.mixpanel.daysums import DayTally
+from mixpanel_data.sources.mixpanel.pii_keys import KeyProtection
 
 PROMOTE_TYPES = {
     "text": ("VARCHAR", pa.string()),
@@ -83,10 +86,14 @@ class EventParser:
     """The project's zone; None when unknown: ``event_date`` then holds UTC days."""
     legacy: tz_.LegacySwitch
     promote: tuple[Promoted, ...] = ()
+    keys: KeyProtection = field(default_factory=KeyProtection)
+    """How ``event_key`` is made under a PII policy (the default: as Mixpanel dedupes)."""
     _sql: str = field(init=False, repr=False)
+    _key_sql: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_sql", _build_sql(self.promote))
+        object.__setattr__(self, "_sql", _build_sql(self.promote, self.keys))
+        object.__setattr__(self, "_key_sql", _key_sql(self.keys))
 
     def parse(
         self,
@@ -101,8 +108,8 @@ class EventParser:
         ``tally`` adds the batch's rows to per-day fingerprints (``daysums``).
         """
         lines = lines_to_arrow(data)
-        parsed = _run(self._sql, lines)
-        parsed = _with_content_keys(parsed, lines, {} if seen is None else seen)
+        parsed = _run(self._sql, lines, self.keys.params())
+        parsed = _with_content_keys(parsed, lines, {} if seen is None else seen, self.keys)
         table = self._finish(parsed)
         if tally is not None:
             _add_to(tally, table.column("export_date"), parsed)
@@ -112,7 +119,8 @@ class EventParser:
         """Add a batch to per-day fingerprints without parsing it into rows: the key columns
         only (``properties`` untouched), for a re-read that may turn out to change nothing."""
         lines = lines_to_arrow(data)
-        parsed = _with_content_keys(_run(_KEY_SQL, lines), lines, seen)
+        keyed = _run(self._key_sql, lines, self.keys.params())
+        parsed = _with_content_keys(keyed, lines, seen, self.keys)
         raw_us = tz_.raw_time_to_us(parsed.column("time_raw").to_numpy(zero_copy_only=False))
         _add_to(tally, pa.array(tz_.days_since_epoch(raw_us), type=pa.date32()), parsed)
 
@@ -171,12 +179,12 @@ def lines_to_arrow(data: bytes | bytearray) -> pa.Array:
     )
 
 
-def _run(sql: str, lines: pa.Array) -> pa.Table:
+def _run(sql: str, lines: pa.Array, params: dict[str, bytes] | None = None) -> pa.Table:
     """``sql`` over one batch of lines, on this thread's DuckDB."""
     con = _CONNECTIONS.get()
     try:
         con.register("batch_lines", pa.table({"line": lines}))
-        return con.sql(sql).to_arrow_table()
+        return con.sql(sql, params=params or None).to_arrow_table()
     except duckdb.Error as exc:
         raise MixpanelDataError(
             f"Mixpanel export returned a line that is not valid JSON ({exc}); "
@@ -203,7 +211,7 @@ def _day_numbers(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return values.cast(pa.int32()).to_numpy(zero_copy_only=False)
 
 
-def _build_sql(promote: tuple[Promoted, ...]) -> str:
+def _build_sql(promote: tuple[Promoted, ...], keys: KeyProtection) -> str:
     """One multi-path extraction per line (a single parse), then typed columns and the key."""
     paths = [*_KEY_PATHS, "$.properties"] + [
         json_path(p.prop, root="$.properties") for p in promote
@@ -212,13 +220,10 @@ def _build_sql(promote: tuple[Promoted, ...]) -> str:
         f',\n  TRY_CAST(ex[{7 + i}] AS {PROMOTE_TYPES[p.type][0]}) AS "{p.column}"'
         for i, p in enumerate(promote)
     )
-    sep = f"'{_SEPARATOR}'"
     return f"""
 WITH x AS (SELECT json_extract_string(line, {path_list(paths)}) AS ex, line FROM batch_lines)
 SELECT
-  CASE WHEN ex[4] IS NOT NULL AND ex[4] <> ''
-    THEN md5(concat_ws({sep}, 'k', ex[1], coalesce(ex[3], ''), {_CANONICAL_TIME}, ex[4]))
-  END AS event_key,
+  {_key_expression(keys)} AS event_key,
   ex[1] AS event_name,
   TRY_CAST(ex[2] AS DOUBLE) AS time_raw,
   ex[3] AS distinct_id,
@@ -234,39 +239,53 @@ _CANONICAL_TIME = (
 )
 """``time`` as a whole number when it is one (``1709251200`` and ``1709251200.0`` are one key),
 as Mixpanel's text otherwise; the integer form is what earlier versions keyed on."""
-_KEY_SQL = f"""
+
+
+def _key_expression(keys: KeyProtection) -> str:
+    """``event_key`` from Mixpanel's dedupe 4-tuple (NULL without ``$insert_id``), keyed under a
+    policy: the one expression of a full parse and of a tally."""
+    tuple_md5 = (
+        f"md5(concat_ws('{_SEPARATOR}', 'k', ex[1], coalesce(ex[3], ''), {_CANONICAL_TIME}, ex[4]))"
+    )
+    return f"CASE WHEN ex[4] IS NOT NULL AND ex[4] <> '' THEN {keys.sql(tuple_md5)} END"
+
+
+def _key_sql(keys: KeyProtection) -> str:
+    """The key columns of a batch only (``EventParser.tally``): the same key expression as the
+    full parse, without extracting and re-serializing ``properties``."""
+    return f"""
 WITH x AS (SELECT json_extract_string(line, {path_list(_KEY_PATHS)}) AS ex FROM batch_lines)
 SELECT
-  CASE WHEN ex[4] IS NOT NULL AND ex[4] <> ''
-    THEN md5(concat_ws('{_SEPARATOR}', 'k', ex[1], coalesce(ex[3], ''), {_CANONICAL_TIME}, ex[4]))
-  END AS event_key,
+  {_key_expression(keys)} AS event_key,
   TRY_CAST(ex[2] AS DOUBLE) AS time_raw,
   TRY_CAST(ex[5] AS BIGINT) AS mp_processing_time_ms
 FROM x"""
-"""The key columns of a batch only (``EventParser.tally``): the same key expression as the full
-parse, without extracting and re-serializing ``properties``."""
+
+
 INGESTION_METADATA = ("mp_processing_time_ms",)
 """Properties Mixpanel sets when it processes an event: not part of the event's identity."""
 
 
-def content_key(line: bytes | str) -> str:
+def content_key(line: bytes | str, without: frozenset[str] = frozenset()) -> str:
     """The key of an event without ``$insert_id``: md5 of its canonical JSON.
 
-    Canonical: parsed, ingestion metadata removed, keys sorted at every level, written by
-    orjson (UTF-8, no escapes beyond JSON's own, shortest float form), so key order, unicode
-    escapes and ``\\/`` in another export give the same key.
+    Canonical: parsed, ingestion metadata (and the properties ``without`` names) removed, keys
+    sorted at every level, written by orjson (UTF-8, no escapes beyond JSON's own, shortest
+    float form), so key order, unicode escapes and ``\\/`` in another export give the same key.
     """
     event: Any = orjson.loads(line)
     if isinstance(event, dict) and isinstance(event.get("properties"), dict):
         props = dict(event["properties"])
-        for name in INGESTION_METADATA:
+        for name in (*INGESTION_METADATA, *without):
             props.pop(name, None)
         event = {**event, "properties": props}
     canonical = orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
     return hashlib.md5(b"c" + canonical, usedforsecurity=False).hexdigest()
 
 
-def _with_content_keys(parsed: pa.Table, lines: pa.Array, seen: dict[str, int]) -> pa.Table:
+def _with_content_keys(
+    parsed: pa.Table, lines: pa.Array, seen: dict[str, int], protection: KeyProtection
+) -> pa.Table:
     """Fill the keys SQL left empty (rows without ``$insert_id``) from the rows' content.
 
     Mixpanel never deduplicates such rows: a client that sent one twice has it twice in every
@@ -275,7 +294,8 @@ def _with_content_keys(parsed: pa.Table, lines: pa.Array, seen: dict[str, int]) 
     day holds the same identical rows, so it gets the same keys, in whatever order or JSON form.
     ``seen`` carries the counts across the batches of one window (whole days: identical rows
     share their ``time``, so they never fall in two windows). Such rows are a small share of
-    real exports, so a Python pass over just them is cheap.
+    real exports, so a Python pass over just them is cheap. Under a PII policy the content
+    key is keyed or leaves the protected properties out first (``protection``).
     """
     keys = parsed.column("event_key")
     if not keys.null_count:
@@ -284,7 +304,7 @@ def _with_content_keys(parsed: pa.Table, lines: pa.Array, seen: dict[str, int]) 
     where = np.flatnonzero(~np.asarray(flat.is_valid().to_numpy(zero_copy_only=False)))
     filled = flat.to_pylist()
     for i in where:
-        key = content_key(lines[int(i)].as_py())
+        key = protection.finish(content_key(lines[int(i)].as_py(), protection.without))
         count = seen.get(key, 0)
         seen[key] = count + 1
         filled[i] = key if count == 0 else _nth(key, count + 1)

@@ -18,22 +18,27 @@ working directory included). Events tables get it inside the fetcher's parse thr
 else. It works on whole columns in DuckDB, not in a Python loop: one statement pulls the named
 values (one JSON parse per row), one JSON merge patch rewrites only the rows holding one, and
 hashes are computed once per distinct value. The columns derived from a property follow it:
-``distinct_id`` and promoted columns. Measured (``benchmarks/audit_bench.py pii``): about
-3 us per ~450-byte event for ``hash: [distinct_id]`` plus one drop, 11 us per ~1.2 KB event
-for six names; the load's wall time hardly moves because the parse threads absorb it.
+``distinct_id``, ``insert_id`` and promoted columns. Keys derived from protected values
+(``event_key``, the day fingerprints) are keyed too (``pii_keys``), and the policy's fingerprint
+in the pipeline state keeps two hash families out of one table (``pii_state``). Measured
+(``benchmarks/audit_bench.py pii``): about 3 us per ~450-byte event for ``hash: [distinct_id]``
+plus one drop, 11 us per ~1.2 KB event for six names; the load's wall time hardly moves because
+the parse threads absorb it.
 
 Hashing is keyed so nobody can rebuild the mapping from a list of candidate emails: the key
 (``pii_salt``) is a secret read from dlt (``SOURCES__MIXPANEL__PII_SALT`` or ``pii_salt`` under
 ``[sources.mixpanel]`` in ``.dlt/secrets.toml``) or ``MP_PII_SALT``, never from pipelines.yaml.
 ``hash_value`` computes the same digest in Python, for joining other data to hashed columns.
+Any policy uses the salt when one is set; ``hash`` and naming ``$insert_id`` need it.
 
 Names are top-level property names, matched exactly. A hashed or masked property whose value
-is JSON ``null`` is removed (it held nothing to protect).
+is JSON ``null`` is removed (it held nothing to protect). ``time`` and ``mp_processing_time_ms``
+cannot be named: ``event_time``, ``event_date`` and ``mp_processing_time_ms`` are built from
+them and stay.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 from collections.abc import Iterable, Mapping
@@ -47,6 +52,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from mixpanel_data.exceptions import ConfigError, register_secret
 from mixpanel_data.local.connection import ThreadConnections
 from mixpanel_data.local.sqltext import json_path, literal, path_list
+from mixpanel_data.sources.mixpanel.pii_keys import KeyProtection
 
 __all__ = ["PiiConfig", "PiiPolicy", "hash_value", "pii_policy", "protect", "resolve_salt"]
 
@@ -56,6 +62,9 @@ MIN_SALT_LENGTH = 16
 _PYTHON_HASH_LIMIT = 2000  # distinct values hashed in Python; more go to DuckDB
 _MARK = b"mixpanel_data.pii"  # schema metadata: the policy was applied in the parse threads
 _KEY_COLUMN = "distinct_id"  # the one property that is also a key column; only hashing keeps it
+_INSERT_ID = "$insert_id"  # part of each event's key and its own column (insert_id)
+_TIMES = ("time", "mp_processing_time_ms")
+"""Properties the events table keeps as columns (``event_time``, ``event_date``, ...)."""
 _SALT_HINT = (
     "set SOURCES__MIXPANEL__PII_SALT (or pii_salt under [sources.mixpanel] in "
     ".dlt/secrets.toml, or MP_PII_SALT) to at least 16 random characters, e.g. "
@@ -120,6 +129,12 @@ class PiiConfig(BaseModel):
             raise ValueError(
                 "distinct_id is the key of events and profiles: hash it (pii.hash) instead"
             )
+        for name in _TIMES:
+            if name in seen:
+                raise ValueError(
+                    f"{name} is the event's timestamp, kept as a column (event_time, event_date, "
+                    f"mp_processing_time_ms): remove it from pii.{seen[name]}"
+                )
         return self
 
     @property
@@ -167,10 +182,17 @@ def pii_policy(
     if spec.empty:
         return None
     key = b""
-    if spec.hash:
-        found = resolve_salt(salt)
-        if not found:
+    found = resolve_salt(salt)
+    if not found:
+        if spec.hash:
             raise ConfigError(f"pii.hash needs a salt: {_SALT_HINT}.")
+        if _INSERT_ID in spec.drop + spec.mask:
+            action = "drop" if _INSERT_ID in spec.drop else "mask"
+            raise ConfigError(
+                f"pii.{action} names $insert_id, part of each event's key, which is then keyed "
+                f"with the PII salt: {_SALT_HINT}."
+            )
+    else:
         if len(found) < MIN_SALT_LENGTH:
             raise ConfigError(f"The PII salt is {len(found)} characters, too short: {_SALT_HINT}.")
         register_secret(found)
@@ -227,6 +249,8 @@ def _derived_columns(spec: PiiConfig, promoted: Iterable[_PromotedLike]) -> tupl
     action = {n: "drop" for n in spec.drop} | {n: "hash" for n in spec.hash}
     action |= {n: "mask" for n in spec.mask}
     out = [_Column(_KEY_COLUMN, "hash")] if _KEY_COLUMN in spec.hash else []
+    if _INSERT_ID in action:
+        out.append(_Column("insert_id", action[_INSERT_ID]))
     for item in promoted:
         todo = action.get(item.prop)
         if todo is None:
@@ -259,6 +283,11 @@ class PiiPolicy:
     @property
     def names(self) -> tuple[str, ...]:
         return self.drop + self.hash + self.mask
+
+    @property
+    def keys(self) -> KeyProtection:
+        """How event keys are made under this policy (``pii_keys``)."""
+        return KeyProtection(key=self.key, hidden=frozenset(self.drop + self.mask))
 
     def apply(self, table: pa.Table) -> pa.Table:
         """``table`` with the policy applied to ``properties`` and the derived columns.
@@ -345,30 +374,25 @@ class PiiPolicy:
                 [None if v is None else _digest(self.key, v) for v in distinct.to_pylist()],
                 type=pa.string(),
             )
-        else:
-            sql = f"SELECT {_hmac_sql(self.key, 'u')} AS h FROM pii_batch"
-            digests = _query(sql, {"u": distinct}).column("h").combine_chunks()
+        else:  # HMAC-SHA256 in DuckDB; equals hash_value (a test holds them equal)
+            keyed = KeyProtection(key=self.key)
+            sql = f"SELECT {keyed.sql('u')} AS h FROM pii_batch"
+            digests = _query(sql, {"u": distinct}, keyed.params()).column("h").combine_chunks()
         return pc.take(digests, pc.index_in(values, value_set=distinct))
-
-
-def _hmac_sql(key: bytes, text_sql: str) -> str:
-    """HMAC-SHA256 (RFC 2104) as DuckDB SQL; equals ``hash_value`` (a test holds them equal)."""
-    block = (key if len(key) <= 64 else hashlib.sha256(key).digest()).ljust(64, b"\0")
-    inner = bytes(b ^ 0x36 for b in block).hex()
-    outer = bytes(b ^ 0x5C for b in block).hex()
-    return f"sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || encode({text_sql}))))"
 
 
 def _digest(key: bytes, value: str) -> str:
     return hmac.digest(key, value.encode(), "sha256").hex()
 
 
-def _query(sql: str, inputs: dict[str, Any] | pa.Table) -> pa.Table:
+def _query(
+    sql: str, inputs: dict[str, Any] | pa.Table, params: dict[str, bytes] | None = None
+) -> pa.Table:
     """Run ``sql`` over ``inputs`` registered as ``pii_batch`` on this thread's DuckDB."""
     con = _CONNECTIONS.get()
     con.register("pii_batch", inputs if isinstance(inputs, pa.Table) else pa.table(inputs))
     try:
-        return con.sql(sql).to_arrow_table()
+        return con.sql(sql, params=params or None).to_arrow_table()
     finally:
         con.unregister("pii_batch")
 

@@ -2,7 +2,9 @@
 
 Each keeps its own state in the resource state dlt commits with the rows (``cursor``,
 ``profiles_fetch.ProfilesState``), updated as windows or parts finish, so a load stopped by
-Mixpanel's budget commits what it fetched and the next run continues where it stopped.
+Mixpanel's budget commits what it fetched and the next run continues where it stopped. That
+state also names the PII policy the table was loaded under (``pii_state``): a run under another
+one refuses before its first request.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from mixpanel_data.sources.mixpanel.events_fetch import (
     Fingerprints,
     fetch_tables,
 )
+from mixpanel_data.sources.mixpanel.pii_state import check_family, remember_family
 from mixpanel_data.sources.mixpanel.profiles_fetch import (
     EngageClient,
     ProfilesState,
@@ -122,15 +125,22 @@ def events_resource(
     options: EventsOptions,
     run: LoadRun,
     clock: Clock,
+    pii_family: str | None = None,
 ) -> DltResource:
-    """The ``events`` resource: export windows of this run's plan, one chunk per load."""
+    """The ``events`` resource: export windows of this run's plan, one chunk per load.
+
+    ``pii_family``: the PII policy's fingerprint (``pii_state``), None without a policy.
+    """
     columns = dict(EVENT_COLUMNS)
     for item in parser.promote:
         columns[item.column] = {"data_type": _DLT_TYPES[item.type]}
 
     @dlt.resource(name="events", primary_key="event_key", write_disposition=_MERGE, columns=columns)
     def events() -> Iterator[pa.Table]:
-        raw = cast("EventsStateDict", dlt.current.resource_state())
+        live = dlt.current.resource_state()
+        check_family("events", live, pii_family)
+        remember_family(live, pii_family)
+        raw = cast("EventsStateDict", live)
         state = EventsState.read(raw)
         switch = parser.legacy
         if not options.forced_legacy and switch.value is None and state.export_times:
@@ -199,7 +209,9 @@ def _record_export_times(state: EventsState, parser: EventParser, options: Event
     state.export_times = {"legacy": switch.value, "decided": how, "evidence": evidence}
 
 
-def profiles_resource(api: EngageClient, options: ProfilesOptions, run: LoadRun) -> DltResource:
+def profiles_resource(
+    api: EngageClient, options: ProfilesOptions, run: LoadRun, pii_family: str | None = None
+) -> DltResource:
     """The ``profiles`` resource: engage parts from the stored ``$last_seen`` cursor on."""
 
     @dlt.resource(
@@ -209,7 +221,10 @@ def profiles_resource(api: EngageClient, options: ProfilesOptions, run: LoadRun)
         columns=PROFILE_COLUMNS,
     )
     def profiles() -> Iterator[pa.Table]:
-        raw = cast("ProfilesStateDict", dlt.current.resource_state())
+        live = dlt.current.resource_state()
+        check_family("profiles", live, pii_family)
+        remember_family(live, pii_family)
+        raw = cast("ProfilesStateDict", live)
         state = ProfilesState.read(raw)
         run.profiles_more = False
         parts = fetch_profile_parts(
