@@ -1,8 +1,8 @@
 """What the live-query commands share: their client, reusable options and output.
 
-The client is lazy: credentials are resolved (``--account``/``--project``, then the documented
-order) only when the first request is about to go out, so bad input is refused (exit 3)
-before anything else happens and without a request.
+The client is lazy: credentials are resolved (``--account``/``--project``/``--workspace``,
+then the documented order) only when the first request is about to go out, so bad input is
+refused (exit 3) before anything else happens and without a request.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from mixpanel_data.cli.output import emit, render_rows
 from mixpanel_data.cli.state import OPTIONS
 
 if TYPE_CHECKING:
+    from mixpanel_data.config.credentials import Credentials
     from mixpanel_data.live import LazyClient
 
 TZ_NOTE = "Dates are inclusive days in the project's time zone."
@@ -50,13 +51,13 @@ def limit_option(default: int, what: str) -> Any:
 
 @contextmanager
 def live_api() -> Iterator[LazyClient]:
-    """A lazily built client for the global ``--account``/``--project``; closed afterwards."""
+    """A lazily built client for the global ``--account``/``--project``/``--workspace``; closed
+    afterwards."""
     from mixpanel_data.live import LazyClient, live_client
 
     with LazyClient(
         lambda: live_client(
-            account=OPTIONS.account,
-            project_id=OPTIONS.project,
+            credentials=cli_credentials(),
             settings=OPTIONS.settings,
             on_wait=OPTIONS.waiting,
         )
@@ -64,6 +65,42 @@ def live_api() -> Iterator[LazyClient]:
         yield client
 
 
+def cli_credentials(account: str | None = None) -> Credentials:
+    """Credentials for the global ``--account``, ``--project`` and ``--workspace`` (``account``
+    replaces ``--account`` when given), resolved in the documented order."""
+    from mixpanel_data.config.resolve import resolve_credentials
+
+    return resolve_credentials(
+        account=account or OPTIONS.account,
+        project_id=OPTIONS.project,
+        workspace_id=OPTIONS.workspace,
+        settings=OPTIONS.settings,
+    )
+
+
 def emit_records(columns: tuple[str, ...] | list[str], records: list[dict[str, Any]]) -> None:
     """Rows to stdout in the chosen ``--format``."""
     emit(render_rows(list(columns), [[r.get(c) for c in columns] for r in records], OPTIONS.format))
+
+
+def configured_target() -> dict[str, Any] | None:
+    """The project and Data View that live commands and `mp run` would use (no request made).
+
+    None without credentials: ``mp info`` is a local command, so a broken accounts file is a
+    warning on stderr there, not an error.
+    """
+    from mixpanel_data.exceptions import AuthenticationError, MixpanelDataError
+
+    try:
+        found = cli_credentials()
+    except AuthenticationError:
+        return None
+    except MixpanelDataError as exc:
+        OPTIONS.status(f"warning: Mixpanel project not shown: {exc.message}")
+        return None
+    return {
+        "project_id": found.project_id,
+        "workspace_id": found.workspace_id,
+        "region": found.region,
+        "credentials_from": found.source,
+    }

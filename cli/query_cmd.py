@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,13 @@ from mixpanel_data.cli.live_common import (
     limit_option,
     live_api,
 )
+from mixpanel_data.cli.state import OPTIONS
+
+if TYPE_CHECKING:
+    from mixpanel_data.live import QueryClient
+
+NAMES_CHECKED = 10_000
+"""Event names asked for when checking a name (the most ``/events/names`` returns)."""
 
 
 def segmentation(
@@ -39,7 +46,9 @@ def segmentation(
 ) -> None:
     """Count an event per day/week/month, optionally broken down with --on.
 
-    One row per date and segment (the event name when not broken down).
+    One row per date and segment (the event name when not broken down). An event name
+    Mixpanel does not know counts zero: when every count is zero and the name is not among
+    the project's events of the last 31 days, a warning on stderr says so (exit 0).
     """
     from mixpanel_data.live import segmentation as run
 
@@ -47,7 +56,34 @@ def segmentation(
         result = run(
             api, event, from_date, to_date, on=on, unit=unit, where=where, type=type, limit=limit
         )
-    emit_records(result.columns, result.records())
+        records = result.records()
+        if not any(r.get("value") for r in records):
+            _warn_unseen(api, event)
+    emit_records(result.columns, records)
+
+
+def _warn_unseen(api: QueryClient, event: str) -> None:
+    """A warning when ``event`` is not one of the project's event names (a typo counts zero).
+
+    One more Query request (``/events/names``: the last 31 days), made only for an all-zero
+    answer; if it fails, the answer stands without the warning."""
+    import difflib
+
+    from mixpanel_data.exceptions import MixpanelDataError
+    from mixpanel_data.live import event_names
+
+    try:
+        names = event_names(api, limit=NAMES_CHECKED).names
+    except MixpanelDataError:
+        return
+    if event in names:
+        return
+    close = difflib.get_close_matches(event, names, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    OPTIONS.status(
+        f"warning: no event named {event!r} was seen in this project in the last 31 days "
+        f"(Mixpanel's event names): {hint}check the name with `mp events`."
+    )
 
 
 def funnel(
@@ -131,7 +167,7 @@ def jql(
     file: Annotated[str, typer.Argument(help="A .js file with the JQL script, or - for stdin.")],
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", help="name=value, available as params.name (repeatable)."),
+        typer.Option("--param", "-P", help="name=value, available as params.name (repeatable)."),
     ] = None,
 ) -> None:
     """Run a JQL script (maintenance mode: Mixpanel keeps JQL running but adds nothing to it).

@@ -12,7 +12,8 @@ from mixpanel_data.cli.state import OPTIONS
 
 def run(
     name: Annotated[
-        str, typer.Argument(help="Pipeline name from pipelines.yaml, or events / profiles.")
+        str,
+        typer.Argument(help="Pipeline name from pipelines.yaml (events, profiles or a report)."),
     ],
     from_date: Annotated[
         str | None, typer.Option("--from", help="First export day, YYYY-MM-DD (inclusive).")
@@ -37,7 +38,8 @@ def run(
     """Load a pipeline: incremental from the stored cursor, or a --from/--to backfill.
 
     Export days are UTC days for projects created after 2023-01-01 and project-local days for
-    older ones. A backfill never moves the stored cursor once one exists.
+    older ones. A backfill never moves the stored cursor once one exists. A report pipeline
+    (source mixpanel_funnels, _segmentation, _retention) takes --from/--to as project days.
     """
     from mixpanel_data.config.pipelines import get_pipeline
     from mixpanel_data.exceptions import MixpanelDataError
@@ -51,13 +53,15 @@ def run(
     # refused before a line is printed, a request sent or a folder made (the runner checks again)
     first, last = check_run_request(spec, settings, from_date, to_date, spec.options)
     overrides: dict[str, object] = {}
-    if OPTIONS.account or OPTIONS.project:
-        from mixpanel_data.config.resolve import resolve_credentials
+    if OPTIONS.account or OPTIONS.project or OPTIONS.workspace:
+        from mixpanel_data.cli.live_common import cli_credentials
 
-        overrides["credentials"] = resolve_credentials(
-            account=OPTIONS.account, project_id=OPTIONS.project, settings=settings
-        )
-    OPTIONS.status(f"Running pipeline {name!r} ({', '.join(spec.resources)} -> {spec.destination})")
+        # the pipeline's own `account` option unless --account names another
+        overrides["credentials"] = cli_credentials(OPTIONS.account or spec.options.get("account"))
+    what = f"{spec.source}: " if spec.is_report else ""
+    OPTIONS.status(
+        f"Running pipeline {name!r} ({what}{', '.join(spec.resources)} -> {spec.destination})"
+    )
     progress = WindowProgress(OPTIONS.show_progress, OPTIONS.stderr, status=OPTIONS.status)
     with run_lock(settings.schedule_dir, spec) as held, progress:
         if not held:
@@ -76,12 +80,15 @@ def run(
             source_overrides=overrides,
         )
     parts = []
-    if "events" in summary.resources:
+    if spec.is_report:
+        tables = ", ".join(f"{spec.dataset}.{t}" for t in summary.resources)
+        parts.append(f"{summary.rows_fetched:,} report rows fetched into {tables}")
+    elif "events" in summary.resources:
         parts.append(
             f"{summary.events_fetched:,} events fetched, {summary.duplicates_dropped:,} duplicates "
             f"dropped, {summary.days_covered} days"
         )
-    if "profiles" in summary.resources:
+    if "profiles" in summary.resources and not spec.is_report:
         parts.append(f"{summary.profiles_fetched:,} profiles fetched")
     OPTIONS.status(
         f"Done: {'; '.join(parts)}; {summary.rows_new:,} new rows, "

@@ -17,6 +17,7 @@ hold a secret: callers pass only safe text, and ``redact`` scrubs anything that 
     ├── AccountExistsError            exit 3
     ├── TableExistsError              exit 3
     ├── RateLimitError                retries exhausted on 429; exit 5
+    ├── DatabaseBusyError             the local database stayed locked too long; exit 6
     ├── QueryError                    Mixpanel or SQL rejected a query; exit 1
     │   └── PlanRestrictedError       402: the plan has no API access
     └── TransientError                retryable server/network failure (5xx, reset, truncation)
@@ -32,6 +33,7 @@ __all__ = [
     "AccountNotFoundError",
     "AuthenticationError",
     "ConfigError",
+    "DatabaseBusyError",
     "IncompleteExportError",
     "InvalidArgumentError",
     "MixpanelDataError",
@@ -145,6 +147,12 @@ class RateLimitError(MixpanelDataError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class DatabaseBusyError(MixpanelDataError):
+    """The local database stayed locked by a load (or a reader) past the wait: try again."""
+
+    exit_code = 6
 
 
 class QueryError(MixpanelDataError):

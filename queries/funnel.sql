@@ -1,5 +1,5 @@
 -- name: funnel
--- answers: How many users went through these steps in order, and what is each step's conversion?
+-- answers: How many distinct users went through these steps in order over the whole range, and what is each step's conversion?
 -- param: steps  (required: event names in order, comma-separated, e.g. Sign Up,View Item,Purchase)
 -- param: from_date = 1970-01-01  (first project-local day a user can enter, inclusive)
 -- param: to_date = 2999-12-31  (last project-local day a user can enter, inclusive)
@@ -7,6 +7,11 @@
 -- reads: events (a user enters at their first step-1 event in the range; each later step is the
 --        first such event strictly after the previous step and within the window, which may
 --        end after to_date)
+--        Each user counts once, at their first entry in the range. Mixpanel's own funnel
+--        (`mp funnel ID --from --to`) counts per day and its whole-range rows sum the days, so
+--        a user who enters on two days counts twice there: over one day the two agree, over a
+--        week this file gives fewer (or equal) users per step. `mp funnel --by-date` shows the
+--        per-day counts Mixpanel sums.
 WITH RECURSIVE step_list AS (
     SELECT CAST(i AS INTEGER) AS step, trim(string_split($steps, ',')[i]) AS event_name
     FROM range(1, len(string_split($steps, ',')) + 1) AS t(i)

@@ -6,6 +6,7 @@ body is parsed as JSON and otherwise used as raw text, shortened (API reference 
 
     status                          raised
     400 "Unable to authenticate"    AuthenticationError   (expired or bad credentials)
+    400 unknown funnel/report/...   NotFoundError         (an id that is not in the project)
     400, other 4xx                  QueryError            (Mixpanel's own error text)
     401                             AuthenticationError
     402                             PlanRestrictedError
@@ -15,11 +16,19 @@ body is parsed as JSON and otherwise used as raw text, shortened (API reference 
     5xx                             TransientError        (retried)
 
 Every message is one line that names the fix; ``MixpanelDataError`` redacts registered secrets.
+
+Unknown ids: Mixpanel answers a funnel, saved report (bookmark) or cohort id the project does
+not have with a 400, not a 404 (issue 12, seen from real projects; the digest's §9 says the exact
+text is not documented). A 400 whose text says such an id is unknown, invalid or not found is
+therefore a ``NotFoundError`` (exit 4) naming where the ids are listed; any other 400 stays a
+rejected query. The stand-in answers ``unknown funnel_id N`` / ``unknown bookmark_id N`` /
+``unknown cohort id N`` the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Mapping
 
 import httpx
@@ -52,6 +61,17 @@ _HINTS_400: tuple[tuple[str, str], ...] = (
     ("to_date cannot be later than today", "use a to_date no later than today (project timezone)"),
     ("exceeds 365 days", "ask for a window that starts less than 365 days ago"),
     ("session", "restart paging from page 0 without a session_id"),
+)
+_MISSING_WORDS = re.compile(
+    r"\b(unknown|invalid|not found|no such|does not exist|doesn't exist|not exist)\b"
+)
+_ID_WORD = re.compile(r"\b(funnel|bookmark|report|cohort)(?:[ _]?ids?)?\b")
+#: (word in the 400 text, what it is, where the ids are listed)
+_ID_KINDS: tuple[tuple[str, str, str], ...] = (
+    ("funnel", "funnel", "`mp funnels` lists the saved funnels"),
+    ("bookmark", "saved report", "use the number in the report's URL"),
+    ("report", "saved report", "use the number in the report's URL"),
+    ("cohort", "cohort", "`mp cohorts` lists the cohorts"),
 )
 
 
@@ -145,9 +165,25 @@ def _rejected(status: int, detail: str, what: str) -> MixpanelDataError:
             f"Mixpanel could not authenticate {what} ({status}: {detail}): the credentials may "
             "be expired or wrong; check them with `mp auth test`."
         )
+    missing = _unknown_id(status, lowered)
+    if missing is not None:
+        what, where = missing
+        return NotFoundError(
+            f"Mixpanel has no such {what} in this project ({status}: {detail}): {where}."
+        )
     fix = next((hint for needle, hint in _HINTS_400 if needle in lowered), None)
     fix = fix or "fix the parameters and try again"
     return QueryError(f"Mixpanel rejected {what} ({status}: {detail}): {fix}.", status_code=status)
+
+
+def _unknown_id(status: int, lowered: str) -> tuple[str, str] | None:
+    """(what, where to find the ids) when a 400 says a funnel/report/cohort id is unknown."""
+    if status != 400 or "expression" in lowered or not _MISSING_WORDS.search(lowered):
+        return None  # an expression naming a property "cohort" is a bad query, not a bad id
+    found = _ID_WORD.search(lowered)
+    if found is None:
+        return None
+    return next((what, where) for word, what, where in _ID_KINDS if word == found[1])
 
 
 def read_error_body(response: httpx.Response) -> bytes:

@@ -6,7 +6,7 @@ overrides them. Schema of one entry (every key but the name optional)::
 
     pipelines:
       NAME:
-        source: mixpanel                 # the only source so far
+        source: mixpanel                 # or a report source (below)
         resources: [events, profiles]    # what to load
         destination: duckdb              # any dlt destination by name (postgres, filesystem, ...)
         table_format: delta              # filesystem only: delta (default, merges) or parquet
@@ -19,6 +19,18 @@ overrides them. Schema of one entry (every key but the name optional)::
         schedule:                        # optional: used by `mp schedule`
           cron: "0 6 * * *"
           timezone: Europe/Berlin        # IANA name; cron fields are wall-clock times there
+
+A report pipeline names one of Mixpanel's report sources instead (``config.reports``)::
+
+      signups:
+        source: mixpanel_funnels         # or mixpanel_segmentation, _retention, _insights, _lists
+        options: {funnel_ids: [7509], unit: week, lookback_days: 14}
+        schedule: {cron: "0 7 * * *"}
+
+Its ``resources`` are the source's tables (all of them by default), its ``options`` the
+source's arguments, and its tables land in the dataset ``reports`` unless ``dataset`` says
+otherwise. Each report pipeline keeps its own dlt pipeline (``mp_report_<name>``), so two of
+them never share a cursor.
 
 Secrets never belong here: they go in ``.dlt/secrets.toml`` or the environment, and a key that
 looks like one is refused with an error that says where it goes. Option names and values are
@@ -35,12 +47,36 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from mixpanel_data.config.reports import REPORT_FAMILIES, ReportFamily, check_report_option
 from mixpanel_data.config.sources import OPTION_RULES, check_option
 from mixpanel_data.exceptions import PipelineConfigError, PipelineNotFoundError
 
 Resource = Literal["events", "profiles"]
+#: ``source:`` values: the events/profiles source, then the report sources.
+Source = Literal[
+    "mixpanel",
+    "mixpanel_funnels",
+    "mixpanel_segmentation",
+    "mixpanel_retention",
+    "mixpanel_insights",
+    "mixpanel_lists",
+]
+RESOURCES: tuple[str, ...] = ("events", "profiles")
+DEFAULT_FILE = Path("pipelines.yaml")
+#: Options whose keys are property names (or pii actions), never secrets: ``push_token`` there
+#: names a property. The PII salt, the one secret near them, is refused by ``pii``'s own rule.
+_PROPERTY_MAPS = frozenset({"promote", "pii"})
+_REPORT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _SECRET_WORDS = ("secret", "password", "passwd", "token", "credential", "private_key", "api_key")
 #: ``mixpanel_source`` arguments a pipeline may set (run-time ones like from/to are CLI flags).
 SOURCE_OPTIONS = frozenset(OPTION_RULES)
@@ -81,16 +117,28 @@ def secret_hint(key: str) -> str:
 
 
 def _find_secret(value: object, path: str = "") -> str | None:
-    """The dotted path of the first secret-looking key inside ``value``, if any."""
+    """The dotted path of the first secret-looking key inside ``value``, if any.
+
+    Only where a secret could go: the keys of ``promote`` and ``pii`` are property names
+    (``promote: {push_token: text}`` promotes a property, it holds no token)."""
     if isinstance(value, dict):
         for key, inner in value.items():
             here = f"{path}.{key}" if path else str(key)
             if any(word in str(key).lower() for word in _SECRET_WORDS):
                 return here
+            if str(key) in _PROPERTY_MAPS:
+                continue
             found = _find_secret(inner, here)
             if found:
                 return found
     return None
+
+
+def _secret_in_url(value: object) -> bool:
+    """A URL with ``user:password@`` in it carries a secret."""
+    from urllib.parse import urlsplit
+
+    return isinstance(value, str) and "@" in urlsplit(value).netloc
 
 
 class Schedule(BaseModel):
@@ -141,13 +189,43 @@ class PipelineSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str = ""
-    source: Literal["mixpanel"] = "mixpanel"
-    resources: list[Resource] = Field(default=["events"], min_length=1)
+    source: Source = "mixpanel"
+    resources: list[str] = Field(default=["events"], min_length=1)
     destination: str = "duckdb"
     table_format: Literal["delta", "parquet"] | None = None
     dataset: str = Field(default="mixpanel", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     options: dict[str, Any] = Field(default_factory=dict)
     schedule: Schedule | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _report_defaults(cls, data: Any) -> Any:
+        """A report pipeline loads every table of its source into ``reports`` by default."""
+        if not isinstance(data, dict):
+            return data
+        options = data.get("options")
+        if isinstance(options, dict) and True in options:
+            # YAML 1.1 reads an unquoted ``on:`` key as true: it is the breakdown option
+            data = {**data, "options": {("on" if k is True else k): v for k, v in options.items()}}
+        family = REPORT_FAMILIES.get(str(data.get("source")))
+        if family is None:
+            return data
+        options = data.get("options") if isinstance(data.get("options"), dict) else {}
+        defaults = {"resources": family.default_tables(options or {}), "dataset": "reports"}
+        return {**defaults, **data}
+
+    @field_validator("resources")
+    @classmethod
+    def _known_resources(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        source = info.data.get("source", "mixpanel")
+        family = REPORT_FAMILIES.get(source)
+        known = family.tables if family else RESOURCES
+        unknown = [r for r in value if r not in known]
+        if unknown:
+            raise ValueError(
+                f"{unknown[0]!r} is not a table of source {source} (use any of {', '.join(known)})"
+            )
+        return value
 
     @field_validator("destination")
     @classmethod
@@ -160,10 +238,21 @@ class PipelineSpec(BaseModel):
 
     @field_validator("options")
     @classmethod
-    def _known_options(cls, value: dict[str, Any]) -> dict[str, Any]:
+    def _known_options(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         secret = _find_secret(value)
         if secret:
             raise ValueError(secret_hint(secret))
+        if _secret_in_url(value.get("base_url")):
+            raise OptionValueError(
+                "base_url",
+                "the URL holds a user or password, which never belongs in pipelines.yaml: give "
+                "the origin only (e.g. https://proxy.example.com) and the credentials in "
+                ".dlt/secrets.toml [sources.mixpanel.credentials] (or MP_SECRET)",
+            )
+        source = info.data.get("source", "mixpanel")
+        family = REPORT_FAMILIES.get(source)
+        if family is not None:
+            return _report_options(source, family, value)
         unknown = sorted(set(value) - SOURCE_OPTIONS)
         if unknown:
             raise ValueError(
@@ -178,6 +267,13 @@ class PipelineSpec(BaseModel):
 
     @model_validator(mode="after")
     def _format_fits(self) -> PipelineSpec:
+        if self.family is not None:
+            _check_required(self.source, self.family, self.options)
+        if self.is_report and not _REPORT_NAME.match(self.name or "x"):
+            raise ValueError(
+                f"report pipeline name {self.name!r} must be letters, digits, _ or - "
+                "(it names the pipeline's dlt working folder)"
+            )
         if self.table_format and self.destination != "filesystem":
             raise ValueError("table_format applies to the filesystem destination only")
         if self.destination == "filesystem" and self.table_format is None:
@@ -185,11 +281,56 @@ class PipelineSpec(BaseModel):
         return self
 
     @property
+    def is_report(self) -> bool:
+        """Whether this pipeline loads a report source (``config.reports``)."""
+        return self.source in REPORT_FAMILIES
+
+    @property
+    def family(self) -> ReportFamily | None:
+        """The report source's family, for a report pipeline."""
+        return REPORT_FAMILIES.get(self.source)
+
+    @property
     def dlt_name(self) -> str:
-        """The dlt pipeline (state, cursors) of this destination + dataset."""
-        if self.destination == "duckdb":
-            return f"mp_{self.dataset}"
-        return f"mp_{self.destination}_{self.dataset}"
+        """The dlt pipeline (state, cursors) of this destination + dataset; a report pipeline
+        has its own (its windows' state is its own)."""
+        where = "" if self.destination == "duckdb" else f"{self.destination}_"
+        if self.is_report:
+            return f"mp_{where}report_{self.name}"
+        return f"mp_{where}{self.dataset}"
+
+
+def _report_options(source: str, family: ReportFamily, value: dict[str, Any]) -> dict[str, Any]:
+    """A report source's options: known names, right values, the required ones present."""
+    unknown = sorted(set(value) - set(family.rules))
+    if unknown:
+        raise ValueError(
+            f"unknown option {unknown[0]!r} for source {source} "
+            f"(known: {', '.join(sorted(family.rules))})"
+        )
+    for key, item in value.items():
+        try:
+            check_report_option(family, key, item)
+        except ValueError as exc:
+            raise OptionValueError(key, str(exc)) from None
+    return value
+
+
+def _check_required(source: str, family: ReportFamily, options: dict[str, Any]) -> None:
+    """The options a report source cannot run without (a compounded retention needs no born
+    event)."""
+    missing = [k for k in family.required if options.get(k) is None]
+    if missing == ["born_event"] and options.get("retention_type") == "compounded":
+        return
+    if missing:
+        hint = family.rules[missing[0]].hint
+        raise ValueError(f"source {source} needs option {missing[0]!r} under options: {hint}")
+    if options.get("unit") == "week" and options.get("type") in ("unique", "average"):
+        # weeks are added up from days (Mixpanel's /segmentation has no week): users do not add
+        raise ValueError(
+            f"unit week with type {options['type']} cannot be added up from days: use unit day "
+            "or month, or type general"
+        )
 
 
 BUILTIN: dict[str, PipelineSpec] = {
@@ -225,6 +366,14 @@ def load_pipelines(path: Path | None = None) -> dict[str, PipelineSpec]:
     entries = raw.get("pipelines", {}) if isinstance(raw, dict) else None
     if not isinstance(entries, dict):
         raise PipelineConfigError(f"{path}:1: expected a top-level 'pipelines:' mapping.")
+    stray = [k for k in raw if k != "pipelines" and not str(k).startswith("x-")]
+    if stray:
+        line = _line_of(root, [stray[0]])
+        raise PipelineConfigError(
+            f"{path}:{line}: unknown top-level key {str(stray[0])!r}: the file holds one "
+            "'pipelines:' mapping (put each pipeline under it; keys starting with x- are free "
+            "for YAML anchors)."
+        )
     for name, body in entries.items():
         keys: list[str | int] = ["pipelines", name]
         if body is not None and not isinstance(body, dict):
@@ -271,6 +420,20 @@ def _line_of(root: yaml.Node | None, keys: list[str | int]) -> int:
         else:
             break
     return line
+
+
+def named_file_error(path: Path) -> PipelineConfigError | None:
+    """The error for a pipelines file named explicitly (``MP_PIPELINES``) that is not there.
+
+    Without ``MP_PIPELINES`` a missing ``./pipelines.yaml`` just means the built-ins; a file
+    someone named and mistyped must not silently mean the same (the CLI asks at its edge)."""
+    if path.is_file():
+        return None
+    what = "is a directory" if path.is_dir() else "does not exist"
+    return PipelineConfigError(
+        f"MP_PIPELINES names {str(path)!r}, which {what}: fix the path, or unset MP_PIPELINES "
+        "to use ./pipelines.yaml."
+    )
 
 
 def get_pipeline(name: str, path: Path | None = None) -> PipelineSpec:

@@ -7,7 +7,9 @@ schemas first so ``SELECT count(*) FROM events`` just works. Only ``duckdb`` is 
 
 from __future__ import annotations
 
+import logging
 import threading
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +17,8 @@ from mixpanel_data.exceptions import ConfigError, NotFoundError, TableNotFoundEr
 
 if TYPE_CHECKING:
     import duckdb
+
+logger = logging.getLogger("mixpanel_data.local")
 
 _INTERNAL_SCHEMAS = {"information_schema", "pg_catalog", "main"}
 #: Columns that tell what a table holds (``mp drop --type``), checked in this order.
@@ -24,13 +28,18 @@ TABLE_TYPES: tuple[tuple[str, frozenset[str]], ...] = (
 )
 
 
-def open_database(path: Path, *, read_only: bool = True) -> Any:
+def open_database(path: Path, *, read_only: bool = True, wait: float | None = None) -> Any:
     """A DuckDB connection with dataset schemas on the search path.
 
     Read-only (the default) refuses a missing file with a hint to load data first, and lets
     several readers share the file; a writer creates the file (and its folder) when needed.
+    Either side first takes the database's lock (``dblock``): a reader waits up to ``wait``
+    seconds (``MP_LOCK_WAIT``, 30 by default) for a load that is writing, saying so on stderr,
+    and holds the lock until the connection is closed and let go.
     """
     import duckdb
+
+    from mixpanel_data.local import dblock
 
     if read_only and not path.exists():
         raise NotFoundError(
@@ -39,15 +48,26 @@ def open_database(path: Path, *, read_only: bool = True) -> Any:
         )
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
+    release = dblock.acquire(path, write=not read_only, wait=wait, notify=_tell_waiting)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
+        release()
         raise ConfigError(
-            f"Cannot open {path} ({str(exc).splitlines()[0]}): is a load still running? "
-            "Wait for it, or set MP_DATA_DIR to another directory."
+            f"Cannot open {path} ({str(exc).splitlines()[0]}): another program (not `mp`) has "
+            "it open for writing: close it, or set MP_DATA_DIR to another directory."
         ) from None
+    except BaseException:
+        release()
+        raise
+    weakref.finalize(con, release)  # closed and let go: the next load may write
     refresh_search_path(con)
     return con
+
+
+def _tell_waiting(message: str) -> None:
+    """A wait for the lock is starting: one line on stderr (``logging``'s last resort)."""
+    logger.warning(message)
 
 
 def refresh_search_path(con: Any) -> None:

@@ -5,6 +5,7 @@
 bad date is one line (exit 3) and nothing else. Days are checked against the latest "today" the
 project can have: today in the configured ``project_timezone``, else today at UTC+14, where
 "today" begins first; once Mixpanel named the zone, ``check_against_today`` checks exactly.
+``check_pii_family`` refuses a load under another PII policy or salt than its tables hold.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from mixpanel_data.config.pipelines import PipelineSpec
 from mixpanel_data.config.settings import Settings
@@ -42,11 +44,20 @@ def check_run_request(
     last = parse_day(to_date, "--to") if to_date else None
     if first and last and last < first:
         raise InvalidArgumentError(f"--from {first} is after --to {last}: swap them.")
-    if (first or last) and "events" not in spec.resources:
+    family = spec.family
+    if (first or last) and family is not None and not family.dated:
+        raise InvalidArgumentError(
+            f"Pipeline {spec.name!r} loads {spec.source}, which has no date range to choose "
+            "(saved reports carry their own, lists are read whole): drop --from/--to."
+        )
+    if (first or last) and family is None and "events" not in spec.resources:
         raise InvalidArgumentError(
             f"Pipeline {spec.name!r} loads {', '.join(spec.resources)}: --from/--to choose export "
             "days of events; profiles load incrementally on $last_seen. Drop --from/--to."
         )
+    from mixpanel_data.destinations.extras import check_extras
+
+    check_extras(spec)  # a destination's driver (deltalake, psycopg2), before any request
     with _readable_dlt_settings():
         check_dlt_settings(options)  # dlt config values, before any request
         zone = options.get("project_timezone") or source_setting("project_timezone")
@@ -93,6 +104,49 @@ def check_against_today(
     except (ZoneInfoNotFoundError, ValueError):
         return  # the source refuses the zone itself, with the setting's name
     check_request(first, last, last_export_day(now, tz, legacy=True))
+
+
+def check_pii_family(
+    spec: PipelineSpec, settings: Settings, options: Mapping[str, object], full_refresh: bool
+) -> None:
+    """Refuse, before any request, a load whose PII policy or salt differs from the one its
+    tables were loaded under (``sources.mixpanel.pii_state``); ``--full-refresh`` reloads them.
+
+    Reads the pipeline's local dlt state; when dlt keeps it only at the destination (a new
+    machine), the resources check again once dlt restored it, still before an export request.
+    """
+    from mixpanel_data.config.sources import source_setting
+    from mixpanel_data.sources.mixpanel.pii import pii_policy
+    from mixpanel_data.sources.mixpanel.pii_state import (
+        check_family,
+        pipeline_families,
+        policy_fingerprint,
+    )
+
+    checked = [r for r in spec.resources if r in ("events", "profiles")]
+    if full_refresh or spec.is_report or not checked:
+        return
+    with _readable_dlt_settings():
+        fingerprint = policy_fingerprint(pii_policy(source_setting("pii", options)))
+    families = pipeline_families(_local_state(spec, settings))
+    for resource in checked:
+        command = f"mp run {spec.name} --full-refresh"
+        check_family(resource, families.get(resource), fingerprint, command)
+
+
+def _local_state(spec: PipelineSpec, settings: Settings) -> Mapping[str, Any]:
+    """The pipeline's dlt state as kept on this machine, without creating anything."""
+    import dlt
+    from dlt.common.exceptions import MissingDependencyException
+    from dlt.pipeline.exceptions import CannotRestorePipelineException
+
+    if not (settings.pipelines_dir / spec.dlt_name).is_dir():
+        return {}
+    try:
+        pipeline = dlt.attach(spec.dlt_name, pipelines_dir=str(settings.pipelines_dir))
+    except (CannotRestorePipelineException, MissingDependencyException):
+        return {}
+    return pipeline.state
 
 
 @contextmanager

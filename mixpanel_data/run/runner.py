@@ -2,10 +2,11 @@
 
 A run refuses what it cannot do before any request or file (``check_run_request``: bad or
 reversed dates, a day past every possible "today", ``--from/--to`` without events, dlt settings
-it cannot read); then it asks Mixpanel for the project's time zone (the first authenticated
-request), checks the dates against that today, and loads in chunks, one dlt load each
-(``sources.mixpanel.context.LoadRun``), so a long backfill or a big profile set is committed
-piece by piece and a kill loses at most the chunk in flight.
+it cannot read; ``check_pii_family``: a PII policy or salt other than its tables'); then it
+asks Mixpanel for the project's time zone (the first authenticated request), checks the dates
+against that today, and loads in chunks, one dlt load each (``sources.mixpanel.context.LoadRun``),
+so a long backfill or a big profile set is committed piece by piece and a kill loses at most the
+chunk in flight.
 
 ``--full-refresh`` is dlt's ``refresh="drop_resources"``, which dlt applies in two steps. The
 extract step resets the resources' state and drops their tables from the schema, in memory, and
@@ -29,7 +30,6 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -43,8 +43,11 @@ from mixpanel_data.destinations.pipeline import (
     remove_leftovers,
     table_counts,
 )
-from mixpanel_data.exceptions import InvalidArgumentError, RateLimitError, library_error
-from mixpanel_data.run.checks import check_against_today, check_run_request
+from mixpanel_data.exceptions import InvalidArgumentError, RateLimitError
+from mixpanel_data.run.checks import check_against_today, check_pii_family, check_run_request
+from mixpanel_data.run.summary import RunRequest as _Request
+from mixpanel_data.run.summary import RunSummary
+from mixpanel_data.run.summary import dlt_step as _step
 
 if TYPE_CHECKING:
     from dlt.common.pipeline import LoadInfo
@@ -59,44 +62,6 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 logger = logging.getLogger("mixpanel_data.run.runner")
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """What one run did, as the CLI prints it."""
-
-    pipeline: str
-    resources: tuple[str, ...]
-    rows_fetched: int
-    rows_new: int
-    duplicates_dropped: int
-    days_covered: int
-    date_range: tuple[str, str] | None
-    duration_seconds: float
-    table_rows: dict[str, int] = field(default_factory=dict)
-    events_fetched: int = 0
-    profiles_fetched: int = 0
-    chunks: int = 0
-    timezone: str | None = None
-    timezone_source: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "pipeline": self.pipeline,
-            "resources": list(self.resources),
-            "rows_fetched": self.rows_fetched,
-            "events_fetched": self.events_fetched,
-            "profiles_fetched": self.profiles_fetched,
-            "rows_new": self.rows_new,
-            "duplicates_dropped": self.duplicates_dropped,
-            "days_covered": self.days_covered,
-            "date_range": list(self.date_range) if self.date_range else None,
-            "duration_seconds": round(self.duration_seconds, 3),
-            "table_rows": self.table_rows,
-            "chunks": self.chunks,
-            "timezone": self.timezone,
-            "timezone_source": self.timezone_source,
-        }
 
 
 class BudgetStopped(RateLimitError):
@@ -133,6 +98,12 @@ def run_pipeline(
     settings = _run_settings(settings, max_wait)
     options = {**spec.options, **(source_overrides or {})}
     first, last = check_run_request(spec, settings, from_date, to_date, options)
+    check_pii_family(spec, settings, options, full_refresh)
+    if spec.is_report:
+        from mixpanel_data.run.reports import run_report
+
+        asked = _Request(first, last, full_refresh, observer, started)
+        return run_report(spec, settings, options, asked)
     if options.get("base_url"):
         settings = settings.with_(base_url=options["base_url"])
     options.pop("base_url", None)
@@ -150,17 +121,6 @@ def run_pipeline(
         close = getattr(client, "close", None)
         if owned and close is not None:
             close()
-
-
-@dataclass(frozen=True)
-class _Request:
-    """What ``run_pipeline`` was asked, once checked."""
-
-    first: date | None
-    last: date | None
-    full_refresh: bool
-    observer: FetchObserver | None
-    started: float
 
 
 def _run_settings(settings: Settings | None, max_wait: float | None) -> Settings:
@@ -259,14 +219,12 @@ def _load_chunks(
         source = source_for(resources)
         refresh = full_refresh and run.chunks == 0
         if refresh:
-            info = _refresh(pipeline, source, spec, run)
+            info = _refresh(pipeline, source, spec, run, settings)
         else:
             if embedded:
                 _create_json_tables(pipeline, source, settings)
             info = _step(pipeline.run, source, table_format=spec.table_format)
         prune_loaded(pipeline, info)
-        if embedded and refresh and info is not None:
-            _rebuild_json_tables(pipeline, source, settings)
         run.chunks += 1
         if not run.more:
             break
@@ -274,14 +232,16 @@ def _load_chunks(
 
 
 def _refresh(
-    pipeline: Pipeline, source: DltSource, spec: PipelineSpec, run: LoadRun
+    pipeline: Pipeline, source: DltSource, spec: PipelineSpec, run: LoadRun, settings: Settings
 ) -> LoadInfo | None:
     """The whole refresh as one package, fetched completely before dlt drops the old tables.
 
     Returns the load info, or None when a budget stop cut the fetch short: then the package is
     aborted (deleted, local state and schema rewound to before the refresh) and nothing loads.
     A failure while normalizing aborts it too; once the load step starts, a failure leaves the
-    package for the next run to finish (dlt may have dropped the tables already).
+    package for the next run to finish (dlt may have dropped the tables already). The embedded
+    database stays locked from the drop to the re-created tables' codec, so no reader sees the
+    tables missing (``local.dblock``).
     """
     pipeline.sync_destination()  # as pipeline.run does first: the tables the destination holds
     _step(pipeline.extract, source, refresh="drop_resources", table_format=spec.table_format)
@@ -293,23 +253,15 @@ def _refresh(
     except BaseException:
         pipeline.abort_packages()
         raise
-    return _step(pipeline.load)
+    if spec.destination != "duckdb":
+        return _step(pipeline.load)
+    from mixpanel_data.local import dblock
 
-
-def _step(call: Callable[..., _T], *args: object, **kwargs: object) -> _T:
-    """A dlt step; the one-line library error dlt wrapped is raised instead of dlt's wrapper.
-
-    The arguments are not checked against the step's signature: dlt's defaults are ``None``
-    where its hints do not say ``Optional``."""
-    from dlt.pipeline.exceptions import PipelineStepFailed
-
-    try:
-        return call(*args, **kwargs)
-    except PipelineStepFailed as exc:
-        inner = library_error(exc)
-        if inner is exc:
-            raise
-        raise inner from exc
+    with dblock.holding(settings.database_path, write=True, notify=logger.warning):
+        info = _step(pipeline.load)
+        if info is not None:
+            _rebuild_json_tables(pipeline, source, settings)
+    return info
 
 
 def _summary(

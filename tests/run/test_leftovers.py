@@ -28,7 +28,7 @@ from ..harsh import Recorder, utc
 MP = [sys.executable, "-c", "from mixpanel_data.cli.main import run; run()"]
 
 _BOOKKEEPING_FILES = re.compile(
-    r"mixpanel_data\.duckdb(\.wal)?"
+    r"mixpanel_data\.duckdb(\.wal|\.lock|\.lock-intent)?"
     r"|schedule/[^/]+\.lock"
     r"|pipelines/[^/]+/(state\.json|trace\.pickle|schemas/[^/]+\.schema\.json"
     r"|(normalize|load)/\.version)"
