@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck bench wheel-check clean
+.PHONY: demo test lint typecheck bench bench-profiles wheel-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,13 @@ typecheck: $(VENV)/.installed-test
 	cd .mypy-package && ../$(BIN)/mypy --config-file ../pyproject.toml mixpanel_data
 
 ## Throughput and memory at 1M events against the stand-in (see benchmarks/README.md).
+## Profiles at 1M over the stand-in's engage paging: `make bench-profiles` (or BENCH_PROFILES=1).
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_events.py
+	$(if $(BENCH_PROFILES),$(BIN)/python benchmarks/bench_profiles.py)
+
+bench-profiles: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_profiles.py
 
 clean:
 	rm -rf $(VENV) .mp-demo .mypy-package build dist *.egg-info

@@ -5,10 +5,11 @@
         [--compression zstd]
 
 ``ours`` runs the library's ``events`` pipeline (MP_* variables come from the parent);
-``native`` runs one DuckDB ``CREATE TABLE ... AS SELECT ... FROM read_ndjson(...)``. Each writes
-a JSON result: the timed seconds, row counts, and the process's own RSS timeline so the parent
-can tell in which step the peak happened. The parent reads the exact peak RSS of this process
-from ``os.wait4``; the in-process sampler only says *when*.
+``native`` runs one DuckDB ``CREATE TABLE ... AS SELECT ... FROM read_ndjson(...)``;
+``profiles`` / ``native-profiles`` are the same pair for engage profiles (bench_profiles.py).
+Each writes a JSON result: the timed seconds, row counts, and the process's own RSS timeline
+so the parent can tell in which step the peak happened. The parent reads the exact peak RSS
+of this process from ``os.wait4``; the in-process sampler only says *when*.
 """
 
 from __future__ import annotations
@@ -216,6 +217,63 @@ def run_ours(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def run_profiles(args: argparse.Namespace) -> dict[str, Any]:
+    """One ``run_pipeline(get_pipeline("profiles"))`` against MP_BASE_URL (engage pages)."""
+    from mixpanel_data.config.pipelines import get_pipeline
+    from mixpanel_data.config.settings import Settings
+    from mixpanel_data.run.runner import run_pipeline
+
+    spec = get_pipeline("profiles")
+    settings = Settings.from_env()
+    with RssSampler() as sampler:
+        began = time.perf_counter()
+        summary = run_pipeline(spec, settings, source_overrides=json.loads(args.overrides or "{}"))
+        seconds = time.perf_counter() - began
+    return {
+        "mode": "profiles",
+        "seconds": seconds,
+        "rows_fetched": summary.rows_fetched,
+        "rows_stored": summary.table_rows.get("profiles", 0),
+        "db_bytes": _db_bytes(),
+        "sampled_peak_rss_mb": round(max((mb for _, mb in sampler.samples), default=0.0), 1),
+        "vm_hwm_mb": round(_vm_hwm_mb(), 1),
+    }
+
+
+NATIVE_PROFILES = """
+CREATE TABLE profiles (distinct_id VARCHAR, last_seen TIMESTAMP, properties JSON{zstd});
+INSERT INTO profiles
+SELECT "$distinct_id" AS distinct_id,
+       TRY_CAST(json_extract_string("$properties", '$."$last_seen"') AS TIMESTAMP) AS last_seen,
+       "$properties" AS properties
+FROM read_ndjson('{path}', columns = {{"$distinct_id": 'VARCHAR', "$properties": 'JSON'}})
+"""
+
+
+def run_native_profiles(args: argparse.Namespace) -> dict[str, Any]:
+    """DuckDB's own load of the engage results (one profile per line) into our columns."""
+    import duckdb
+
+    zstd = " USING COMPRESSION zstd" if args.compression == "zstd" else ""
+    sql = NATIVE_PROFILES.format(path=args.ndjson.replace("'", "''"), zstd=zstd)
+    with RssSampler() as sampler:
+        began = time.perf_counter()
+        con = duckdb.connect(args.db)
+        con.execute(sql)
+        rows = con.execute("SELECT count(*) FROM profiles").fetchone()
+        con.close()
+        seconds = time.perf_counter() - began
+    return {
+        "mode": "native-profiles",
+        "seconds": seconds,
+        "rows_fetched": int(rows[0]) if rows else 0,
+        "rows_stored": int(rows[0]) if rows else 0,
+        "sampled_peak_rss_mb": round(max((mb for _, mb in sampler.samples), default=0.0), 1),
+        "vm_hwm_mb": round(_vm_hwm_mb(), 1),
+        "db_bytes": os.path.getsize(args.db),
+    }
+
+
 def _db_bytes() -> int:
     from mixpanel_data.config.settings import Settings
 
@@ -290,9 +348,17 @@ def _ts(value: Any) -> float:
     return float(value.timestamp()) if hasattr(value, "timestamp") else float(value)
 
 
+MODES = {
+    "ours": run_ours,
+    "native": run_native,
+    "profiles": run_profiles,
+    "native-profiles": run_native_profiles,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    p.add_argument("mode", choices=["ours", "native"])
+    p.add_argument("mode", choices=list(MODES))
     p.add_argument("--result", required=True, help="write the JSON result here")
     p.add_argument("--from", dest="from_date")
     p.add_argument("--to", dest="to_date")
@@ -303,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--compression", default="auto", choices=["auto", "zstd"])
     p.add_argument("--no-instrument", action="store_true", help="no stage timers")
     args = p.parse_args(argv)
-    result = run_ours(args) if args.mode == "ours" else run_native(args)
+    result = MODES[args.mode](args)
     Path(args.result).write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
     return 0
 

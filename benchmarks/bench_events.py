@@ -196,6 +196,8 @@ class StandInProcess:
     start: date
     timeout: float
     cache_memory_mb: int = 1024
+    profiles: int = 200
+    fat: bool = True
     url: str = ""
     info: dict[str, Any] = field(default_factory=dict)
     prepare_line: str = ""
@@ -214,7 +216,9 @@ class StandInProcess:
             PYTHON,
             "-m",
             "mixpanel_data.standin",
-            "--fat",
+            *(["--fat"] if self.fat else []),
+            "--profiles",
+            str(self.profiles),
             "--prepare",
             "--days",
             str(self.days),
