@@ -6,9 +6,11 @@ The mapping is the table ``RULES`` (first match wins; it has a unit test):
     KeyboardInterrupt, click/typer Abort         130  "Interrupted."
     click/typer UsageError (Typer's vendored)      3  Click's message + "see `mp CMD --help`"
     MixpanelDataError                           .exit_code  its message (secrets redacted)
-                                                    (2 auth, 3 input, 4 not found, 5 rate limit)
+                                                    (2 auth, 3 input, 4 not found, 5 rate limit,
+                                                     6 database busy: try again)
     other click/typer ClickException               1  Click's message
     BrokenPipeError (``mp sql ... | head``)        0  nothing
+    OSError on a path (read-only data dir)         3  "Cannot use PATH: reason. ..." (else 1)
     anything else                                  1  "Type: text (set MP_DEBUG=1 ...)"
 
 ``MP_DEBUG=1`` re-raises so the traceback shows. dlt wraps errors raised inside a source in
@@ -17,6 +19,7 @@ The mapping is the table ``RULES`` (first match wins; it has a unit test):
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -33,6 +36,7 @@ EXIT_AUTH = 2
 EXIT_INVALID = 3
 EXIT_NOT_FOUND = 4
 EXIT_RATE_LIMIT = 5
+EXIT_BUSY = 6
 EXIT_INTERRUPTED = 130
 
 
@@ -61,6 +65,9 @@ def _usage_message(exc: BaseException) -> str:
     text = exc.format_message()  # type: ignore[attr-defined]
     if not text.strip():  # no arguments at all: the help was already printed
         return ""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # plain Click help: the message is the help
+        print(text, file=sys.stderr, flush=True)
+        return ""
     ctx = getattr(exc, "ctx", None)
     hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
     return f"{text}{hint}"
@@ -69,6 +76,27 @@ def _usage_message(exc: BaseException) -> str:
 def _unknown_message(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return f"{type(exc).__name__}: {redact(text)} (set MP_DEBUG=1 for the traceback)"
+
+
+#: A path the user chose cannot be used (a read-only or misplaced data dir): fix the setting.
+_PATH_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.EEXIST}
+
+
+def _os_exit(exc: BaseException) -> int:
+    path_problem = getattr(exc, "filename", None) and getattr(exc, "errno", None) in _PATH_ERRNOS
+    return EXIT_INVALID if path_problem else EXIT_ERROR
+
+
+def _os_message(exc: BaseException) -> str:
+    """``Cannot write /x: Read-only file system ...``, not ``PermissionError: [Errno 30] ...``."""
+    filename = getattr(exc, "filename", None)
+    reason = getattr(exc, "strerror", None)
+    if not filename or not reason:
+        return _unknown_message(exc)
+    return redact(
+        f"Cannot use {filename}: {reason}. Check the path and its permissions, or point "
+        "MP_DATA_DIR at a writable directory."
+    )
 
 
 @dataclass(frozen=True)
@@ -89,6 +117,7 @@ RULES: tuple[Rule, ...] = (
     Rule((MixpanelDataError,), lambda e: e.exit_code, lambda e: e.message),  # type: ignore[attr-defined]
     Rule(CLICK_ERRORS, EXIT_ERROR, lambda e: str(e.format_message())),  # type: ignore[attr-defined]
     Rule((BrokenPipeError,), EXIT_OK, lambda e: ""),
+    Rule((OSError,), lambda e: _os_exit(e), lambda e: _os_message(e)),
     Rule((BaseException,), EXIT_ERROR, _unknown_message),
 )
 
@@ -146,6 +175,11 @@ def _silence_stdout() -> None:
 
 def _unwrap(exc: BaseException) -> BaseException:
     """dlt wraps source errors in PipelineStepFailed; report the library error inside it."""
-    from mixpanel_data.exceptions import library_error
+    from mixpanel_data.exceptions import MixpanelDataError, library_error
 
-    return library_error(exc)
+    inner = library_error(exc)
+    if not isinstance(inner, MixpanelDataError) and "dlt" in sys.modules:
+        from mixpanel_data.destinations.extras import explain
+
+        return explain(exc) or inner  # a missing extra or destination setting: one line
+    return inner

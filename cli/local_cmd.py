@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from mixpanel_data.cli.live_common import configured_target
 from mixpanel_data.cli.output import emit, render_records, render_rows, render_value
 from mixpanel_data.cli.state import OPTIONS, interactive
 from mixpanel_data.exceptions import ConfigError, InvalidArgumentError, MixpanelDataError
@@ -53,7 +54,8 @@ def info(
         typer.Option("--pipeline", help="Show this pipeline's destination and schedule history."),
     ] = None,
 ) -> None:
-    """Database path and size, tables with row counts, days loaded, last run per pipeline.
+    """Database path and size, tables with row counts, days loaded, last run per pipeline, and
+    the Mixpanel project and Data View (workspace) the configured credentials point at.
 
     Once `mp schedule run` has a history: last success, last failure and next run per schedule.
     """
@@ -67,15 +69,36 @@ def info(
         spec = get_pipeline(pipeline, settings.pipelines_file)
         emit(render_value(pipeline_info(spec, settings), OPTIONS.format))
         return
-    found = database_info(OPTIONS.settings).to_dict()
+    from mixpanel_data.exceptions import PipelineConfigError
+
+    settings = OPTIONS.settings
     try:
-        history = schedule_history(OPTIONS.settings)
-    except ConfigError as exc:  # a broken pipelines.yaml must not hide the database's state
-        OPTIONS.status(f"warning: schedule history not shown: {exc}")
-        history = []
+        found = database_info(settings).to_dict()
+    except PipelineConfigError as exc:  # a broken pipelines.yaml must not hide the database's state
+        OPTIONS.status(f"warning: pipelines.yaml not read, built-in pipelines shown: {exc}")
+        builtins_only = settings.with_(pipelines_file=settings.data_dir / "(no pipelines file)")
+        found, history = database_info(builtins_only).to_dict(), []
+    else:
+        try:
+            history = schedule_history(settings)
+        except ConfigError as exc:
+            OPTIONS.status(f"warning: schedule history not shown: {exc}")
+            history = []
+    _add_dlt_commands(found.get("pipelines") or [])
     if history:
         found["schedule"] = history
+    found["mixpanel"] = configured_target()  # project and Data View the next run reads
     emit(render_value(found, OPTIONS.format))
+
+
+def _add_dlt_commands(pipelines: list[dict[str, object]]) -> None:
+    """Each pipeline's ``dlt pipeline --pipelines-dir DIR NAME info``: dlt's names are not ours."""
+    from mixpanel_data.local.loadinfo import dlt_info_command
+
+    for entry in pipelines:
+        name = entry.get("dlt_pipeline")
+        if name:
+            entry["dlt_info"] = dlt_info_command(OPTIONS.settings.pipelines_dir, str(name))
 
 
 def drop(

@@ -6,6 +6,7 @@ group). Heavy imports (dlt, pandas, duckdb) happen inside commands, so ``mp --he
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,6 +20,7 @@ from mixpanel_data.cli import (
     discovery_cmd,
     errors,
     local_cmd,
+    mcp_cmd,
     pipelines_cmd,
     query_cmd,
     run_cmd,
@@ -36,6 +38,7 @@ app = typer.Typer(
     name="mp",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     pretty_exceptions_show_locals=False,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -49,6 +52,19 @@ def _format(value: str | None) -> str:
     return fmt
 
 
+def _version(value: bool) -> None:
+    """``mp --version``: the installed mixpanel-data version, then exit."""
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("mixpanel-data")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            found = "unknown (not installed)"
+        print(f"mixpanel-data {found}")
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -57,6 +73,10 @@ def root(
     ] = None,
     project: Annotated[
         str | None, typer.Option("--project", "-p", help="Override the project id.")
+    ] = None,
+    workspace: Annotated[
+        str | None,
+        typer.Option("--workspace", help="Data View (workspace) id for Query and App API calls."),
     ] = None,
     format: Annotated[
         str | None,
@@ -70,6 +90,12 @@ def root(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="More detail on stderr.")
     ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Mixpanel data, loaded once with dlt into DuckDB, asked with SQL.
 
@@ -79,10 +105,25 @@ def root(
     OPTIONS.reset()
     OPTIONS.account = account
     OPTIONS.project = project
+    OPTIONS.workspace = workspace
     OPTIONS.format = _format(format)
     OPTIONS.quiet = quiet
     OPTIONS.verbose = verbose
     ctx.call_on_close(OPTIONS.configure_logging())
+    ctx.call_on_close(OPTIONS.show_notices())
+    if account and ctx.invoked_subcommand != "auth":
+        _check_account(account)
+    pipelines_cmd.check_named_file(ctx.invoked_subcommand)
+
+
+def _check_account(name: str) -> None:
+    """An unknown ``--account`` is an error for every command (exit 4), also for the local ones
+    that need no credentials (``mp -a nope tables``), rather than silently ignored."""
+    from mixpanel_data.config.accounts import AccountStore
+    from mixpanel_data.exceptions import AuthenticationError
+
+    with contextlib.suppress(AuthenticationError):  # it exists, of a kind live commands refuse
+        AccountStore(OPTIONS.settings.config_path).credentials(name)
 
 
 auth_cmd.register(app)
@@ -96,6 +137,52 @@ discovery_cmd.register(app)
 audit_cmd.register(app)
 schedule_cmd.register(app)
 verify_cmd.register(app)
+mcp_cmd.register(app)
+
+
+#: Metavars for options whose name does not say what to write.
+METAVARS = {"param": "NAME=VALUE", "from_date": "YYYY-MM-DD", "to_date": "YYYY-MM-DD"}
+
+
+def tidy_help(command: Any) -> Any:
+    """Help that shows what to type: ``--force`` rather than ``--force <bool>``, ``--param
+    NAME=VALUE`` rather than ``<list[str]>`` (Typer prints the Python annotation otherwise).
+
+    A metavar a command sets itself is kept. Applied to the whole tree, so a command group
+    added later gets the same treatment.
+    """
+    for param in command.params:
+        if param.metavar is not None:
+            continue
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+            continue
+        name = param.name or ""
+        param.metavar = METAVARS.get(name) or name.strip("_").upper().replace("_", "-")
+        if param.param_type_name == "argument":  # the name says it; no `<str>` beside it
+            param.display_type_rich = lambda ctx: None
+    command.help = _paragraphs(command.help)
+    if command.help and not command.short_help:  # the whole first paragraph, never cut at "..."
+        command.short_help = " ".join(command.help.split("\n\n")[0].split())
+    command.epilog = _paragraphs(command.epilog)
+    for sub in getattr(command, "commands", {}).values():
+        tidy_help(sub)
+    return command
+
+
+def _paragraphs(text: str | None) -> str | None:
+    """Docstring paragraphs Click may re-wrap to the terminal's width, except examples and
+    lists, which keep their lines (Click's ``\\b`` marker)."""
+    if not text:
+        return text
+    import inspect
+
+    out = []
+    for para in inspect.cleandoc(text).split("\n\n"):
+        lines = para.splitlines()
+        keep = any(line.startswith((" ", "\t", "mp ", "- ", "* ", "|")) for line in lines)
+        out.append("\b\n" + para if keep and not para.startswith("\b") else para)
+    return "\n\n".join(out)
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
@@ -110,7 +197,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     OPTIONS.given_settings = settings
 
     def invoke() -> Any:
-        command = typer.main.get_command(app)
+        command = tidy_help(typer.main.get_command(app))
         return command.main(
             args=hoist_global_options(args, command), prog_name="mp", standalone_mode=False
         )

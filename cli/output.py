@@ -12,8 +12,8 @@ import io
 import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
 
 FORMATS = ("json", "jsonl", "csv", "table")
 
@@ -29,6 +29,8 @@ def default_format() -> str:
 def _json_default(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return duration(value)
     if isinstance(value, decimal.Decimal):
         return float(value)
     if isinstance(value, bytes):
@@ -52,6 +54,84 @@ def render_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str)
         writer.writerows([[_cell(v) for v in row] for row in rows])
         return buffer.getvalue().rstrip("\n")
     return _table(columns, rows)
+
+
+def write_rows(
+    columns: Sequence[str],
+    batches: Iterable[Sequence[Sequence[Any]]],
+    fmt: str,
+    raw_json: Sequence[bool] = (),
+    out: TextIO | None = None,
+) -> None:
+    """Rows to ``out`` (stdout) batch by batch in ``fmt``: json, jsonl and csv never hold more
+    than one batch, so a large ``mp sql`` answer streams in flat memory. ``raw_json`` marks the
+    columns whose values are already JSON text (a DuckDB ``JSON`` column, for csv); a table needs
+    every row to size its columns, so it is rendered at the end.
+    """
+    try:
+        _write_rows(columns, batches, fmt, raw_json, out or sys.stdout)
+    except BrokenPipeError:  # `mp sql ... | head`: the reader has all it wanted
+        reader_gone()
+
+
+def reader_gone() -> None:
+    """Point stdout at /dev/null so nothing else (the exit flush included) fails on the pipe;
+    the command then ends normally (exit 0), as the error boundary does for the same case."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _write_rows(
+    columns: Sequence[str],
+    batches: Iterable[Sequence[Sequence[Any]]],
+    fmt: str,
+    raw_json: Sequence[bool],
+    out: TextIO,
+) -> None:
+    if fmt == "table":
+        rows = [row for batch in batches for row in batch]
+        emit(_table(columns, rows))
+        return
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        raw = list(raw_json) + [False] * (len(columns) - len(raw_json))
+        for batch in batches:
+            writer.writerows(
+                [[v if r else csv_cell(v) for v, r in zip(row, raw, strict=False)] for row in batch]
+            )
+    else:
+        count = 0
+        for batch in batches:
+            lines = [_compact(dict(zip(columns, row, strict=False))) for row in batch]
+            if fmt == "json":
+                lead = "[\n" if count == 0 else ",\n"
+                out.write(lead + ",\n".join(lines))
+            else:
+                out.write("".join(line + "\n" for line in lines))
+            count += len(lines)
+        if fmt == "json":
+            out.write("\n]\n" if count else "[]\n")
+    out.flush()
+
+
+def csv_cell(value: Any) -> Any:
+    """A csv cell: lists, structs and maps as compact JSON text, never a Python repr."""
+    if isinstance(value, dict | list | tuple):
+        return _compact(value)
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", "replace")
+    if isinstance(value, dt.timedelta):
+        return duration(value)
+    return value
+
+
+def duration(value: dt.timedelta) -> str:
+    """An interval as ISO 8601 (``P1DT3600S``), not Python's ``1 day, 1:00:00``."""
+    seconds = value.seconds + value.microseconds / 1e6
+    text = f"{seconds:g}" if value.microseconds else str(value.seconds)
+    return f"P{value.days}DT{text}S"
 
 
 def _compact(value: Any) -> str:
@@ -113,8 +193,10 @@ def _is_records(value: Any) -> bool:
 
 
 def _cell(value: Any) -> Any:
-    if isinstance(value, dict | list):
+    if isinstance(value, dict | list | tuple):
         return json.dumps(value, default=_json_default, ensure_ascii=False)
+    if isinstance(value, bytes | bytearray | dt.timedelta):
+        return csv_cell(value)
     return value
 
 
@@ -132,6 +214,20 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     table = Table(*columns, show_lines=False)
     for row in rows:
         table.add_row(*("" if v is None else str(_cell(v)) for v in row))
-    console = Console(file=io.StringIO(), width=200, no_color=True)
+    console = Console(file=io.StringIO(), width=terminal_width(), no_color=True)
     console.print(table)
     return console.file.getvalue().rstrip("\n")  # type: ignore[attr-defined]
+
+
+def terminal_width(default: int = 100_000) -> int:
+    """Columns of the terminal showing the table: ``COLUMNS``, else stdout's terminal; piped to
+    a file or a program, ``default``: as wide as the table needs, so no cell is wrapped."""
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        if sys.stdout.isatty():
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        pass
+    return default

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from mixpanel_data.cli.output import emit, render_rows, render_scalar
+from mixpanel_data.cli.output import emit, render_scalar, write_rows
 from mixpanel_data.cli.state import OPTIONS
 
 EXAMPLES = """
@@ -37,7 +37,11 @@ def sql(
         typer.Option("--param", "-P", help="name=value, bound to $name (repeatable)."),
     ] = None,
     scalar: Annotated[
-        bool, typer.Option("--scalar", help="Print only the first value, as plain text.")
+        bool,
+        typer.Option(
+            "--scalar",
+            help="Print the one value as plain text; not exactly one row and column: exit 3.",
+        ),
     ] = False,
     pipeline: Annotated[
         str | None,
@@ -50,11 +54,11 @@ def sql(
     was not given (and has no `-- param: name = default` header), or one given but not used,
     is an error naming it (exit 3).
     """
-    from mixpanel_data.local.catalog import read_query, run_sql
+    from mixpanel_data.local.catalog import read_query, sql_text, stream_query
     from mixpanel_data.local.connection import open_database
     from mixpanel_data.local.sqlparams import parse_assignments
 
-    text = sys.stdin.read() if query == "-" else read_query(query)
+    text = sql_text(sys.stdin.buffer.read(), "stdin") if query == "-" else read_query(query)
     params = parse_assignments(param or [])
     if pipeline:
         from mixpanel_data.config.pipelines import get_pipeline
@@ -65,13 +69,15 @@ def sql(
     else:
         con = open_database(OPTIONS.settings.database_path)
     try:
-        result = run_sql(con, text, params)
+        result = stream_query(con, text, params)
+        if scalar:
+            emit(render_scalar(result.one()))
+            return
+        fmt = OPTIONS.format
+        raw = result.json_columns if fmt == "csv" else ()
+        write_rows(result.columns, result.batches(json_text=fmt == "csv"), fmt, raw)
     finally:
         con.close()
-    if scalar:
-        emit(render_scalar(result.scalar()))
-        return
-    emit(render_rows(result.columns, result.rows, OPTIONS.format))
 
 
 def register(app: typer.Typer) -> None:

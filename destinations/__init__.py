@@ -46,33 +46,37 @@ def make_destination(name: str, settings: Settings) -> AnyDestination_CO | str:
 
     The embedded DuckDB gets a memory limit so a load's peak memory stays flat as data grows
     (``MP_DUCKDB_MEMORY_LIMIT``, default 512MB; dlt's ``DESTINATION__DUCKDB__CREDENTIALS__*``
-    config still applies on top). Any other name is left to dlt, which reads that
+    config still applies on top); its connections hold the database's lock while open
+    (``duckdb_lock``). Any other name is left to dlt, which reads that
     destination's credentials from its own config.
     """
-    import dlt
-    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+    from mixpanel_data.destinations.duckdb_lock import LockingDuckDbCredentials, locking_duckdb
 
     if name == "duckdb":
-        credentials = DuckDbCredentials(
+        credentials = LockingDuckDbCredentials(
             str(database_path(settings)), global_config=settings.duckdb_config()
         )
-        return dlt.destinations.duckdb(credentials=credentials)
+        return locking_duckdb(credentials=credentials)
     return name
 
 
-def adapt_source(source: DltSource, destination: str) -> DltSource:
+def adapt_source(
+    source: DltSource, destination: str, *, spool_dir: Path | None = None
+) -> DltSource:
     """The source with the merge strategy ``destination`` supports (events/profiles merges).
 
     SQL destinations run dlt's default ``delete-insert`` merge (staging table deduped on the
     primary key with ``dedup_sort``). Delta tables on the filesystem destination only support
     ``upsert`` (a delta-rs MERGE on the primary key), which fails on a key repeated within one
-    load, so there each merge resource also drops repeats while extracting: inside a batch the
-    copy ``dedup_sort`` prefers is kept (the latest processed event); across batches of one run
-    the first one seen (its keys are held in memory for the run). Across runs, upsert replaces
-    the stored row, as the SQL merge does.
+    load, so there each merge resource with one key also yields one row per key per load, the
+    copy ``dedup_sort`` prefers as the SQL staging dedupe does (``lake_dedupe``: spooled to
+    ``spool_dir``, default the system temp dir, in bounded memory). Across loads and runs,
+    upsert replaces the stored row, as the SQL merge does.
     """
     if destination != "filesystem":
         return source
+    from mixpanel_data.destinations.lake_dedupe import LakeDedupe
+
     for resource in source.resources.selected.values():
         disposition = resource.write_disposition
         if disposition == "merge" or (
@@ -83,41 +87,5 @@ def adapt_source(source: DltSource, destination: str) -> DltSource:
             primary = [n for n, c in keys.items() if c.get("primary_key")]
             order = next(((n, by) for n, c in keys.items() if (by := c.get("dedup_sort"))), None)
             if len(primary) == 1:
-                resource.add_map(_FirstCopy(primary[0], order))
+                resource.add_step(LakeDedupe(primary[0], order, spool_dir))
     return source
-
-
-class _FirstCopy:
-    """A map step keeping one row per key across one run's Arrow tables (and row dicts)."""
-
-    def __init__(self, key: str, order: tuple[str, str] | None) -> None:
-        """``order``: (column, "asc"|"desc") whose first row wins among repeats of a key."""
-        self.key, self.order = key, order
-        self.seen: set[object] = set()
-
-    def __call__(self, item: object) -> object:
-        """``item`` without the rows whose key was seen (None: nothing left); a row dict or an
-        Arrow table or batch, any other item passed on."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        if isinstance(item, dict):
-            value = item.get(self.key)
-            if value in self.seen:
-                return None
-            self.seen.add(value)
-            return item
-        if not isinstance(item, pa.Table | pa.RecordBatch) or self.key not in item.schema.names:
-            return item
-        table = pa.Table.from_batches([item]) if isinstance(item, pa.RecordBatch) else item
-        if self.order and self.order[0] in table.schema.names:
-            column, direction = self.order
-            table = table.sort_by([(column, "descending" if direction == "desc" else "ascending")])
-        keep, seen = [], self.seen
-        for index, value in enumerate(table.column(self.key).to_pylist()):
-            if value not in seen:
-                seen.add(value)
-                keep.append(index)
-        if len(keep) == table.num_rows:
-            return table
-        return table.take(pc.cast(pa.array(keep), pa.int64())) if keep else None

@@ -145,10 +145,13 @@ class PipelineStatus:
     events: dict[str, Any] = field(default_factory=dict)
     """The events load's state: export days loaded, a backfill in progress, the zone of
     ``event_date`` and how export ``time`` was read (with its evidence)."""
+    dlt_pipeline: str = ""
+    """The dlt pipeline behind it (``mp_mixpanel``), for ``dlt pipeline NAME info``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "pipeline": self.name,
+            "dlt_pipeline": self.dlt_pipeline,
             "dataset": self.dataset,
             "resources": list(self.resources),
             "destination": self.destination,

@@ -21,6 +21,7 @@ from mixpanel_data.results import TableSchema as TableSchemaResult
 
 if TYPE_CHECKING:
     from mixpanel_data.config.settings import Settings
+    from mixpanel_data.local.sqlstream import SqlStream
 from mixpanel_data.local.connection import (
     count_rows,
     qualified,
@@ -54,7 +55,7 @@ def read_query(query: str) -> str:
         return query
     path = Path(query.strip()).expanduser()
     if path.is_file():
-        return path.read_text(encoding="utf-8")
+        return sql_text(path.read_bytes(), str(path))
     shipped = queries_dir() / path.name
     if path.parent in (Path(), Path("queries")) and shipped.is_file():
         return shipped.read_text(encoding="utf-8")
@@ -62,6 +63,16 @@ def read_query(query: str) -> str:
         f"No SQL file at {path}: check the path; shipped queries are "
         f"{', '.join('queries/' + n for n in packaged_queries())}."
     )
+
+
+def sql_text(data: bytes, where: str) -> str:
+    """SQL read from a file or stdin: UTF-8, or one line saying so (never a codec traceback)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidArgumentError(
+            f"{where} is not UTF-8 text (byte {exc.start}): save the SQL as UTF-8."
+        ) from None
 
 
 def run_sql(con: Any, text: str, params: dict[str, str] | None = None) -> SqlResult:
@@ -78,6 +89,21 @@ def run_sql(con: Any, text: str, params: dict[str, str] | None = None) -> SqlRes
     except duckdb.Error as exc:
         raise sql_error(exc, values) from None
     return SqlResult(columns, rows)
+
+
+def stream_query(con: Any, text: str, params: dict[str, str] | None = None) -> SqlStream:
+    """``run_sql`` read in batches (``mp sql``): memory stays flat however many rows come back."""
+    from mixpanel_data.local.sqlparams import bind
+    from mixpanel_data.local.sqlstream import stream_sql
+
+    values = bind(text, params or {})
+    return stream_sql(con, text, values, lambda exc: _query_error(exc, values))
+
+
+def _query_error(exc: Exception, values: dict[str, str]) -> Exception:
+    import duckdb
+
+    return sql_error(exc, values) if isinstance(exc, duckdb.Error) else exc
 
 
 def sql_error(exc: Exception, values: dict[str, str]) -> Exception:

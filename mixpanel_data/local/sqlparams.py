@@ -20,6 +20,11 @@ def declared(sql: str) -> list[str]:
     return list(dict.fromkeys(_PARAM.findall(_STRIP.sub(" ", sql))))
 
 
+def without_comments(sql: str) -> str:
+    """``sql`` with its comments blanked (strings kept, so ``'--'`` stays text)."""
+    return _STRIP.sub(lambda m: m.group(0) if m.group(0)[0] in "'\"" else " ", sql)
+
+
 def header_defaults(sql: str) -> dict[str, str]:
     """Defaults from ``-- param: name = value`` header lines."""
     out = {}

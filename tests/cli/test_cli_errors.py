@@ -67,6 +67,13 @@ CASES = [
     (RateLimitError("429", retry_after=60), 5, "429"),
     (click.ClickException("click says no"), 1, "click says no"),
     (BrokenPipeError(), 0, ""),
+    (
+        PermissionError(13, "Permission denied", "/ro/data"),
+        3,
+        "Cannot use /ro/data: Permission denied. Check the path and its permissions, or point "
+        "MP_DATA_DIR at a writable directory.",
+    ),
+    (OSError("no path"), 1, "OSError: no path (set MP_DEBUG=1 for the traceback)"),
     (ValueError("boom"), 1, "ValueError: boom (set MP_DEBUG=1 for the traceback)"),
     (_wrapped(AuthenticationError("inside dlt")), 2, "inside dlt"),
     (_StepFailed(RateLimitError("inside step")), 5, "inside step"),
