@@ -52,7 +52,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     start = end - timedelta(days=args.days - 1)
     workdir = Path(tempfile.mkdtemp(prefix="readers-"))
     say(f"stand-in: {args.days} days x ~{per_day:,} fat events, preparing ...")
-    with StandInProcess(workdir, args.days, per_day, start, timeout=120 + args.events / 5_000) as si:
+    prepare = 120 + args.events / 5_000
+    with StandInProcess(workdir, args.days, per_day, start, timeout=prepare) as si:
         tmp = workdir / "tmp"
         tmp.mkdir()
         env = child_env(si.url, si.info, workdir / "data", tmp)

@@ -82,7 +82,7 @@ def audit(
     first, last = _days(from_date, to_date)
     path = plan or default_plan_path(OPTIONS.settings)
     tracking_plan = None if _no_plan(path, named=plan is not None) else load_plan(path)
-    con = open_database(OPTIONS.settings.database_path)
+    con = open_database(OPTIONS.settings.database_path, wait=OPTIONS.settings.lock_wait)
     try:
         report = run_audit(
             con, tracking_plan, dataset=dataset, first=first, last=last, plan_path=str(path)
@@ -148,7 +148,7 @@ def plan_command(
     from mixpanel_data.local.connection import open_database
 
     first, last = _days(from_date, to_date)
-    con = open_database(OPTIONS.settings.database_path)
+    con = open_database(OPTIONS.settings.database_path, wait=OPTIONS.settings.lock_wait)
     try:
         drafted = draft_plan(con, dataset=dataset, first=first, last=last)
     finally:

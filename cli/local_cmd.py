@@ -24,7 +24,7 @@ def tables() -> None:
     from mixpanel_data.local.catalog import list_tables
     from mixpanel_data.local.connection import open_database
 
-    con = open_database(OPTIONS.settings.database_path)
+    con = open_database(OPTIONS.settings.database_path, wait=OPTIONS.settings.lock_wait)
     try:
         found = list_tables(con)
     finally:
@@ -39,7 +39,7 @@ def schema(
     from mixpanel_data.local.catalog import table_schema
     from mixpanel_data.local.connection import open_database
 
-    con = open_database(OPTIONS.settings.database_path)
+    con = open_database(OPTIONS.settings.database_path, wait=OPTIONS.settings.lock_wait)
     try:
         found = table_schema(con, table)
     finally:
@@ -119,7 +119,7 @@ def drop(
     from mixpanel_data.local.catalog import list_tables
     from mixpanel_data.local.connection import open_database
 
-    con = open_database(OPTIONS.settings.database_path)
+    con = open_database(OPTIONS.settings.database_path, wait=OPTIONS.settings.lock_wait)
     try:
         chosen = plan_drop(con, list_tables(con), names or [], all_=all_, type_=type_)
     finally:

@@ -67,7 +67,7 @@ def sql(
         settings = OPTIONS.settings
         con = open_connection(get_pipeline(pipeline, settings.pipelines_file), settings)
     else:
-        con = open_database(OPTIONS.settings.database_path)
+        con = open_database(OPTIONS.settings.database_path, wait=OPTIONS.settings.lock_wait)
     try:
         result = stream_query(con, text, params)
         if scalar:

@@ -53,7 +53,7 @@ def verify(
     settings = OPTIONS.settings
     spec = get_pipeline(pipeline, settings.pipelines_file)
     names = [n for value in events or [] for n in value.split(",")] + list(event or [])
-    con = open_database(settings.database_path)
+    con = open_database(settings.database_path, wait=settings.lock_wait)
     try:
         local = read_local(
             con, spec, settings, from_date=from_date, to_date=to_date, events=names or None

@@ -74,6 +74,8 @@ def unique_rows(
     Items without the key column pass through. The spool goes to a temporary folder in
     ``spool_dir`` (default: the system's temp dir) and is removed at the end.
     """
+    if spool_dir is not None:
+        spool_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="mp-lake-dedupe-", dir=spool_dir) as folder:
         spool = _Spool(Path(folder), key, order)
         try:

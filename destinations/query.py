@@ -2,9 +2,9 @@
 
 - ``duckdb``: the embedded file (``local.connection.open_database``).
 - ``filesystem`` (Delta or Parquet tables, locally or in object storage): DuckDB's delta
-  extension is a download, so the tables are read with ``deltalake`` (through dlt, which passes
-  the bucket's credentials) into Arrow and registered in an in-memory DuckDB, schema = dataset,
-  so the same DuckDB SQL runs unchanged.
+  extension is a download, so the tables are opened with ``deltalake`` (through dlt, which
+  passes the bucket's credentials) as lazy Arrow datasets and shown as views in an in-memory
+  DuckDB, schema = dataset, so the same DuckDB SQL runs unchanged and reads only what it needs.
 - any SQL destination (postgres, snowflake, bigquery, ...): the query runs *on the warehouse*
   through dlt's ``sql_client``; ``$name`` parameters become driver parameters, and on Postgres
   the dataset schema is on the ``search_path`` so tables answer to plain names.
@@ -25,6 +25,7 @@ from mixpanel_data.exceptions import QueryError
 if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
+    import pyarrow.dataset as pads
     from dlt.pipeline.pipeline import Pipeline
 from mixpanel_data.local.connection import count_rows
 
@@ -81,21 +82,28 @@ def open_connection(
     if spec.destination == "duckdb":
         from mixpanel_data.local.connection import open_database
 
-        return open_database(settings.database_path)
+        return open_database(settings.database_path, wait=settings.lock_wait)
     pipeline = dlt_pipeline(spec, settings)
     if spec.destination == "filesystem":
         return lake_connection(pipeline, spec)
     return WarehouseConnection(pipeline, spec)
 
 
-def lake_tables(pipeline: Pipeline, spec: PipelineSpec) -> dict[str, pa.Table]:
-    """Every loaded data table of a filesystem pipeline as an Arrow table."""
+def lake_tables(pipeline: Pipeline, spec: PipelineSpec) -> dict[str, pads.Dataset]:
+    """Every loaded data table of a filesystem pipeline as a lazy Arrow dataset.
+
+    Delta tables are read through their current snapshot's files (``to_pyarrow_dataset``), so
+    a query reads only the columns and row groups it needs, never the whole lake. Plain
+    Parquet tables (``table_format`` unset, append-only) are still read whole through dlt.
+    """
     if spec.table_format == "delta":
         from dlt.common.libs.deltalake import get_delta_tables
 
-        return {name: dt.to_pyarrow_table() for name, dt in get_delta_tables(pipeline).items()}
+        return {name: dt.to_pyarrow_dataset() for name, dt in get_delta_tables(pipeline).items()}
+    import pyarrow.dataset as ds
+
     dataset = pipeline.dataset()
-    return {name: dataset[name].arrow() for name in sorted(_loaded(pipeline))}
+    return {name: ds.dataset(dataset[name].arrow()) for name in sorted(_loaded(pipeline))}
 
 
 def _loaded(pipeline: Pipeline) -> set[str]:
@@ -109,20 +117,42 @@ def _loaded(pipeline: Pipeline) -> set[str]:
 
 
 def lake_connection(pipeline: Pipeline, spec: PipelineSpec) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the lake's tables in schema ``dataset`` on the search path."""
+    """An in-memory DuckDB with the lake's tables in schema ``dataset`` on the search path.
+
+    Each table is a view over its Arrow dataset: nothing is copied when the connection opens,
+    and DuckDB pushes projections and filters down into the scan.
+    """
     import duckdb
 
     con = duckdb.connect()
-    tables: dict[str, pa.Table] = (
+    tables: dict[str, pads.Dataset] = (
         lake_tables(pipeline, spec) if pipeline.default_schema_name else {}
     )
     con.execute(f'CREATE SCHEMA "{spec.dataset}"')
-    for name, arrow in tables.items():
-        con.register("_lake_arrow", arrow)
-        con.execute(f'CREATE TABLE "{spec.dataset}"."{name}" AS SELECT * FROM _lake_arrow')
-        con.unregister("_lake_arrow")
+    for index, (name, dataset) in enumerate(tables.items()):
+        scan = f"_lake_{index}"
+        con.register(scan, dataset)
+        columns = ", ".join(_lake_column(field) for field in dataset.schema)
+        con.execute(f'CREATE VIEW "{spec.dataset}"."{name}" AS SELECT {columns} FROM "{scan}"')
     con.execute(f"SET search_path = '{spec.dataset},main'")
     return con
+
+
+def _lake_column(field: pa.Field) -> str:
+    """A view column; text goes through ``coalesce(col, NULL)`` so no filter on it reaches the
+    Arrow scan (DuckDB folds ``col || ''`` and casts back into the column and pushes them).
+
+    DuckDB pushes a comparison with a text constant into the dataset scan as a
+    ``string_view`` scalar, and pyarrow has no ``equal(string, string_view)`` kernel: the
+    query fails ("Function 'equal' has no kernel ...", seen on the Delta events table). The
+    expression keeps NULLs NULL; other columns, and every projection, still push down.
+    """
+    import pyarrow as pa
+
+    quoted = '"' + field.name.replace('"', '""') + '"'
+    if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+        return f"coalesce({quoted}, NULL) AS {quoted}"
+    return quoted
 
 
 def destination_info(spec: PipelineSpec, settings: Settings) -> dict[str, Any]:

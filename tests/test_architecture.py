@@ -115,6 +115,7 @@ def test_no_import_cycles():
 #: Folders from the top down (README's Layout): each may import only from folders below it.
 LAYERS = [
     "cli",
+    "mcp",
     "standin",
     "workspace",
     "schedule",

@@ -1,9 +1,10 @@
 """Audit loaded Mixpanel events against a tracking plan, inside the destination.
 
     from mixpanel_data.audit import load_plan, run_audit, markdown
+    from mixpanel_data.config.settings import Settings
     from mixpanel_data.local.connection import open_database
 
-    report = run_audit(open_database(), load_plan())
+    report = run_audit(open_database(Settings.from_env().database_path), load_plan())
     print(markdown(report)); raise SystemExit(report.exit_code)
 
 ``plan`` (the pydantic tracking-plan model), ``sql`` (the passes over ``events``, run inside

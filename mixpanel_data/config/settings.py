@@ -47,6 +47,7 @@ ENV_VARS = {
     "MP_MAX_WAIT": "max_wait",
     "MP_LOAD_CHUNK_MB": "load_chunk_mb",
     "MP_LOAD_CHUNK_PROFILES": "load_chunk_profiles",
+    "MP_LOCK_WAIT": "lock_wait",
 }
 
 
@@ -74,6 +75,9 @@ class Settings:
     failure loses at most this much download; the rerun continues after the last commit."""
     load_chunk_profiles: int = 25_000
     """Profiles committed per dlt load of a profiles run (whole engage parts, at least one)."""
+    lock_wait: float = 30.0
+    """``MP_LOCK_WAIT``: seconds a reader (``mp sql``, ``mp info``, ...) waits for a load that
+    is writing the database before it gives up with exit 6 (``local.dblock``)."""
     clock: Clock = field(default=SYSTEM_CLOCK, compare=False)
 
     def __post_init__(self) -> None:
@@ -131,7 +135,7 @@ class Settings:
                 continue
             if target.startswith("limits."):
                 limits[target.removeprefix("limits.")] = _limit(var, raw)
-            elif target == "max_wait":
+            elif target in ("max_wait", "lock_wait"):
                 values[target] = _limit(var, raw)
             elif target.startswith("load_chunk"):
                 values[target] = _number(var, raw)
@@ -179,8 +183,8 @@ class Settings:
 
 
 def _limit(var: str, raw: str) -> int | float | None:
-    """A whole number of requests (``0`` = no limit), or seconds for ``MP_MAX_WAIT``."""
-    if var == "MP_MAX_WAIT":
+    """A whole number of requests (``0`` = no limit), or seconds for the ``*_WAIT`` settings."""
+    if var in ("MP_MAX_WAIT", "MP_LOCK_WAIT"):
         try:
             seconds = float(raw)
         except ValueError:

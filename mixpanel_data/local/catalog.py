@@ -194,7 +194,7 @@ def database_info(settings: Settings, con: Any = None, path: Path | None = None)
     if not path.exists():
         return DatabaseInfo(str(path), str(data_dir), exists=False, size_bytes=0)
     own = con is None
-    con = open_database(path) if own else con
+    con = open_database(path, wait=settings.lock_wait) if own else con
     try:
         tables = list_tables(con)
         return DatabaseInfo(

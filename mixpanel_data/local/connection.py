@@ -53,9 +53,13 @@ def open_database(path: Path, *, read_only: bool = True, wait: float | None = No
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
         release()
+        reason = str(exc).splitlines()[0]
+        if "lock" in reason.lower():
+            fix = "another program (not `mp`) has it open for writing: close it"
+        else:
+            fix = "it is not a DuckDB database this version can read, or it is damaged"
         raise ConfigError(
-            f"Cannot open {path} ({str(exc).splitlines()[0]}): another program (not `mp`) has "
-            "it open for writing: close it, or set MP_DATA_DIR to another directory."
+            f"Cannot open {path} ({reason}): {fix}, or set MP_DATA_DIR to another directory."
         ) from None
     except BaseException:
         release()

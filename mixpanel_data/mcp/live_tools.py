@@ -188,7 +188,7 @@ class LiveTools:
         from mixpanel_data.verify import compare, read_local
 
         spec = get_pipeline(pipeline, self.settings.pipelines_file)
-        con = open_database(self.settings.database_path)
+        con = open_database(self.settings.database_path, wait=self.settings.lock_wait)
         try:
             local = read_local(
                 con, spec, self.settings, from_date=from_date, to_date=to_date, events=events

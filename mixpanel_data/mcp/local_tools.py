@@ -41,7 +41,7 @@ class LocalTools:
     def _open(self) -> Any:
         from mixpanel_data.local.connection import open_database
 
-        return open_database(self.settings.database_path)
+        return open_database(self.settings.database_path, wait=self.settings.lock_wait)
 
     def tables(self) -> str:
         from mixpanel_data.local.catalog import list_tables

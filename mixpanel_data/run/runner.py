@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
@@ -199,7 +200,7 @@ def _source_factory(
         source = mixpanel_source(
             **options, project_timezone=zone, client=client, config=settings, run=run
         ).with_resources(*resources)
-        return adapt_source(source, spec.destination)
+        return adapt_source(source, spec.destination, spool_dir=settings.data_dir / "spool")
 
     return source_for
 
@@ -338,11 +339,14 @@ def _notice(observer: FetchObserver | None, message: str) -> None:
 
 
 def _remove_old_spool(settings: Settings) -> None:
-    """Spool files of versions that named them (a kill left them behind): raw events, gone."""
+    """What a killed run left in the spool: export files of versions that named them, and the
+    lake dedupe's folders (``destinations.lake_dedupe``): raw events, gone."""
     spool = settings.data_dir / "spool"
     if spool.is_dir():
         for path in spool.glob("mixpanel-export-*"):
             path.unlink(missing_ok=True)
+        for folder in spool.glob("mp-lake-dedupe-*"):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _create_json_tables(pipeline: Pipeline, source: DltSource, settings: Settings) -> None:

@@ -143,7 +143,9 @@ class Workspace(LiveQueries):
         if self._con is None:
             from mixpanel_data.local.connection import open_database
 
-            self._con = open_database(self.path, read_only=self.read_only)
+            self._con = open_database(
+                self.path, read_only=self.read_only, wait=self.settings.lock_wait
+            )
         return self._con
 
     @property

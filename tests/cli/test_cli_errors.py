@@ -11,6 +11,7 @@ from mixpanel_data.exceptions import (
     AccountNotFoundError,
     AuthenticationError,
     ConfigError,
+    DatabaseBusyError,
     IncompleteExportError,
     InvalidArgumentError,
     MixpanelDataError,
@@ -26,7 +27,7 @@ from mixpanel_data.exceptions import (
     register_secret,
 )
 
-DOCUMENTED = {0, 1, 2, 3, 4, 5, 130}
+DOCUMENTED = {0, 1, 2, 3, 4, 5, 6, 130}  # README's CLI section
 
 
 def _wrapped(inner: BaseException) -> BaseException:
@@ -55,6 +56,7 @@ CASES = [
     (TransientError("503 after retries"), 1, "503 after retries"),
     (IncompleteExportError("terminated early"), 1, "terminated early"),
     (AuthenticationError("bad credentials"), 2, "bad credentials"),
+    (DatabaseBusyError("db is busy: try again"), 6, "db is busy: try again"),
     (ConfigError("bad config"), 3, "bad config"),
     (InvalidArgumentError("bad date"), 3, "bad date"),
     (PipelineConfigError("pipelines.yaml:3"), 3, "pipelines.yaml:3"),

@@ -59,8 +59,17 @@ def test_loads_and_readers_take_turns(standin_env):
     loads: list[subprocess.CompletedProcess[str]] = []
     with Readers() as readers:
         loads.append(mp("run", "events", "--from", str(days[0]), "--to", str(days[-1])))
-        loads.append(mp("run", "events", "--full-refresh", "--from", str(days[0]),
-                        "--to", str(days[-1] - timedelta(days=1))))
+        loads.append(
+            mp(
+                "run",
+                "events",
+                "--full-refresh",
+                "--from",
+                str(days[0]),
+                "--to",
+                str(days[-1] - timedelta(days=1)),
+            )
+        )
         loads.append(mp("run", "events", "--from", str(days[0]), "--to", str(days[-1])))
     for load in loads:
         assert load.returncode == 0, load.stderr
