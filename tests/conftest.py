@@ -51,6 +51,14 @@ class Env:
         return {d: self.project.unique_count(d) for d in wanted if self.project.unique_count(d)}
 
 
+@pytest.fixture(autouse=True)
+def _no_terminal_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables take ``COLUMNS`` as their width; pytest-xdist's workers set it to 80, a plain
+    run does not. Tests that care set it themselves."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
+
 @pytest.fixture
 def standin_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[..., Env]]:
     """Factory: ``standin_env(**spec_changes)`` starts a stand-in and points the library at it."""

@@ -127,7 +127,7 @@ def test_secret_error_says_where_it_goes(data_dir: Path) -> None:
     )
     code, _, err = _mp("pipelines")
     assert code == 3 and ".dlt/secrets.toml" in err and "hunter2" not in err
-    assert "pipelines.yaml:4: pipelines.p.options.pii.salt_password" in err
+    assert "pipelines.yaml:4: pipelines.p.options.pii: the PII salt is a secret" in err
 
 
 def test_mp_pipelines_lists_next_run(data_dir: Path) -> None:

@@ -79,10 +79,11 @@ class Project:
                 "MP_PROJECT_ID": str(self.server.project_id),
                 "MP_DATA_DIR": str(self.settings.data_dir),
                 "MP_CONFIG_PATH": str(self.settings.config_path),
-                "MP_PIPELINES": str(self.settings.pipelines_file),
                 **(env or {}),
             }
         )
+        if self.settings.pipelines_file.exists():  # a missing MP_PIPELINES file is an error
+            base.setdefault("MP_PIPELINES", str(self.settings.pipelines_file))
         return subprocess.run(
             [*MP, *args], capture_output=True, text=True, env=base, cwd=self.root, timeout=120
         )
