@@ -252,25 +252,32 @@ FROM read_ndjson('{path}', columns = {{"$distinct_id": 'VARCHAR', "$properties":
 
 def run_native_profiles(args: argparse.Namespace) -> dict[str, Any]:
     """DuckDB's own load of the engage results (one profile per line) into our columns."""
-    import duckdb
-
     zstd = " USING COMPRESSION zstd" if args.compression == "zstd" else ""
     sql = NATIVE_PROFILES.format(path=args.ndjson.replace("'", "''"), zstd=zstd)
+    return _native_load("native-profiles", sql, "profiles", args.db)
+
+
+def _native_load(mode: str, sql: str, table: str, db: str) -> dict[str, Any]:
+    """Run ``sql`` into a fresh DuckDB file ``db`` and measure it (the native side's figures).
+
+    The timing includes ``close()``: the checkpoint that writes the table to the file."""
+    import duckdb
+
     with RssSampler() as sampler:
         began = time.perf_counter()
-        con = duckdb.connect(args.db)
+        con = duckdb.connect(db)
         con.execute(sql)
-        rows = con.execute("SELECT count(*) FROM profiles").fetchone()
+        rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()
         con.close()
         seconds = time.perf_counter() - began
     return {
-        "mode": "native-profiles",
+        "mode": mode,
         "seconds": seconds,
         "rows_fetched": int(rows[0]) if rows else 0,
         "rows_stored": int(rows[0]) if rows else 0,
         "sampled_peak_rss_mb": round(max((mb for _, mb in sampler.samples), default=0.0), 1),
         "vm_hwm_mb": round(_vm_hwm_mb(), 1),
-        "db_bytes": os.path.getsize(args.db),
+        "db_bytes": os.path.getsize(db),
     }
 
 
@@ -321,25 +328,8 @@ FROM typed
 
 def run_native(args: argparse.Namespace) -> dict[str, Any]:
     """``CREATE TABLE events AS SELECT ... FROM read_ndjson(...)`` into a fresh DuckDB file."""
-    import duckdb
-
     sql = native_sql(args.ndjson, args.tz, args.compression)
-    with RssSampler() as sampler:
-        began = time.perf_counter()
-        con = duckdb.connect(args.db)
-        con.execute(sql)
-        rows = con.execute("SELECT count(*) FROM events").fetchone()
-        con.close()  # includes the checkpoint that writes the table to the file
-        seconds = time.perf_counter() - began
-    return {
-        "mode": "native",
-        "seconds": seconds,
-        "rows_fetched": int(rows[0]) if rows else 0,
-        "rows_stored": int(rows[0]) if rows else 0,
-        "sampled_peak_rss_mb": round(max((mb for _, mb in sampler.samples), default=0.0), 1),
-        "vm_hwm_mb": round(_vm_hwm_mb(), 1),
-        "db_bytes": os.path.getsize(args.db),
-    }
+    return _native_load("native", sql, "events", args.db)
 
 
 def _ts(value: Any) -> float:

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -862,6 +863,22 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+@contextlib.contextmanager
+def work_directory(prefix: str, workdir: str | None, keep: bool) -> Iterator[Path]:
+    """A fresh work directory under ``workdir`` (system temp if None), removed at the end unless
+    ``keep``; a SIGTERM exits through the clean-up instead of leaving gigabytes behind."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
+    if workdir:
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+    base = Path(tempfile.mkdtemp(prefix=prefix, dir=workdir))
+    say(f"work directory: {base}{' (kept)' if keep else ''}")
+    try:
+        yield base
+    finally:
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument(
@@ -918,29 +935,22 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("--days must be at least 1")
     if args.repeat < 1:
         raise SystemExit("--repeat must be at least 1")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
-    if args.workdir:
-        Path(args.workdir).mkdir(parents=True, exist_ok=True)
-    base = Path(tempfile.mkdtemp(prefix="mp-bench-", dir=args.workdir))
     results: list[dict[str, Any]] = []
-    say(f"work directory: {base}{' (kept)' if args.keep else ''}")
-    busy = machine_busy()
-    if busy > 0.25:
-        say(
-            f"WARNING: the machine is already {busy:.0%} busy before the benchmark starts; "
-            "figures will be noisy (see 'other processes' in the report)."
-        )
-    try:
-        for total in sizes:
-            results.append(measure_size(total, args, base))
-    except BenchError as exc:
-        say(f"\nBENCHMARK FAILED: {exc}")
-        if results:
-            print(render(results))
-        return 2
-    finally:
-        if not args.keep:
-            shutil.rmtree(base, ignore_errors=True)
+    with work_directory("mp-bench-", args.workdir, args.keep) as base:
+        busy = machine_busy()
+        if busy > 0.25:
+            say(
+                f"WARNING: the machine is already {busy:.0%} busy before the benchmark starts; "
+                "figures will be noisy (see 'other processes' in the report)."
+            )
+        try:
+            for total in sizes:
+                results.append(measure_size(total, args, base))
+        except BenchError as exc:
+            say(f"\nBENCHMARK FAILED: {exc}")
+            if results:
+                print(render(results))
+            return 2
     print()
     limit = (
         f"; ours with DuckDB memory_limit={args.duckdb_memory_limit}"

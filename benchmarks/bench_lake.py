@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import signal
 import sys
 import tempfile
 from datetime import timedelta
@@ -39,6 +37,7 @@ from bench_events import (
     human,
     run_child,
     say,
+    work_directory,
 )
 
 MP = [PYTHON, "-c", "from mixpanel_data.cli.main import run; run()"]
@@ -164,17 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     p.add_argument("--workdir", help="where the work directory goes (default: system temp)")
     args = p.parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
-    base = Path(tempfile.mkdtemp(prefix="mp-bench-lake-", dir=args.workdir))
-    say(f"work directory: {base}{' (kept)' if args.keep else ''}")
-    try:
-        result = measure(args, base)
-    except BenchError as exc:
-        say(f"\nBENCHMARK FAILED: {exc}")
-        return 2
-    finally:
-        if not args.keep:
-            shutil.rmtree(base, ignore_errors=True)
+    with work_directory("mp-bench-lake-", args.workdir, args.keep) as base:
+        try:
+            result = measure(args, base)
+        except BenchError as exc:
+            say(f"\nBENCHMARK FAILED: {exc}")
+            return 2
     print(render(result))
     return 0
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -45,6 +44,7 @@ from bench_events import (  # benchmarks/ is on sys.path (script directory)
     run_child,
     say,
     verdict,
+    work_directory,
 )
 
 QUERY_CONCURRENT = 5  # Mixpanel's Query family: 5 concurrent requests (config/limits.py)
@@ -239,22 +239,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
-    if args.workdir:
-        Path(args.workdir).mkdir(parents=True, exist_ok=True)
-    base = Path(tempfile.mkdtemp(prefix="mp-bench-profiles-", dir=args.workdir))
-    say(f"work directory: {base}{' (kept)' if args.keep else ''}")
-    busy = machine_busy()
-    if busy > 0.25:
-        say(f"WARNING: the machine is already {busy:.0%} busy; figures will be noisy.")
-    try:
-        results = [measure(args.profiles, args, base)]
-    except BenchError as exc:
-        say(f"\nBENCHMARK FAILED: {exc}")
-        return 2
-    finally:
-        if not args.keep:
-            shutil.rmtree(base, ignore_errors=True)
+    with work_directory("mp-bench-profiles-", args.workdir, args.keep) as base:
+        busy = machine_busy()
+        if busy > 0.25:
+            say(f"WARNING: the machine is already {busy:.0%} busy; figures will be noisy.")
+        try:
+            results = [measure(args.profiles, args, base)]
+        except BenchError as exc:
+            say(f"\nBENCHMARK FAILED: {exc}")
+            return 2
     print(
         f"\nmixpanel-data profiles benchmark: engage over loopback HTTP, at most "
         f"{QUERY_CONCURRENT} requests in flight"

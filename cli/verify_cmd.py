@@ -47,19 +47,15 @@ def verify(
     """
     from mixpanel_data.config.pipelines import get_pipeline
     from mixpanel_data.live import LazyClient, live_client
-    from mixpanel_data.local.connection import open_database
-    from mixpanel_data.verify import compare, read_local
+    from mixpanel_data.verify import compare
+    from mixpanel_data.verify.report import read_local_database
 
     settings = OPTIONS.settings
     spec = get_pipeline(pipeline, settings.pipelines_file)
     names = [n for value in events or [] for n in value.split(",")] + list(event or [])
-    con = open_database(settings.database_path, wait=settings.lock_wait)
-    try:
-        local = read_local(
-            con, spec, settings, from_date=from_date, to_date=to_date, events=names or None
-        )
-    finally:
-        con.close()
+    local = read_local_database(
+        spec, settings, from_date=from_date, to_date=to_date, events=names or None
+    )
     account = OPTIONS.account or spec.options.get("account")
     with LazyClient(
         lambda: live_client(

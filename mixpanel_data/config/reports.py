@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mixpanel_data.config.sources import OPTION_RULES, Rule, check_option
+from mixpanel_data.config.sources import OPTION_RULES, Rule, apply_rule, whole
 
 __all__ = ["REPORT_FAMILIES", "ReportFamily", "check_report_option"]
 
@@ -43,17 +43,6 @@ def _choice(*allowed: str) -> Any:
     return check
 
 
-def _whole(minimum: int) -> Any:
-    def check(value: object, text: bool) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{value!r} is not a whole number")
-        if value < minimum:
-            raise ValueError(f"{value} is less than {minimum}")
-        return value
-
-    return check
-
-
 def _name(value: object, text: bool) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{value!r} is not a name")
@@ -67,7 +56,7 @@ _CONNECTION = {"account": OPTION_RULES["account"], "base_url": OPTION_RULES["bas
 _WINDOW = {
     "lookback_days": OPTION_RULES["lookback_days"],
     "start_days_ago": Rule(
-        _whole(1), "use whole days before today the first run starts, 1 or more", nullable=False
+        whole(1), "use whole days before today the first run starts, 1 or more", nullable=False
     ),
     "project_timezone": OPTION_RULES["project_timezone"],
 }
@@ -133,7 +122,7 @@ REPORT_FAMILIES: dict[str, ReportFamily] = {
             "born_event": Rule(_name, "use the event that puts a user in a cohort"),
             "return_event": Rule(_name, "use the event counted as a return (leave out: any)"),
             "unit": _UNIT,
-            "interval_count": Rule(_whole(1), "use periods after the 0th one, 1 or more"),
+            "interval_count": Rule(whole(1), "use periods after the 0th one, 1 or more"),
             "retention_type": Rule(
                 _choice("birth", "compounded"),
                 "use birth (needs born_event) or compounded",
@@ -168,14 +157,4 @@ def check_report_option(family: ReportFamily, name: str, value: object) -> Any:
     """``value`` of option ``name`` as the report source takes it; ``ValueError`` naming the fix.
 
     ``Any``: the type depends on ``name``, as the source's parameter of that name takes it."""
-    rule = family.rules[name]
-    if rule is OPTION_RULES.get(name):
-        return check_option(name, value)  # the events source's own rule and messages
-    if value is None:
-        if rule.nullable:
-            return None
-        raise ValueError(f"no value given: {rule.hint}")
-    try:
-        return rule.check(value, False)
-    except ValueError as exc:
-        raise ValueError(f"{exc}: {rule.hint}") from None
+    return apply_rule(family.rules[name], value)

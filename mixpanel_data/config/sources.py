@@ -56,7 +56,12 @@ def check_option(name: str, value: object, *, text: bool = False) -> Any:
 
     ``Any``: the type depends on ``name`` (``OPTION_RULES``), as ``mixpanel_source``'s
     parameter of that name takes it."""
-    rule = OPTION_RULES[name]
+    return apply_rule(OPTION_RULES[name], value, text=text)
+
+
+def apply_rule(rule: Rule, value: object, *, text: bool = False) -> Any:
+    """``rule``'s check on ``value``: null where the rule allows it, else ``ValueError`` with the
+    rule's hint (the report sources' options are checked by this too)."""
     if value is None:
         if rule.nullable:
             return None
@@ -74,7 +79,9 @@ def _shown(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else repr(value)
 
 
-def _whole(minimum: int) -> Check:
+def whole(minimum: int) -> Check:
+    """A whole number ``minimum`` or more (as text too, for dlt config)."""
+
     def check(value: object, text: bool) -> int:
         if text and isinstance(value, str) and _INTEGER.fullmatch(value):
             value = int(value)
@@ -194,7 +201,7 @@ OPTION_RULES: dict[str, Rule] = {
     ),
     "start_date": Rule(_day, "use a day as YYYY-MM-DD, e.g. 2024-01-31"),
     "lookback_days": Rule(
-        _whole(0), "use whole days re-read for late data, 0 or more (default 5)", nullable=False
+        whole(0), "use whole days re-read for late data, 0 or more (default 5)", nullable=False
     ),
     "events": Rule(_events, 'use a list of event names, e.g. ["Purchase", "Sign Up"]'),
     "where": Rule(_text, f"use a Mixpanel expression as text, {_WHERE}"),
@@ -204,23 +211,23 @@ OPTION_RULES: dict[str, Rule] = {
         '{"amount": "double"} (or a list of properties, promoted as text)',
     ),
     "window_days": Rule(
-        _whole(1), "use whole days per export window, 1 or more (leave it out to size by volume)"
+        whole(1), "use whole days per export window, 1 or more (leave it out to size by volume)"
     ),
     "concurrency": Rule(
-        _whole(1), "use export windows downloaded at once, 1 or more (default 3)", nullable=False
+        whole(1), "use export windows downloaded at once, 1 or more (default 3)", nullable=False
     ),
     "batch_bytes": Rule(
-        _whole(2**20),
+        whole(2**20),
         "use bytes of export parsed at once, 1048576 (1 MiB) or more (default 33554432)",
         nullable=False,
     ),
     "profiles_where": Rule(_text, f"use an engage expression as text, {_WHERE}"),
-    "cohort_id": Rule(_whole(1), "use the numeric id of a saved cohort (`mp cohorts` lists them)"),
+    "cohort_id": Rule(whole(1), "use the numeric id of a saved cohort (`mp cohorts` lists them)"),
     "profile_page_size": Rule(
-        _whole(1), "use profiles per engage page, 1 or more (default 1000)", nullable=False
+        whole(1), "use profiles per engage page, 1 or more (default 1000)", nullable=False
     ),
     "profile_concurrency": Rule(
-        _whole(1), "use engage pages fetched at once, 1 or more (default 4)", nullable=False
+        whole(1), "use engage pages fetched at once, 1 or more (default 4)", nullable=False
     ),
     "pii": Rule(
         _pii, 'use a mapping of drop, hash or mask to property names, e.g. {"drop": ["$email"]}'

@@ -184,17 +184,13 @@ class LiveTools:
     ) -> str:
         """``mp verify``: the database is read and closed before Mixpanel is asked."""
         from mixpanel_data.config.pipelines import get_pipeline
-        from mixpanel_data.local.connection import open_database
-        from mixpanel_data.verify import compare, read_local
+        from mixpanel_data.verify import compare
+        from mixpanel_data.verify.report import read_local_database
 
         spec = get_pipeline(pipeline, self.settings.pipelines_file)
-        con = open_database(self.settings.database_path, wait=self.settings.lock_wait)
-        try:
-            local = read_local(
-                con, spec, self.settings, from_date=from_date, to_date=to_date, events=events
-            )
-        finally:
-            con.close()
+        local = read_local_database(
+            spec, self.settings, from_date=from_date, to_date=to_date, events=events
+        )
         result = compare(local, self.client(spec.options.get("account")), self.settings)
         lines = [result.summary()]
         if result.mismatches:

@@ -167,6 +167,25 @@ def verify_events(
     return compare(local, client, settings)
 
 
+def read_local_database(
+    spec: PipelineSpec,
+    settings: Settings,
+    *,
+    from_date: str | date | None = None,
+    to_date: str | date | None = None,
+    events: list[str] | None = None,
+) -> LocalSide:
+    """``read_local`` on the settings' database, opened for this read only: it is closed before
+    Mixpanel is asked, so no connection is held while a request waits for the Query budget."""
+    from mixpanel_data.local.connection import open_database
+
+    con = open_database(settings.database_path, wait=settings.lock_wait)
+    try:
+        return read_local(con, spec, settings, from_date=from_date, to_date=to_date, events=events)
+    finally:
+        con.close()
+
+
 def read_local(
     con: duckdb.DuckDBPyConnection,
     spec: PipelineSpec,

@@ -19,14 +19,21 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 import vcr
 from vcr.request import Request
 from vcr.serializers import yamlserializer
+
+from mixpanel_data.api import MixpanelClient, RetryPolicy
+
+if TYPE_CHECKING:
+    from mixpanel_data.config.credentials import Credentials
 
 #: Set: record against the documented-bodies server; unset: replay.
 RECORD_MODE = os.environ.get("MP_RECORD_CASSETTES") or None
@@ -113,3 +120,22 @@ def recorder(module: str, root: Path = CASSETTES) -> vcr.VCR:
     my_vcr.register_serializer("readable_yaml", ReadableJsonYaml)
     my_vcr.register_matcher("query_without_project", query_without_project)
     return my_vcr
+
+
+@contextmanager
+def cassette_client(
+    my_vcr: vcr.VCR, test: str, credentials: Credentials
+) -> Iterator[MixpanelClient]:
+    """A client (no retries) replaying ``<my_vcr's folder>/<test>.yaml``; when recording, the
+    cassette is started afresh (never appended to) from the documented-bodies server."""
+    from ..live.live_documented import documented_server
+
+    name = f"{test}.yaml"
+    if RECORDING:
+        (Path(my_vcr.cassette_library_dir) / name).unlink(missing_ok=True)
+    with (
+        documented_server() if RECORDING else nullcontext(REPLAY_BASE_URL) as base_url,
+        my_vcr.use_cassette(name),
+        MixpanelClient(credentials, base_url=base_url, retry=RetryPolicy(max_attempts=1)) as c,
+    ):
+        yield c

@@ -12,46 +12,27 @@ against the documented-bodies server (never the stand-in, never the internet).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from mixpanel_data import live
-from mixpanel_data.api import ExportStats, MixpanelClient, RetryPolicy
+from mixpanel_data.api import ExportStats, MixpanelClient
 from mixpanel_data.config.credentials import Credentials
 from mixpanel_data.exceptions import InvalidArgumentError
 from mixpanel_data.sources.mixpanel.events_arrow import EventParser
 from mixpanel_data.sources.mixpanel.timezones import LegacySwitch
 
-from ..live.live_documented import documented_server
-from .cassette import RECORDING, REPLAY_BASE_URL, recorder
+from .cassette import cassette_client, recorder
 
 VCR = recorder("test_cassettes")
-
-
-@contextmanager
-def _target() -> Iterator[str]:
-    if RECORDING:
-        with documented_server() as base_url:
-            yield base_url
-    else:
-        yield REPLAY_BASE_URL
 
 
 @pytest.fixture
 def recorded(request: pytest.FixtureRequest, credentials: Credentials) -> Iterator[MixpanelClient]:
     """A client whose HTTP traffic goes to (or comes from) ``cassettes/test_cassettes/<test>``."""
-    name = f"{request.node.name}.yaml"
-    if RECORDING:  # start from an empty cassette, never append to an old one
-        (Path(VCR.cassette_library_dir) / name).unlink(missing_ok=True)
-    with (
-        _target() as base_url,
-        VCR.use_cassette(name),
-        MixpanelClient(credentials, base_url=base_url, retry=RetryPolicy(max_attempts=1)) as c,
-    ):
+    with cassette_client(VCR, request.node.name, credentials) as c:
         yield c
 
 

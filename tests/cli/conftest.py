@@ -15,6 +15,8 @@ from mixpanel_data.config.pipelines import get_pipeline
 from mixpanel_data.run.runner import run_pipeline
 from mixpanel_data.standin import ProjectSpec, StandIn
 
+from .mpcli import standin_settings
+
 TZ = "America/Los_Angeles"
 SECRET = "cli-test-secret-7f3a9b2c41"
 
@@ -54,16 +56,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
         sa_secret=SECRET,
     )
     with StandIn(spec) as server, pytest.MonkeyPatch.context() as patch:
-        user, secret = server.auth
-        for name, value in {
-            "MP_BASE_URL": server.base_url,
-            "MP_USERNAME": user,
-            "MP_SECRET": secret,
-            "MP_PROJECT_ID": str(server.project_id),
-            "MP_DATA_DIR": str(root / "data"),
-            "MP_CONFIG_PATH": str(root / "config.toml"),
-            "SOURCES__MIXPANEL__PROJECT_TIMEZONE": TZ,
-        }.items():
+        for name, value in standin_settings(server, root, TZ).items():
             patch.setenv(name, value)
         for name in ("MP_FORMAT", "MP_DEBUG", "MP_PIPELINES", "NO_COLOR"):
             patch.delenv(name, raising=False)

@@ -34,7 +34,7 @@ import pytest
 from mixpanel_data.api import reset_budgets
 from mixpanel_data.standin import ProjectSpec, StandIn
 
-from .mpcli import MP
+from .mpcli import mp_in, standin_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ("README.md", "SKILL.md")
@@ -95,31 +95,17 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict
     (root / ".venv").symlink_to(Path(sys.prefix))
     reset_budgets()
     with StandIn(SPEC) as server:
-        user, secret = server.auth
         env = {
             **os.environ,
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             "HOME": str(root / "home"),
             "DLT_DATA_DIR": str(root / "dlt"),  # the blocks' own dlt pipelines (else ~/.dlt)
             "RUNTIME__DLTHUB_TELEMETRY": "false",  # tests never touch the internet
-            "MP_BASE_URL": server.base_url,
-            "MP_USERNAME": user,
-            "MP_SECRET": secret,
-            "MP_PROJECT_ID": str(server.project_id),
-            "MP_DATA_DIR": str(root / "data"),
-            "MP_CONFIG_PATH": str(root / "config.toml"),
-            "SOURCES__MIXPANEL__PROJECT_TIMEZONE": SPEC.timezone,
+            **standin_settings(server, root, SPEC.timezone),
         }
         for name in ("MP_FORMAT", "MP_PIPELINES", "MP_DEBUG", "MP_TRACKING_PLAN"):
             env.pop(name, None)
-        demo = subprocess.run(
-            [*MP, "-q", "demo", "--dir", ".mp-demo"],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=root,
-            timeout=300,
-        )
+        demo = mp_in(root, env, "-q", "demo", "--dir", ".mp-demo", timeout=300)
         assert demo.returncode == 0, demo.stderr
         yield root, env
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import subprocess
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 from mixpanel_data.api import reset_budgets
 from mixpanel_data.standin import ProjectSpec, StandIn
 
-from .mpcli import MP
+from .mpcli import mp_in, standin_settings
 
 SKILL = Path(__file__).resolve().parents[2] / "SKILL.md"
 LIMIT = 1024
@@ -48,17 +47,7 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     root = tmp_path_factory.mktemp("skill")
     reset_budgets()
     with StandIn(SPEC) as server:
-        user, secret = server.auth
-        env = {
-            **os.environ,
-            "MP_BASE_URL": server.base_url,
-            "MP_USERNAME": user,
-            "MP_SECRET": secret,
-            "MP_PROJECT_ID": str(server.project_id),
-            "MP_DATA_DIR": str(root / "data"),
-            "MP_CONFIG_PATH": str(root / "config.toml"),
-            "SOURCES__MIXPANEL__PROJECT_TIMEZONE": SPEC.timezone,
-        }
+        env = {**os.environ, **standin_settings(server, root, SPEC.timezone)}
         env.pop("MP_FORMAT", None)
         yield env
 
@@ -72,9 +61,7 @@ def test_every_skill_command_answers_in_under_1_kb(environment, tmp_path):
             env[name] = value
             continue
         args = shlex.split(line, comments=True)[1:]
-        out = subprocess.run(
-            [*MP, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
-        )
+        out = mp_in(tmp_path, env, *args)
         assert out.returncode == 0, (line, out.stderr)
         assert out.stdout.strip(), line
         sizes[line] = len(out.stdout.encode())

@@ -7,53 +7,28 @@ numbers asserted here are the documented ones. Re-record with
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import vcr
 
 from mixpanel_data import live
-from mixpanel_data.api import MixpanelClient, RetryPolicy
+from mixpanel_data.api import MixpanelClient
 from mixpanel_data.config.credentials import Credentials
 
-from ..api.cassette import recorder
-from .live_documented import documented_server
+from ..api.cassette import cassette_client, recorder
 
 CASSETTES = Path(__file__).parent / "cassettes" / "test_live_documented"
-RECORDING = bool(os.environ.get("MP_RECORD_CASSETTES"))
+VCR = recorder(CASSETTES.name, root=CASSETTES.parent)
 CREDENTIALS = Credentials(
     secret="sEcReT-9f8e7d6c5b4a", username="svc-account.mp-data", project_id="424242"
 )
 
 
-def _vcr() -> vcr.VCR:
-    return recorder(CASSETTES.name, root=CASSETTES.parent)
-
-
-@contextmanager
-def _target() -> Iterator[str]:
-    """The documented-shapes server while recording; a dead address for replay."""
-    if RECORDING:
-        with documented_server() as base_url:
-            yield base_url
-    else:
-        yield "http://127.0.0.1:9"
-
-
 @pytest.fixture
 def api(request: pytest.FixtureRequest) -> Iterator[MixpanelClient]:
     """A client replaying (or recording) ``cassettes/test_live_documented/<test>.yaml``."""
-    name = f"{request.node.name}.yaml"
-    if RECORDING:
-        (CASSETTES / name).unlink(missing_ok=True)
-    with (
-        _target() as base_url,
-        _vcr().use_cassette(name),
-        MixpanelClient(CREDENTIALS, base_url=base_url, retry=RetryPolicy(max_attempts=1)) as c,
-    ):
+    with cassette_client(VCR, request.node.name, CREDENTIALS) as c:
         yield c
 
 

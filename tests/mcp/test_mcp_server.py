@@ -26,7 +26,7 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mixpanel_data.api import reset_budgets
 from mixpanel_data.standin import ProjectSpec, StandIn
 
-from ..cli.mpcli import MP
+from ..cli.mpcli import MP, mp_in, standin_settings
 
 TZ = "America/Los_Angeles"
 SECRET = "mcp-test-secret-5d1e8f20a7c3"
@@ -151,24 +151,12 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     root = tmp_path_factory.mktemp("mcp")
     reset_budgets()
     with StandIn(SPEC) as server:
-        user, secret = server.auth
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("MP_", "SOURCES__"))},
-            "MP_BASE_URL": server.base_url,
-            "MP_USERNAME": user,
-            "MP_SECRET": secret,
-            "MP_PROJECT_ID": str(server.project_id),
-            "MP_DATA_DIR": str(root / "data"),
-            "MP_CONFIG_PATH": str(root / "config.toml"),
-            "SOURCES__MIXPANEL__PROJECT_TIMEZONE": TZ,
+            **standin_settings(server, root, TZ),
         }
-        loaded = subprocess.run(
-            [*MP, "-q", "run", "events", "--from", FIRST, "--to", LOADED_TO],
-            env=env,
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=240,
+        loaded = mp_in(
+            root, env, "-q", "run", "events", "--from", FIRST, "--to", LOADED_TO, timeout=240
         )
         assert loaded.returncode == 0, loaded.stderr
         database = root / "data" / "mixpanel_data.duckdb"

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+
+MP = Path(sys.executable).parent / "mp"
+"""The ``mp`` script ``pip install`` put beside this interpreter (what an exported unit runs)."""
 
 
 def tool(name: str) -> str:
@@ -24,3 +29,18 @@ def tool(name: str) -> str:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+def schedule_export(
+    cwd: Path, *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``mp schedule export ARGS`` through the installed script, in ``cwd`` (``env``: exactly
+    this environment; None: this process's)."""
+    return subprocess.run(
+        [str(MP), "schedule", "export", *args],
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -25,9 +24,8 @@ import duckdb
 import pytest
 import yaml
 
-from .sysbin import tool
+from .sysbin import MP, schedule_export, tool
 
-MP = Path(sys.executable).parent / "mp"
 PIPELINES = """
 pipelines:
   nightly:
@@ -138,14 +136,7 @@ def exported(
     (repo / "pipelines.yaml").write_text(PIPELINES)
     (repo / "pyproject.toml").write_text("[project]\nname = 'mixpanel-data'\n")  # the checkout
     environ = {k: v for k, v in os.environ.items() if k != "MP_PIPELINES"}
-    done = subprocess.run(
-        [str(MP), "schedule", "export", "--target", "github-actions", "--out", str(repo)],
-        cwd=repo,
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = schedule_export(repo, "--target", "github-actions", "--out", str(repo), env=environ)
     assert done.returncode == 0, done.stderr
     return env, repo, yaml.safe_load((repo / "mixpanel-data.yml").read_text())
 

@@ -26,9 +26,8 @@ import pytest
 from mixpanel_data.schedule.export import cron_command
 from mixpanel_data.schedule.runenv import find_mp
 
-from .sysbin import tool
+from .sysbin import MP, schedule_export, tool
 
-MP = Path(sys.executable).parent / "mp"
 PIPELINES = """
 pipelines:
   nightly:
@@ -51,13 +50,7 @@ def project(
 
 
 def _export(target: str, root: Path) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [str(MP), "schedule", "export", "--target", target, "--out", str(root / "out")],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = schedule_export(root, "--target", target, "--out", str(root / "out"))
     assert done.returncode == 0, done.stderr
     secret = os.environ["MP_SECRET"]
     for path in (root / "out").iterdir():
@@ -162,13 +155,7 @@ def test_venv_flag_names_that_mp(tmp_path: Path) -> None:
     assert find_mp(venv, "pytest", "/usr/bin/python3") == venv / "bin" / "mp"
     assert find_mp(None, str(MP), "/usr/bin/python3") == MP  # the script that runs
     assert find_mp(None, "-m", sys.executable) == MP  # python -m: the one beside python
-    done = subprocess.run(
-        [str(MP), "schedule", "export", "--target", "crontab", "--venv", str(tmp_path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = schedule_export(tmp_path, "--target", "crontab", "--venv", str(tmp_path))
     assert done.returncode == 3 and done.stderr.count("\n") == 1
     assert f"no executable {tmp_path}/bin/mp" in done.stderr
 
@@ -185,14 +172,7 @@ def test_a_zone_other_than_the_hosts_is_warned_about(
     (tmp_path / "pipelines.yaml").write_text(PIPELINES)
     environ = {**os.environ, "TZ": host_zone, "MP_DATA_DIR": str(tmp_path / "d")}
     environ.pop("MP_PIPELINES", None)
-    done = subprocess.run(
-        [str(MP), "schedule", "export", "--target", "crontab", "--out", "out"],
-        cwd=tmp_path,
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = schedule_export(tmp_path, "--target", "crontab", "--out", "out", env=environ)
     assert done.returncode == 0, done.stderr
     assert ("CRON_TZ is honoured by cronie, not by Debian" in done.stderr) is warned
     crontab = (tmp_path / "out" / "mixpanel-data.crontab").read_text()
