@@ -174,6 +174,9 @@ def _run(
     except BaseException:
         remove_leftovers(pipeline)  # what the failed extract wrote: no fetched row stays behind
         raise
+    # Everything loaded: anything still in dlt's scratch folders is left over (seen once in CI,
+    # a ``load/new`` folder after a rerun that followed a SIGKILL during normalize).
+    remove_leftovers(pipeline)
     summary = _summary(spec, pipeline, run, before, asked.started, project)
     stopped = run.stats.stopped
     if stopped is not None:
