@@ -10,6 +10,7 @@ import datetime as dt
 import decimal
 import io
 import json
+import math
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -135,7 +136,24 @@ def duration(value: dt.timedelta) -> str:
 
 
 def _compact(value: Any) -> str:
-    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        finite(value), default=_json_default, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def finite(value: Any) -> Any:
+    """``value`` with NaN and ±Infinity as None: JSON has no such numbers (Python's ``json``
+    would print ``NaN``, which no JSON reader accepts). DuckDB DOUBLE columns and lists of them
+    are where they come from; JSON columns cannot hold them, so nested objects are not walked."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        if any(isinstance(v, float | list | tuple) for v in value.values()):
+            return {k: finite(v) for k, v in value.items()}
+        return value
+    if isinstance(value, list | tuple) and any(isinstance(v, float) for v in value):
+        return [finite(v) for v in value]
+    return value
 
 
 def _json_lines_array(records: Sequence[Any]) -> str:
@@ -157,7 +175,7 @@ def render_value(value: Any, fmt: str) -> str:
     if fmt == "jsonl" and isinstance(value, list):
         return "\n".join(_compact(v) for v in value)
     indent = None if fmt == "jsonl" else 2
-    return json.dumps(value, default=_json_default, ensure_ascii=False, indent=indent)
+    return json.dumps(finite(value), default=_json_default, ensure_ascii=False, indent=indent)
 
 
 def render_records(columns: Sequence[str], records: Sequence[dict[str, Any]], fmt: str) -> str:
