@@ -15,6 +15,7 @@ Committed packages that did not load yet stay: they hold the state the next run 
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("mixpanel_data.destinations")
 
+_TEMP_NAME = re.compile(r"[0-9a-f]{16}")
+"""dlt's ``uniq_id()`` names (16 hex digits): the temporary file of an atomic write."""
 _DLT_NORMALIZE_KEEP = {"extracted"}
 """Folders of dlt's ``normalize`` storage that hold committed work; any other folder there is an
 extract that never finished (dlt names each extract's scratch folder with a random id)."""
@@ -96,13 +99,23 @@ def remove_leftovers(pipeline: Pipeline) -> list[Path]:
         doomed += [p for p in normalize.iterdir() if p.is_dir() and p.name not in keep]
     new = root / "load" / "new"
     if new.is_dir():
-        doomed += [p for p in new.iterdir() if p.is_dir()]
+        doomed += list(new.iterdir())
+    # dlt writes files atomically through a temporary file named with a random id in the
+    # storage's folder (``FileStorage.save_atomic``): a kill mid-write leaves it behind (seen
+    # in ``load/new`` after a SIGKILL during normalize)
+    load = root / "load"
+    for folder in (root, normalize, load, load / "normalized", load / "loaded"):
+        if folder.is_dir():
+            doomed += [p for p in folder.iterdir() if p.is_file() and _TEMP_NAME.fullmatch(p.name)]
     if _prunes(pipeline):
         loaded = root / "load" / "loaded"
         if loaded.is_dir():
             doomed += [p for p in loaded.iterdir() if p.is_dir()]
     for path in doomed:
-        shutil.rmtree(path, ignore_errors=True)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
     if doomed:
         logger.info("removed %d leftover folders of an earlier run", len(doomed))
     return doomed

@@ -191,3 +191,32 @@ def test_the_staging_copy_is_emptied_after_each_load_unless_dlt_keeps_it(harsh, 
         assert staged[0] > 0 and staged[1] == 30
     else:
         assert staged == (0, 0)
+
+
+def test_temporary_files_of_a_killed_atomic_write_are_removed(tmp_path):
+    """dlt's ``save_atomic`` writes a 16-hex-digit temporary file beside its target; a SIGKILL
+    mid-write leaves it (found in CI: ``load/new/5a9d049ee589495c`` after a rerun)."""
+    from types import SimpleNamespace
+
+    from mixpanel_data.destinations.pipeline import remove_leftovers
+
+    root = tmp_path / "mp_mixpanel"
+    stray = [
+        root / "load" / "new" / "5a9d049ee589495c",
+        root / "normalize" / "0123456789abcdef",
+        root / "fedcba9876543210",
+    ]
+    kept = [
+        root / "state.json",
+        root / "load" / ".version",
+        root / "normalize" / ".version",
+        root / "normalize" / "extracted" / "1796674808.17" / "schema.json",
+        root / "load" / "normalized" / "1796674808.18" / "schema.json",
+    ]
+    for path in stray + kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    pipeline = SimpleNamespace(working_dir=str(root), pipeline_name="mp_mixpanel")
+    remove_leftovers(pipeline)  # type: ignore[arg-type]
+    assert [p for p in stray if p.exists()] == []
+    assert all(p.exists() for p in kept)
