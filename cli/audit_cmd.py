@@ -76,13 +76,13 @@ def audit(
         return
     from mixpanel_data.audit import default_plan_path, load_plan, run_audit
     from mixpanel_data.audit.findings import NO_PLAN_NOTE
-    from mixpanel_data.local.connection import open_database
+    from mixpanel_data.local.connection import open_settings_database
 
     fmt = _report_format(report_format)
     first, last = _days(from_date, to_date)
     path = plan or default_plan_path(OPTIONS.settings)
     tracking_plan = None if _no_plan(path, named=plan is not None) else load_plan(path)
-    con = open_database(OPTIONS.settings.database_path, wait=OPTIONS.settings.lock_wait)
+    con = open_settings_database(OPTIONS.settings)
     try:
         report = run_audit(
             con, tracking_plan, dataset=dataset, first=first, last=last, plan_path=str(path)
@@ -145,10 +145,10 @@ def plan_command(
         return
     if output is not None and output.exists() and not force:
         raise ConfigError(f"{output} exists: pass --force to overwrite it, or pick another path.")
-    from mixpanel_data.local.connection import open_database
+    from mixpanel_data.local.connection import open_settings_database
 
     first, last = _days(from_date, to_date)
-    con = open_database(OPTIONS.settings.database_path, wait=OPTIONS.settings.lock_wait)
+    con = open_settings_database(OPTIONS.settings)
     try:
         drafted = draft_plan(con, dataset=dataset, first=first, last=last)
     finally:

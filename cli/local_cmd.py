@@ -22,9 +22,9 @@ TABLE_COLUMNS = ("table", "dataset", "type", "rows")
 def tables() -> None:
     """List local tables with their type (events, profiles, other) and row count."""
     from mixpanel_data.local.catalog import list_tables
-    from mixpanel_data.local.connection import open_database
+    from mixpanel_data.local.connection import open_settings_database
 
-    con = open_database(OPTIONS.settings.database_path, wait=OPTIONS.settings.lock_wait)
+    con = open_settings_database(OPTIONS.settings)
     try:
         found = list_tables(con)
     finally:
@@ -37,9 +37,9 @@ def schema(
 ) -> None:
     """Columns of a table with their types; query JSON properties as properties->>'$.name'."""
     from mixpanel_data.local.catalog import table_schema
-    from mixpanel_data.local.connection import open_database
+    from mixpanel_data.local.connection import open_settings_database
 
-    con = open_database(OPTIONS.settings.database_path, wait=OPTIONS.settings.lock_wait)
+    con = open_settings_database(OPTIONS.settings)
     try:
         found = table_schema(con, table)
     finally:
@@ -117,9 +117,9 @@ def drop(
     """
     from mixpanel_data.destinations.drop import drop_tables, plan_drop
     from mixpanel_data.local.catalog import list_tables
-    from mixpanel_data.local.connection import open_database
+    from mixpanel_data.local.connection import open_settings_database
 
-    con = open_database(OPTIONS.settings.database_path, wait=OPTIONS.settings.lock_wait)
+    con = open_settings_database(OPTIONS.settings)
     try:
         chosen = plan_drop(con, list_tables(con), names or [], all_=all_, type_=type_)
     finally:

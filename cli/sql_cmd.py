@@ -55,7 +55,7 @@ def sql(
     is an error naming it (exit 3).
     """
     from mixpanel_data.local.catalog import read_query, sql_text, stream_query
-    from mixpanel_data.local.connection import open_database
+    from mixpanel_data.local.connection import open_settings_database
     from mixpanel_data.local.sqlparams import parse_assignments
 
     text = sql_text(sys.stdin.buffer.read(), "stdin") if query == "-" else read_query(query)
@@ -67,7 +67,7 @@ def sql(
         settings = OPTIONS.settings
         con = open_connection(get_pipeline(pipeline, settings.pipelines_file), settings)
     else:
-        con = open_database(OPTIONS.settings.database_path, wait=OPTIONS.settings.lock_wait)
+        con = open_settings_database(OPTIONS.settings)
     try:
         result = stream_query(con, text, params)
         if scalar:

@@ -1,6 +1,6 @@
 """Ask a pipeline's destination SQL, wherever it loaded: one connection shape for ``mp sql``.
 
-- ``duckdb``: the embedded file (``local.connection.open_database``).
+- ``duckdb``: the embedded file (``local.connection.open_settings_database``).
 - ``filesystem`` (Delta or Parquet tables, locally or in object storage): DuckDB's delta
   extension is a download, so the tables are opened with ``deltalake`` (through dlt, which
   passes the bucket's credentials) as lazy Arrow datasets and shown as views in an in-memory
@@ -80,9 +80,9 @@ def open_connection(
 ) -> duckdb.DuckDBPyConnection | WarehouseConnection:
     """A connection with ``execute(sql, params)`` answering for ``spec``'s destination."""
     if spec.destination == "duckdb":
-        from mixpanel_data.local.connection import open_database
+        from mixpanel_data.local.connection import open_settings_database
 
-        return open_database(settings.database_path, wait=settings.lock_wait)
+        return open_settings_database(settings)
     pipeline = dlt_pipeline(spec, settings)
     if spec.destination == "filesystem":
         return lake_connection(pipeline, spec)

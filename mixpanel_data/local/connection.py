@@ -18,6 +18,8 @@ from mixpanel_data.exceptions import ConfigError, NotFoundError, TableNotFoundEr
 if TYPE_CHECKING:
     import duckdb
 
+    from mixpanel_data.config.settings import Settings
+
 logger = logging.getLogger("mixpanel_data.local")
 
 _INTERNAL_SCHEMAS = {"information_schema", "pg_catalog", "main"}
@@ -67,6 +69,12 @@ def open_database(path: Path, *, read_only: bool = True, wait: float | None = No
     weakref.finalize(con, release)  # closed and let go: the next load may write
     refresh_search_path(con)
     return con
+
+
+def open_settings_database(settings: Settings) -> Any:
+    """``open_database`` for reading the settings' database, waiting ``MP_LOCK_WAIT`` for a
+    load: what every reader (``mp sql``, ``mp info``, ``mp audit``, the MCP tools) opens."""
+    return open_database(settings.database_path, wait=settings.lock_wait)
 
 
 def _tell_waiting(message: str) -> None:

@@ -39,9 +39,9 @@ class LocalTools:
         self.sql_timeout = sql_timeout
 
     def _open(self) -> Any:
-        from mixpanel_data.local.connection import open_database
+        from mixpanel_data.local.connection import open_settings_database
 
-        return open_database(self.settings.database_path, wait=self.settings.lock_wait)
+        return open_settings_database(self.settings)
 
     def tables(self) -> str:
         from mixpanel_data.local.catalog import list_tables

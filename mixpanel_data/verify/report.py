@@ -177,9 +177,9 @@ def read_local_database(
 ) -> LocalSide:
     """``read_local`` on the settings' database, opened for this read only: it is closed before
     Mixpanel is asked, so no connection is held while a request waits for the Query budget."""
-    from mixpanel_data.local.connection import open_database
+    from mixpanel_data.local.connection import open_settings_database
 
-    con = open_database(settings.database_path, wait=settings.lock_wait)
+    con = open_settings_database(settings)
     try:
         return read_local(con, spec, settings, from_date=from_date, to_date=to_date, events=events)
     finally:
