@@ -8,7 +8,7 @@ that still look like a successful 200 (API reference §6.1):
     a gzip stream cut short (only ``decompressobj.eof`` tells)
     a last line that is not complete JSON
 
-So the body is decompressed here with zlib (not by httpx) and written to disk; only a window that
+So the body is decompressed here (not by httpx) and written to disk; only a window that
 downloaded completely is ever read back, as batches that end on ``\\n`` (never on ``\\r`` or
 U+2028, which string values may hold). Any failure raises ``IncompleteExportError`` and the
 caller retries the whole window. Memory stays bounded by one chunk, one line and one batch.
@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 import httpx
 import orjson
+from isal import isal_zlib
 
 from mixpanel_data.api.retry import RETRYABLE_TRANSPORT_ERRORS
 from mixpanel_data.exceptions import IncompleteExportError
@@ -36,6 +37,9 @@ __all__ = [
     "spool_body",
 ]
 
+_INFLATE_ERRORS = (zlib.error, isal_zlib.error)
+"""ISA-L's inflate (``isal``) reads the same gzip and deflate streams as zlib at about 2.6x the
+speed (0.07 against 0.19 CPU-s per 160 MB of export on the benchmark box); its errors are its own."""
 _TERMINATED = (b"terminated early", b"export terminated early")
 _BLANK = b"\r\n\t "
 #: Largest piece of decompressed data handled at once (bounds memory per chunk).
@@ -82,7 +86,7 @@ class StreamDecoder:
             )
         self.compressed = encoding not in ("identity", "")
         self._wbits = 16 + zlib.MAX_WBITS if encoding.endswith("gzip") else zlib.MAX_WBITS
-        self._inflater = zlib.decompressobj(self._wbits) if self.compressed else None
+        self._inflater = isal_zlib.decompressobj(self._wbits) if self.compressed else None
 
     def feed(self, raw: bytes) -> Iterator[bytes]:
         """Decompressed pieces of ``raw``, each at most ``PIECE_BYTES`` long.
@@ -97,7 +101,7 @@ class StreamDecoder:
         while data:
             try:
                 piece = self._inflater.decompress(data, PIECE_BYTES)
-            except zlib.error as exc:
+            except _INFLATE_ERRORS as exc:
                 raise IncompleteExportError(
                     f"Export body is not valid compressed data ({exc}): retrying the window."
                 ) from exc
@@ -106,7 +110,7 @@ class StreamDecoder:
             if self._inflater.eof:
                 data = self._inflater.unused_data
                 if data:
-                    self._inflater = zlib.decompressobj(self._wbits)
+                    self._inflater = isal_zlib.decompressobj(self._wbits)
             else:
                 data = self._inflater.unconsumed_tail
 
