@@ -42,7 +42,8 @@ _INFLATE_ERRORS = (
     cast("type[Exception]", isal_zlib.error),
 )  # its stub says "Exception"
 """ISA-L's inflate (``isal``) reads the same gzip and deflate streams as zlib at about 2.6x the
-speed (0.07 against 0.19 CPU-s per 160 MB of export on the benchmark box); its errors are its own."""
+speed (0.07 against 0.19 CPU-s per 160 MB of export on the benchmark box); its errors are
+its own."""
 _TERMINATED = (b"terminated early", b"export terminated early")
 _BLANK = b"\r\n\t "
 #: Largest piece of decompressed data handled at once (bounds memory per chunk).
