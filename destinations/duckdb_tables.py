@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from dlt.pipeline.pipeline import Pipeline
 
 JSON_TABLES = ("events", "profiles")
+_VERSION_TABLE = "_dlt_version"
 
 _TYPES = {
     "text": "VARCHAR",
@@ -91,6 +92,24 @@ def create_json_tables(pipeline: Pipeline, source: DltSource, compression: str) 
                 )
                 created.append(f"{dataset}.{table}")
     return created
+
+
+def drop_bare_staging(pipeline: Pipeline) -> bool:
+    """Drop the staging schema when it holds only tables made here, before a refresh.
+
+    dlt sets its staging dataset up (with its version table) on the first load that merges;
+    loads that append never do. A refresh drops its tables in the staging dataset too when the
+    schema exists, and fails on the version table it expects there. The twins made here are
+    empty, and ``create_json_tables`` makes them again before the next load.
+    """
+    with pipeline.sql_client() as client:
+        existing = _tables(client, staging=True)
+        if not existing or _VERSION_TABLE in existing:
+            return False
+        client.execute_sql(
+            f"DROP SCHEMA IF EXISTS {client.fully_qualified_dataset_name(staging=True)} CASCADE"
+        )
+        return True
 
 
 def _tables(client: SqlClientBase[Any], staging: bool) -> set[str]:

@@ -259,9 +259,11 @@ def _refresh(
         raise
     if spec.destination != "duckdb":
         return _step(pipeline.load)
+    from mixpanel_data.destinations.duckdb_tables import drop_bare_staging
     from mixpanel_data.local import dblock
 
     with dblock.holding(settings.database_path, write=True, notify=logger.warning):
+        drop_bare_staging(pipeline)
         info = _step(pipeline.load)
         if info is not None:
             _rebuild_json_tables(pipeline, source, settings)

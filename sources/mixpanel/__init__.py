@@ -3,8 +3,9 @@
 ``mixpanel_source`` has two resources:
 
 - ``events``: Raw Event Export API (``/api/2.0/export``; 60 requests/hour, 3/second, 100
-  concurrent). Incremental on the export day, re-reading a lookback window for late data, merged
-  on ``event_key`` (Mixpanel's dedupe 4-tuple) keeping the first copy by processing time.
+  concurrent). Incremental on the export day, re-reading a lookback window for late data. One
+  row per ``event_key`` (Mixpanel's dedupe 4-tuple), the latest copy by processing time, chosen
+  per export window in extract; days never loaded are appended, stored days merged.
 - ``profiles``: Engage API (``/api/query/engage``; Query limits, 60/hour, 5 concurrent). Merged
   on ``distinct_id``, incremental on ``$last_seen``.
 

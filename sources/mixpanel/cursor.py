@@ -10,6 +10,8 @@ So the events resource keeps its cursor in the resource state dlt commits with e
     loaded    every export-day range committed, merged (``mp verify`` and ``mp info`` read it)
     backfill  a ``--from/--to`` range in progress, with the windows it committed so far
     export_times, zone   how export ``time`` was read, and the zone ``event_date`` is in
+    stored_through       state from before ``loaded`` was complete: every day up to this one
+                         may hold rows (``stored_days``)
 
 Rules (``plan_run``): the first run ever starts at ``--from``, else ``start_date``, else 30
 days before the last exportable day; every later run without ``--from`` starts at ``cursor -
@@ -71,6 +73,8 @@ class EventsStateDict(TypedDict, total=False):
     zone: str | None
     fingerprints: dict[str, list[int | str]]
     fingerprint_version: str | None
+    loaded_complete: bool
+    stored_through: str | None
     incremental: dict[str, _Incremental]
     legacy_time: bool
 
@@ -122,6 +126,22 @@ class EventsState:
     zone: str | None = None
     fingerprints: dict[str, tuple[int, str]] = field(default_factory=dict)
     """Export day -> (raw rows, hash sum) as last committed (``daysums``), in ``VERSION``."""
+    stored_through: date | None = None
+    """Every day up to this one may hold rows that ``loaded`` does not record (see
+    ``stored_days``); None when ``loaded`` records every load."""
+
+    def stored_days(self) -> list[Window]:
+        """The export days the table may hold rows of: a load of any other day can append.
+
+        ``loaded`` is committed with the rows it describes, so it is exact for state this
+        version started. State an earlier version wrote may predate ``loaded`` (the
+        ``incremental`` layout kept a cursor only), so there every day up to the last one it
+        knew of counts as stored.
+        """
+        days = list(self.loaded)
+        if self.stored_through is not None:
+            days.append(Window(date.min, self.stored_through))
+        return merge_ranges(days)
 
     @classmethod
     def read(cls, raw: EventsStateDict) -> EventsState:
@@ -142,6 +162,11 @@ class EventsState:
             zone=raw.get("zone"),
             fingerprints=_fingerprints(raw),
         )
+        if raw.get("loaded_complete"):
+            through = raw.get("stored_through")
+            state.stored_through = parse_day(through, "stored_through") if through else None
+        else:
+            state.stored_through = _last_known_day(state)
         return state
 
     def write(self, raw: EventsStateDict) -> None:
@@ -158,6 +183,8 @@ class EventsState:
             day: [count, total] for day, (count, total) in self.fingerprints.items()
         }
         raw["fingerprint_version"] = FINGERPRINT_VERSION
+        raw["loaded_complete"] = True
+        raw["stored_through"] = self.stored_through.isoformat() if self.stored_through else None
 
 
 @dataclass(frozen=True)
@@ -290,6 +317,17 @@ def _reach(start: date, done: list[Window]) -> date | None:
     if not merged or merged[0].start > start:
         return None
     return merged[0].end
+
+
+def _last_known_day(state: EventsState) -> date | None:
+    """The last day state written before ``loaded_complete`` knew of (None: it held nothing)."""
+    days = [w.end for w in state.loaded]
+    if state.cursor is not None:
+        days.append(state.cursor)
+    if state.backfill is not None:
+        days += [w.end for w in state.backfill.done]
+    days += [parse_day(day, "fingerprints") for day in state.fingerprints]
+    return max(days) if days else None
 
 
 def _fingerprints(raw: EventsStateDict) -> dict[str, tuple[int, str]]:

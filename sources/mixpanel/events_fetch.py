@@ -1,8 +1,9 @@
 """Download export windows concurrently and hand back parsed Arrow tables, memory bounded.
 
 Each worker thread asks the planner for its next whole-day window, downloads it (the client
-spools and verifies it before yielding, so a retried window never emits rows twice) and parses
-its batches. A bounded queue between workers and dlt caps how many parsed batches wait in memory.
+spools and verifies it before yielding, so a retried window never emits rows twice), parses its
+batches and keeps one copy of each event (``window_dedupe``). A bounded queue between workers and
+dlt caps how many parsed batches wait in memory.
 
 A window's tables all reach the consumer before its ``done`` notice, so a caller that records
 progress on ``done`` never records a window whose rows it has not received. Running out of
@@ -28,7 +29,12 @@ from mixpanel_data.api.export import ExportStats, ExportTooLarge
 from mixpanel_data.exceptions import RateLimitError
 from mixpanel_data.sources.mixpanel.daysums import DayTally, Fingerprint, changed_days
 from mixpanel_data.sources.mixpanel.events_arrow import EventParser
-from mixpanel_data.sources.mixpanel.settings import DEFAULT_BATCH_BYTES, QUEUE_DEPTH
+from mixpanel_data.sources.mixpanel.settings import (
+    DEFAULT_BATCH_BYTES,
+    QUEUE_DEPTH,
+    WINDOW_DEDUPE_MEMORY_BYTES,
+)
+from mixpanel_data.sources.mixpanel.window_dedupe import WindowDedupe
 from mixpanel_data.sources.mixpanel.windows import Window, WindowPlanner
 
 
@@ -190,6 +196,7 @@ def fetch_tables(
         )
         measured = False
         seen: dict[str, int] = {}  # identical rows without $insert_id, across the batches
+        window_rows = WindowDedupe(WINDOW_DEDUPE_MEMORY_BYTES, request.spool_dir)
         try:
             for data in batches:
                 if not measured:  # the whole window is spooled: size the next windows from it
@@ -198,8 +205,11 @@ def fetch_tables(
                 if cancel.is_set() or failed.is_set():
                     raise _Abandoned  # never "done": its rows did not all go out
                 table = parser.parse(data, seen, tally)
-                put(table if keep is None else _only_days(table, keep))
+                window_rows.add(table if keep is None else _only_days(table, keep))
+            for table in window_rows.tables():
+                put(table)
         finally:  # the spool file goes now, even on a parse error
+            window_rows.close()
             close = getattr(batches, "close", None)
             if close is not None:
                 close()

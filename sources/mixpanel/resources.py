@@ -41,7 +41,11 @@ from mixpanel_data.sources.mixpanel.windows import Window, WindowPlanner, last_e
 
 if TYPE_CHECKING:
     from dlt.common.data_types.typing import TDataType
-    from dlt.common.schema.typing import TMergeDispositionDict, TTableSchemaColumns
+    from dlt.common.schema.typing import (
+        TMergeDispositionDict,
+        TTableSchemaColumns,
+        TWriteDispositionConfig,
+    )
 
     from mixpanel_data.sources.mixpanel.cursor import EventsStateDict
     from mixpanel_data.sources.mixpanel.profiles_fetch import ProfilesStateDict
@@ -55,8 +59,9 @@ EVENT_COLUMNS: TTableSchemaColumns = {
     "distinct_id": {"data_type": "text"},
     "insert_id": {"data_type": "text"},
     # Mixpanel's queries show the latest ingested copy of a duplicate (a re-send may change
-    # other properties): docs.mixpanel.com/troubleshooting/errors/duplicate-events
-    "mp_processing_time_ms": {"data_type": "bigint", "dedup_sort": "desc"},
+    # other properties): docs.mixpanel.com/troubleshooting/errors/duplicate-events. That copy
+    # is chosen in extract, per window (``window_dedupe``); dlt's ``dedup_sort`` is not used.
+    "mp_processing_time_ms": {"data_type": "bigint"},
     "properties": {"data_type": "json"},
 }
 PROFILE_COLUMNS: TTableSchemaColumns = {
@@ -65,6 +70,18 @@ PROFILE_COLUMNS: TTableSchemaColumns = {
     "properties": {"data_type": "json"},
 }
 _MERGE: TMergeDispositionDict = {"disposition": "merge", "strategy": "delete-insert"}
+_EVENTS_MERGE: TWriteDispositionConfig = {
+    "disposition": "merge",
+    "strategy": "delete-insert",
+    "deduplicated": True,
+}
+"""Events: each window is deduplicated in extract (``window_dedupe``), so dlt's ROW_NUMBER pass
+over the staging table would have nothing to drop. A destination may swap the strategy
+(``destinations.adapt_source``); a load of days the table never held appends instead
+(``_APPEND``, set per load)."""
+_APPEND: TWriteDispositionConfig = "append"
+"""A load of export days the table never held: its rows, unique per window, go straight in (no
+staging copy, no merge)."""
 _DLT_TYPES: dict[str, TDataType] = {
     "text": "text",
     "bigint": "bigint",
@@ -135,7 +152,9 @@ def events_resource(
     for item in parser.promote:
         columns[item.column] = {"data_type": _DLT_TYPES[item.type]}
 
-    @dlt.resource(name="events", primary_key="event_key", write_disposition=_MERGE, columns=columns)
+    @dlt.resource(
+        name="events", primary_key="event_key", write_disposition=_EVENTS_MERGE, columns=columns
+    )
     def events() -> Iterator[pa.Table]:
         live = dlt.current.resource_state()
         check_family("events", live, pii_family)
@@ -160,6 +179,7 @@ def events_resource(
                 run.plan.todo,
                 window_days=options.window_days,
                 target_bytes=settings.TARGET_WINDOW_BYTES,
+                stored=state.stored_days(),
             )
             notify = getattr(run.observer, "days_planned", None)
             if notify is not None and run.plan.days:
@@ -167,7 +187,7 @@ def events_resource(
         assert run.planner is not None
         state.zone = parser.project_tz.key if parser.project_tz else "UTC"
         progress = Progress(state, run.plan, run.to_date, run.done)
-        run.planner.chunk(run.chunk_bytes)
+        fresh = run.planner.chunk(run.chunk_bytes)
 
         def done(window: Window, fingerprints: Fingerprints) -> None:
             progress.done(window)
@@ -178,7 +198,7 @@ def events_resource(
         # An incremental run re-reads the lookback: days whose content did not change since
         # they were loaded are not loaded again. An explicit --from/--to always rewrites.
         stored = dict(state.fingerprints) if run.plan.mode == "incremental" else {}
-        yield from fetch_tables(
+        tables = fetch_tables(
             api,
             parser,
             run.planner,
@@ -189,6 +209,12 @@ def events_resource(
             on_done=done,
             known=(lambda window: known_days(window, stored)) if stored else None,
         )
+        for i, table in enumerate(tables):
+            # A load of fresh days appends: the first table carries the hint, which stays on
+            # the resource for the rest of the load (each chunk is a load of a new source).
+            if fresh and i == 0:
+                table = dlt.mark.with_hints(table, dlt.mark.make_hints(write_disposition=_APPEND))
+            yield table
         finished = run.planner.exhausted and run.stats.stopped is None
         if finished:
             progress.finish()

@@ -25,6 +25,10 @@ DEFAULT_CONCURRENCY = 3
 DEFAULT_BATCH_BYTES = 32 * 2**20
 """Raw JSON Lines parsed into one Arrow table; bounds memory per in-flight batch."""
 
+WINDOW_DEDUPE_MEMORY_BYTES = 64 * 2**20
+"""Parsed rows of one window held in memory while it is deduplicated (``window_dedupe``); the
+rest of a bigger window waits in a temporary file beside the spool."""
+
 QUEUE_DEPTH = 4
 """Parsed Arrow batches waiting for dlt; with the batch size this caps memory."""
 

@@ -95,13 +95,23 @@ class WindowPlanner:
     ``chunk(target)`` starts a chunk: ``next`` returns None once ``target`` bytes were fetched in
     it (``exhausted`` tells whether days are left for the next chunk). Thread-safe: every fetch
     thread asks for its next window when it is free.
+
+    ``stored`` are the days the table may already hold. A window never mixes such days with
+    fresh ones, and a chunk with a byte target holds one kind only (``chunk`` says which), so a
+    load of fresh days can append while a load of stored days merges. Without a target (one load
+    for everything) a chunk is fresh only when every day left is.
     """
 
     GROWTH = 4
     MAX_EMPTY_DAYS = 256
 
     def __init__(
-        self, todo: Iterable[Window], *, window_days: int | None, target_bytes: int
+        self,
+        todo: Iterable[Window],
+        *,
+        window_days: int | None,
+        target_bytes: int,
+        stored: Iterable[Window] = (),
     ) -> None:
         if window_days is not None and window_days < 1:
             raise InvalidArgumentError(
@@ -111,6 +121,9 @@ class WindowPlanner:
         self._todo = merge_ranges(todo)
         self.start = self._todo[0].start if self._todo else None
         self.end = self._todo[-1].end if self._todo else None
+        known = merge_ranges(stored)
+        self._stored = [w for t in self._todo for w in _cut(t, known, fresh=False)]
+        self._todo = _by_kind(self._todo, known)
         self._pending: list[Window] = []  # halves of windows that came back too large
         self._fixed = window_days
         self._target = target_bytes
@@ -119,6 +132,7 @@ class WindowPlanner:
         self._empty_days = 1
         self._chunk_target: int | None = None
         self._chunk_bytes = 0
+        self._chunk_fresh = False
         self._lock = threading.Lock()
 
     @property
@@ -133,10 +147,20 @@ class WindowPlanner:
         with self._lock:
             return not self._todo and not self._pending
 
-    def chunk(self, target_bytes: int | None) -> None:
-        """Start a chunk that ends once ``target_bytes`` of export were fetched (None: never)."""
+    def chunk(self, target_bytes: int | None) -> bool:
+        """Start a chunk that ends once ``target_bytes`` of export were fetched (None: never).
+
+        True when every window it hands out holds fresh days only (the load may append).
+        """
         with self._lock:
             self._chunk_target, self._chunk_bytes = target_bytes, 0
+            left = [*self._pending, *self._todo]
+            if target_bytes is None:
+                self._chunk_fresh = all(self._is_fresh(w) for w in left)
+            else:
+                head = self._pending[-1] if self._pending else self._todo[0] if self._todo else None
+                self._chunk_fresh = head is not None and self._is_fresh(head)
+            return self._chunk_fresh
 
     def next(self) -> Window | None:
         """The next window to fetch, or None when the chunk is full or every day is out."""
@@ -144,8 +168,10 @@ class WindowPlanner:
             if self._chunk_target is not None and self._chunk_bytes >= self._chunk_target:
                 return None
             if self._pending:
+                if self._other_kind(self._pending[-1]):
+                    return None
                 return self._pending.pop()
-            if not self._todo:
+            if not self._todo or self._other_kind(self._todo[0]):
                 return None
             head = self._todo[0]
             last = min(head.end, head.start + timedelta(days=self._size() - 1))
@@ -178,6 +204,13 @@ class WindowPlanner:
             self._empty_days = 1
             self._pending += [second, first]  # popped from the end: first half first
 
+    def _is_fresh(self, window: Window) -> bool:
+        return not any(s.start <= window.end and window.start <= s.end for s in self._stored)
+
+    def _other_kind(self, window: Window) -> bool:
+        """Whether ``window`` must wait for a chunk of its own kind."""
+        return self._chunk_target is not None and self._is_fresh(window) != self._chunk_fresh
+
     def _size(self) -> int:
         if self._fixed:
             return self._fixed
@@ -186,3 +219,20 @@ class WindowPlanner:
             fits = int(self._target // self._bytes_per_day)
             measured = max(1, min(fits, self._longest_with_data * self.GROWTH))
         return max(measured, self._empty_days)
+
+
+def _cut(window: Window, stored: list[Window], *, fresh: bool) -> list[Window]:
+    """The parts of ``window`` that are fresh (not in ``stored``), or the stored parts."""
+    gaps = uncovered(window.start, window.end, stored)
+    if fresh:
+        return gaps
+    return uncovered(window.start, window.end, gaps)
+
+
+def _by_kind(todo: list[Window], stored: list[Window]) -> list[Window]:
+    """``todo`` cut where stored and fresh days meet, so no window holds both kinds."""
+    out: list[Window] = []
+    for window in todo:
+        parts = _cut(window, stored, fresh=True) + _cut(window, stored, fresh=False)
+        out.extend(sorted(parts))
+    return out

@@ -26,29 +26,30 @@ def json_compression(env, schema: str, table: str) -> str:
     return "zstd" if "USING COMPRESSION ZSTD" in sql.upper() else "auto"
 
 
-def load(standin_env, monkeypatch: pytest.MonkeyPatch, compression: str):
+def load(standin_env, monkeypatch: pytest.MonkeyPatch, compression: str, times: int = 1):
     monkeypatch.setenv("MP_DUCKDB_COMPRESSION", compression)
     env = standin_env(start=START, days=3, profiles=40)
     env.data_dir = env.data_dir.parent / f"data-{compression}"  # one database per load
     monkeypatch.setenv("MP_DATA_DIR", str(env.data_dir))
-    env.run(
-        "events",
-        from_date=env.project.days[0],
-        to_date=env.project.days[-1],
-        options={"promote": PROMOTE},
-    )
+    for _ in range(times):  # the first load of fresh days appends; a second one merges (staging)
+        env.run(
+            "events",
+            from_date=env.project.days[0],
+            to_date=env.project.days[-1],
+            options={"promote": PROMOTE},
+        )
     env.run("profiles")
     return env
 
 
 def test_created_tables_match_what_dlt_creates(standin_env, monkeypatch):
-    ours = load(standin_env, monkeypatch, "zstd")
+    ours = load(standin_env, monkeypatch, "zstd", times=2)
     ours_columns = {
         (schema, table): columns(ours, schema, table)
         for schema in ("mixpanel", "mixpanel_staging")
         for table in ("events", "profiles")
     }
-    dlts = load(standin_env, monkeypatch, "auto")
+    dlts = load(standin_env, monkeypatch, "auto", times=2)
     for (schema, table), cols in ours_columns.items():
         assert cols == columns(dlts, schema, table), (schema, table)
         assert json_compression(ours, schema, table) == "zstd"

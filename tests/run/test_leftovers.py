@@ -181,6 +181,8 @@ def test_the_staging_copy_is_emptied_after_each_load_unless_dlt_keeps_it(harsh, 
         monkeypatch.setenv("LOAD__TRUNCATE_STAGING_DATASET", keep)
     env = harsh(now=utc(2024, 3, 30, 12), start=date(2024, 3, 1), days=3, profiles=30)
     env.run(from_date="2024-03-01", to_date="2024-03-03")
+    assert env.rows("SELECT count(*) FROM mixpanel_staging.events") == [(0,)]  # fresh: appended
+    env.run(from_date="2024-03-01", to_date="2024-03-03")  # stored days: merged via staging
     env.run("profiles")
     staged = env.rows(
         "SELECT (SELECT count(*) FROM mixpanel_staging.events), "
