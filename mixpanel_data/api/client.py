@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import logging
 import os
 import tempfile
@@ -32,7 +33,7 @@ import httpx
 import orjson
 
 from mixpanel_data.api.errors import body_error, error_for_response, read_error_body
-from mixpanel_data.api.export import ExportStats, iter_line_batches, spool_body
+from mixpanel_data.api.export import FD_DIR, ExportStats, iter_line_batches, spool_body
 from mixpanel_data.api.hosts import Family, resolve_hosts
 from mixpanel_data.api.limiter import (
     ApiLimits,
@@ -257,6 +258,62 @@ class MixpanelClient:
             encode_params(params), batch_bytes, spool_dir, stats or ExportStats(), max_bytes, probe
         )
 
+    def export_files(
+        self,
+        from_date: date,
+        to_date: date,
+        *,
+        events: Sequence[str] | None = None,
+        where: str | None = None,
+        spool_dir: str | os.PathLike[str] | None = None,
+        stats: ExportStats | None = None,
+        max_bytes: int | None = None,
+        probe: Callable[[str], bool] | None = None,
+    ) -> Iterator[str]:
+        """Like ``export_batches``, but hands out the verified spool itself: one path a reader
+        such as DuckDB's ``read_json_objects`` can open (``/proc/self/fd/N`` of the unnamed
+        file), valid until the generator is resumed. Nothing for an empty window; an
+        ``UnsupportedOperation`` where the platform cannot name an open file (use batches).
+        """
+        if FD_DIR is None:
+            raise io.UnsupportedOperation("no /proc/self/fd or /dev/fd here: use export_batches")
+        if from_date > to_date:
+            raise InvalidArgumentError(
+                f"from_date {from_date} is after to_date {to_date}: swap them (both inclusive)."
+            )
+        params: dict[str, object] = {"from_date": from_date, "to_date": to_date}
+        if events:
+            params["event"] = list(events)
+        if where:
+            params["where"] = where
+        stats = stats or ExportStats()
+        with self._spooled(encode_params(params), spool_dir, stats, max_bytes) as spool:
+            if stats.bytes == 0:
+                return
+            path = f"{FD_DIR}/{spool.fileno()}"
+            if probe is not None and not probe(path):
+                return
+            yield path
+
+    @contextlib.contextmanager
+    def _spooled(
+        self,
+        params: dict[str, str],
+        spool_dir: str | os.PathLike[str] | None,
+        stats: ExportStats,
+        max_bytes: int | None,
+    ) -> Iterator[BinaryIO]:
+        """The window downloaded and verified into an unnamed spool file (retried whole)."""
+        with tempfile.TemporaryFile(prefix="mixpanel-export-", dir=spool_dir) as spool:
+            call_with_retries(
+                self.retry,
+                lambda attempt: self._download_export(params, spool, stats, attempt, max_bytes),
+                what=f"GET {httpx.URL(self.hosts.export).path}/export",
+                max_rate_wait=self.limits.max_wait,
+                on_rate_limited=lambda exc, wait: self._refused("export", exc, wait),
+            )
+            yield spool
+
     def _export(
         self,
         params: dict[str, str],
@@ -266,14 +323,7 @@ class MixpanelClient:
         max_bytes: int | None,
         probe: Callable[[Iterator[bytearray]], bool] | None = None,
     ) -> Iterator[bytearray]:
-        with tempfile.TemporaryFile(prefix="mixpanel-export-", dir=spool_dir) as spool:
-            call_with_retries(
-                self.retry,
-                lambda attempt: self._download_export(params, spool, stats, attempt, max_bytes),
-                what=f"GET {httpx.URL(self.hosts.export).path}/export",
-                max_rate_wait=self.limits.max_wait,
-                on_rate_limited=lambda exc, wait: self._refused("export", exc, wait),
-            )
+        with self._spooled(params, spool_dir, stats, max_bytes) as spool:
             if probe is not None:
                 spool.seek(0)
                 if not probe(iter_line_batches(spool, batch_bytes)):

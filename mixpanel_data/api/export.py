@@ -16,6 +16,7 @@ caller retries the whole window. Memory stays bounded by one chunk, one line and
 
 from __future__ import annotations
 
+import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from mixpanel_data.api.retry import RETRYABLE_TRANSPORT_ERRORS
 from mixpanel_data.exceptions import IncompleteExportError
 
 __all__ = [
+    "FD_DIR",
     "ExportStats",
     "ExportTooLarge",
     "LineTail",
@@ -44,6 +46,9 @@ _INFLATE_ERRORS = (
 """ISA-L's inflate (``isal``) reads the same gzip and deflate streams as zlib at about 2.6x the
 speed (0.07 against 0.19 CPU-s per 160 MB of export on the benchmark box); its errors are
 its own."""
+FD_DIR = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else None
+"""Where an open, unnamed spool file has a path another reader can open (Linux). Elsewhere
+spools are read back in batches (``iter_line_batches``)."""
 _TERMINATED = (b"terminated early", b"export terminated early")
 _BLANK = b"\r\n\t "
 #: Largest piece of decompressed data handled at once (bounds memory per chunk).

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -115,6 +116,31 @@ class EventParser:
             _add_to(tally, table.column("export_date"), parsed)
         return table
 
+    def parse_file(
+        self, path: str, seen: dict[str, int] | None = None, tally: DayTally | None = None
+    ) -> Iterator[pa.Table]:
+        """``parse`` over a whole verified spool file, read by DuckDB in parallel.
+
+        The same SQL as a batch parse, over ``read_json_objects``: no read-back into Python,
+        no line splitting, and the lines of rows without ``$insert_id`` come along for their
+        content keys. Tables of about ``FILE_BATCH_ROWS`` rows, in the file's order.
+        """
+        seen = {} if seen is None else seen
+        for parsed in _run_file(self._sql, path, self.keys.params()):
+            parsed = _with_content_keys(parsed, None, seen, self.keys)
+            table = self._finish(parsed)
+            if tally is not None:
+                _add_to(tally, table.column("export_date"), parsed)
+            yield table
+
+    def tally_file(self, path: str, seen: dict[str, int], tally: DayTally) -> None:
+        """``tally`` over a whole verified spool file (key columns only)."""
+        for keyed in _run_file(self._key_sql, path, self.keys.params()):
+            parsed = _with_content_keys(keyed, None, seen, self.keys)
+            raw_us = tz_.raw_time_to_us(parsed.column("time_raw").to_numpy(zero_copy_only=False))
+            days = pa.array(tz_.days_since_epoch(raw_us), type=pa.date32())
+            _add_to(tally, days, parsed)
+
     def tally(self, data: bytes | bytearray, seen: dict[str, int], tally: DayTally) -> None:
         """Add a batch to per-day fingerprints without parsing it into rows: the key columns
         only (``properties`` untouched), for a re-read that may turn out to change nothing."""
@@ -194,6 +220,43 @@ def _run(sql: str, lines: pa.Array, params: dict[str, bytes] | None = None) -> p
         con.unregister("batch_lines")
 
 
+FILE_BATCH_ROWS = 32 * 1024
+"""Rows per table of a file parse: about 32 MB of fat events, as a batch parse."""
+_MAX_LINE_BYTES = 16 * 2**20
+"""The longest export line a file parse reads (DuckDB's reader needs a bound, and buffers twice
+it per thread). Mixpanel takes events of at most 1 MB (API reference digest, Import events:
+"fewer than 255 properties, at most 1 MB per event"), so an export line never comes close."""
+
+
+def _run_file(sql: str, path: str, params: dict[str, bytes] | None) -> Iterator[pa.Table]:
+    """``sql`` over the lines of the file at ``path``, streamed as Arrow tables.
+
+    Each row also carries ``raw_line``, the line itself, for rows without ``$insert_id`` only.
+    """
+    source = (
+        "(SELECT json AS line FROM read_json_objects("
+        f"{_sql_text(path)}, format = 'newline_delimited', compression = 'none', "
+        f"maximum_object_size = {_MAX_LINE_BYTES}))"
+    )
+    query = sql.replace("FROM batch_lines", f"FROM {source}").replace(
+        "\nFROM x", ",\n  CASE WHEN ex[4] IS NULL OR ex[4] = '' THEN x.line END AS raw_line\nFROM x"
+    )
+    con = _CONNECTIONS.get()
+    try:
+        reader = con.sql(query, params=params or None).to_arrow_reader(FILE_BATCH_ROWS)
+        for batch in reader:
+            yield pa.Table.from_batches([batch])
+    except duckdb.Error as exc:
+        raise MixpanelDataError(
+            f"Mixpanel export returned a line that is not valid JSON ({exc}); "
+            "re-run to fetch the window again."
+        ) from None
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _add_to(tally: DayTally, export_days: pa.Array | pa.ChunkedArray, parsed: pa.Table) -> None:
     """A batch's rows into ``tally``: the same columns whether it was parsed or only keyed.
 
@@ -254,7 +317,7 @@ def _key_sql(keys: KeyProtection) -> str:
     """The key columns of a batch only (``EventParser.tally``): the same key expression as the
     full parse, without extracting and re-serializing ``properties``."""
     return f"""
-WITH x AS (SELECT json_extract_string(line, {path_list(_KEY_PATHS)}) AS ex FROM batch_lines)
+WITH x AS (SELECT json_extract_string(line, {path_list(_KEY_PATHS)}) AS ex, line FROM batch_lines)
 SELECT
   {_key_expression(keys)} AS event_key,
   TRY_CAST(ex[2] AS DOUBLE) AS time_raw,
@@ -284,7 +347,7 @@ def content_key(line: bytes | str, without: frozenset[str] = frozenset()) -> str
 
 
 def _with_content_keys(
-    parsed: pa.Table, lines: pa.Array, seen: dict[str, int], protection: KeyProtection
+    parsed: pa.Table, lines: pa.Array | None, seen: dict[str, int], protection: KeyProtection
 ) -> pa.Table:
     """Fill the keys SQL left empty (rows without ``$insert_id``) from the rows' content.
 
@@ -298,13 +361,20 @@ def _with_content_keys(
     key is keyed or leaves the protected properties out first (``protection``).
     """
     keys = parsed.column("event_key")
+    raw = None
+    if "raw_line" in parsed.column_names:
+        raw = parsed.column("raw_line")
+        parsed = parsed.drop_columns(["raw_line"])
     if not keys.null_count:
         return parsed
     flat = keys.combine_chunks()
     where = np.flatnonzero(~np.asarray(flat.is_valid().to_numpy(zero_copy_only=False)))
     filled = flat.to_pylist()
     for i in where:
-        key = protection.finish(content_key(lines[int(i)].as_py(), protection.without))
+        line = lines[int(i)] if lines is not None else raw[int(i)] if raw is not None else None
+        if line is None:
+            raise MixpanelDataError("An export row without $insert_id came without its line.")
+        key = protection.finish(content_key(line.as_py(), protection.without))
         count = seen.get(key, 0)
         seen[key] = count + 1
         filled[i] = key if count == 0 else _nth(key, count + 1)

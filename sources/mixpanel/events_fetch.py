@@ -25,7 +25,7 @@ from typing import Literal, Protocol, TypeAlias
 
 import pyarrow as pa
 
-from mixpanel_data.api.export import ExportStats, ExportTooLarge
+from mixpanel_data.api.export import FD_DIR, ExportStats, ExportTooLarge
 from mixpanel_data.exceptions import RateLimitError
 from mixpanel_data.sources.mixpanel.daysums import DayTally, Fingerprint, changed_days
 from mixpanel_data.sources.mixpanel.events_arrow import EventParser
@@ -172,16 +172,55 @@ def fetch_tables(
         stored = known(window) if known is not None else None
         keep: set[date] | None = None  # the days to load; None: all of them
 
-        def probe(batches: Iterator[bytearray]) -> bool:
+        def probe(batches: Iterator[bytearray] | str) -> bool:
             nonlocal keep, tally
             keyed, seen = DayTally(), dict[str, int]()
-            for data in batches:
-                parser.tally(data, seen, keyed)
+            if isinstance(batches, str):
+                parser.tally_file(batches, seen, keyed)
+            else:
+                for data in batches:
+                    parser.tally(data, seen, keyed)
             assert stored is not None
             keep = changed_days(keyed, window, stored)
             if not keep:
                 tally = keyed  # nothing changed: the stored fingerprints stand
             return bool(keep)
+
+        window_rows = WindowDedupe(WINDOW_DEDUPE_MEMORY_BYTES, request.spool_dir)
+        seen: dict[str, int] = {}  # identical rows without $insert_id, across the batches
+
+        def hold(table: pa.Table) -> None:
+            if cancel.is_set() or failed.is_set():
+                raise _Abandoned  # never "done": its rows did not all go out
+            window_rows.add(table if keep is None else _only_days(table, keep))
+
+        if FD_DIR is not None and hasattr(client, "export_files"):
+            files = client.export_files(
+                window.start,
+                window.end,
+                events=request.events,
+                where=request.where,
+                spool_dir=request.spool_dir,
+                stats=export,
+                max_bytes=request.max_window_bytes if window.days > 1 else None,
+                probe=probe if stored is not None else None,
+            )
+            try:
+                measured = False
+                for path in files:
+                    planner.observe(window, export.bytes)
+                    measured = True
+                    for table in parser.parse_file(path, seen, tally):
+                        hold(table)
+                if not measured:
+                    planner.observe(window, export.bytes)
+                for table in window_rows.tables():
+                    put(table)
+            finally:  # the spool file goes now, even on a parse error
+                window_rows.close()
+                files.close()
+            fingerprints = tally.of(window)
+            return sum(count for count, _ in fingerprints.values()), fingerprints
 
         batches = client.export_batches(
             window.start,
@@ -195,17 +234,12 @@ def fetch_tables(
             probe=probe if stored is not None else None,
         )
         measured = False
-        seen: dict[str, int] = {}  # identical rows without $insert_id, across the batches
-        window_rows = WindowDedupe(WINDOW_DEDUPE_MEMORY_BYTES, request.spool_dir)
         try:
             for data in batches:
                 if not measured:  # the whole window is spooled: size the next windows from it
                     planner.observe(window, export.bytes)
                     measured = True
-                if cancel.is_set() or failed.is_set():
-                    raise _Abandoned  # never "done": its rows did not all go out
-                table = parser.parse(data, seen, tally)
-                window_rows.add(table if keep is None else _only_days(table, keep))
+                hold(parser.parse(data, seen, tally))
             for table in window_rows.tables():
                 put(table)
         finally:  # the spool file goes now, even on a parse error

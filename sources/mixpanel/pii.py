@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, cast
 
@@ -230,7 +230,16 @@ class _ProtectedParser:
     def parse(
         self, data: bytes | bytearray, seen: dict[str, int] | None = None, tally: Any = None
     ) -> pa.Table:
-        table = self._policy._protect(self._parser.parse(data, seen, tally))
+        return self._protected(self._parser.parse(data, seen, tally))
+
+    def parse_file(
+        self, path: str, seen: dict[str, int] | None = None, tally: Any = None
+    ) -> Iterator[pa.Table]:
+        for table in self._parser.parse_file(path, seen, tally):
+            yield self._protected(table)
+
+    def _protected(self, table: pa.Table) -> pa.Table:
+        table = self._policy._protect(table)
         metadata = dict(table.schema.metadata or {})
         metadata[_MARK] = b"1"
         return table.replace_schema_metadata(metadata)

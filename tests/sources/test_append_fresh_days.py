@@ -125,3 +125,27 @@ def test_a_range_over_stored_and_fresh_days_merges_only_the_stored_ones(harsh, m
     }
     assert staged and staged <= {_day(5), _day(6)}  # 7..9 were never stored: appended
     assert env.export_counts() == env.export_truth(last=_day(9))
+
+
+def test_where_a_spool_has_no_path_batches_load_the_same_rows(harsh, monkeypatch):
+    """Linux hands DuckDB the verified spool (``/proc/self/fd``); elsewhere it is read back in
+    batches. Both give the same rows, content keys of rows without ``$insert_id`` included."""
+    from mixpanel_data.sources.mixpanel import events_fetch
+
+    stored = {}
+    for fd_dir in ("/proc/self/fd", None):
+        monkeypatch.setattr(events_fetch, "FD_DIR", fd_dir)
+        env = harsh(
+            now=utc(2024, 3, 30, 12),
+            start=D,
+            days=4,
+            duplicate_rate=0.1,
+            missing_insert_id_rate=0.2,
+            resend_rate=0.3,
+        )
+        env.run(from_date="2024-03-01", to_date="2024-03-04")
+        assert env.export_counts() == env.export_truth(last=_day(4))
+        stored[fd_dir] = env.rows(
+            "SELECT event_key, mp_processing_time_ms FROM mixpanel.events ORDER BY 1"
+        )
+    assert stored["/proc/self/fd"] == stored[None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -15,10 +16,14 @@ from mixpanel_data.sources.mixpanel.windows import Window, WindowPlanner
 
 
 class BrokenParser:
-    """Parses nothing: every batch fails, as a bad line would."""
+    """Parses nothing: every batch (or spool file) fails, as a bad line would."""
 
     def parse(self, data: bytes, seen: dict[str, int] | None = None, tally: object = None) -> None:
         raise ValueError("bad batch")
+
+    def parse_file(self, path: str, seen: object = None, tally: object = None) -> Iterator[None]:
+        raise ValueError("bad batch")
+        yield
 
 
 def test_a_parse_error_reaches_the_caller_and_leaves_no_spool(standin_env, tmp_path: Path):
