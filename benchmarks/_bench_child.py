@@ -136,7 +136,7 @@ def instrument(timer: StageTimer) -> None:
 
     from mixpanel_data.api import client as api_client
     from mixpanel_data.api import export as api_export
-    from mixpanel_data.sources.mixpanel import events_arrow
+    from mixpanel_data.sources.mixpanel import events_arrow, window_dedupe
 
     timer.wrap(
         api_client.MixpanelClient,
@@ -147,6 +147,12 @@ def instrument(timer: StageTimer) -> None:
     timer.wrap(api_export.LineTail, "feed", "extract:   of which last-line check")
     timer.wrap_generator(api_client, "iter_line_batches", "extract: spool read-back into batches")
     timer.wrap(events_arrow.EventParser, "parse", "extract: parse batch (DuckDB JSON + numpy)")
+    timer.wrap_generator(
+        events_arrow.EventParser, "parse_file", "extract: parse spool file (DuckDB JSON + numpy)"
+    )
+    timer.wrap(
+        window_dedupe.WindowDedupe, "_winners", "extract: window dedupe (find the copies kept)"
+    )
     timer.wrap(events_arrow, "lines_to_arrow", "extract:   of which split lines")
     timer.wrap(writers.ArrowToParquetWriter, "write_data", "dlt extract: write parquet")
     timer.wrap(DuckDbSqlClient, "execute_sql", _sql_stage)

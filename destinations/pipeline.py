@@ -190,6 +190,10 @@ def drop_known(pipeline: Pipeline, tables: Sequence[str]) -> list[str]:
     known = {t["name"] for t in pipeline.default_schema.data_tables(include_incomplete=True)}
     resources = [t for t in tables if t in known]
     if resources:
+        if str(pipeline.destination.destination_type).endswith(".duckdb"):
+            from mixpanel_data.destinations.duckdb_tables import drop_bare_staging
+
+            drop_bare_staging(pipeline)  # dlt's drop fails on a staging schema it never set up
         pipeline_drop(pipeline, resources=resources)()
     return [t for t in tables if t not in known]
 
