@@ -108,13 +108,8 @@ class EventParser:
         one export window (``_with_content_keys``); without it each batch counts on its own.
         ``tally`` adds the batch's rows to per-day fingerprints (``daysums``).
         """
-        lines = lines_to_arrow(data)
-        parsed = _run(self._sql, lines, self.keys.params())
-        parsed = _with_content_keys(parsed, lines, {} if seen is None else seen, self.keys)
-        table = self._finish(parsed)
-        if tally is not None:
-            _add_to(tally, table.column("export_date"), parsed)
-        return table
+        parsed = _run(self._sql, lines_to_arrow(data), self.keys.params())
+        return self._table(parsed, {} if seen is None else seen, tally)
 
     def parse_file(
         self, path: str, seen: dict[str, int] | None = None, tally: DayTally | None = None
@@ -122,31 +117,32 @@ class EventParser:
         """``parse`` over a whole verified spool file, read by DuckDB in parallel.
 
         The same SQL as a batch parse, over ``read_json_objects``: no read-back into Python,
-        no line splitting, and the lines of rows without ``$insert_id`` come along for their
-        content keys. Tables of about ``FILE_BATCH_ROWS`` rows, in the file's order.
+        no line splitting. Tables of about ``FILE_BATCH_ROWS`` rows, in the file's order.
         """
         seen = {} if seen is None else seen
         for parsed in _run_file(self._sql, path, self.keys.params()):
-            parsed = _with_content_keys(parsed, None, seen, self.keys)
-            table = self._finish(parsed)
-            if tally is not None:
-                _add_to(tally, table.column("export_date"), parsed)
-            yield table
-
-    def tally_file(self, path: str, seen: dict[str, int], tally: DayTally) -> None:
-        """``tally`` over a whole verified spool file (key columns only)."""
-        for keyed in _run_file(self._key_sql, path, self.keys.params()):
-            parsed = _with_content_keys(keyed, None, seen, self.keys)
-            raw_us = tz_.raw_time_to_us(parsed.column("time_raw").to_numpy(zero_copy_only=False))
-            days = pa.array(tz_.days_since_epoch(raw_us), type=pa.date32())
-            _add_to(tally, days, parsed)
+            yield self._table(parsed, seen, tally)
 
     def tally(self, data: bytes | bytearray, seen: dict[str, int], tally: DayTally) -> None:
         """Add a batch to per-day fingerprints without parsing it into rows: the key columns
         only (``properties`` untouched), for a re-read that may turn out to change nothing."""
-        lines = lines_to_arrow(data)
-        keyed = _run(self._key_sql, lines, self.keys.params())
-        parsed = _with_content_keys(keyed, lines, seen, self.keys)
+        self._tally(_run(self._key_sql, lines_to_arrow(data), self.keys.params()), seen, tally)
+
+    def tally_file(self, path: str, seen: dict[str, int], tally: DayTally) -> None:
+        """``tally`` over a whole verified spool file."""
+        for keyed in _run_file(self._key_sql, path, self.keys.params()):
+            self._tally(keyed, seen, tally)
+
+    def _table(self, parsed: pa.Table, seen: dict[str, int], tally: DayTally | None) -> pa.Table:
+        """The stored table of one parsed batch: content keys, times, fingerprints."""
+        parsed = _with_content_keys(parsed, seen, self.keys)
+        table = self._finish(parsed)
+        if tally is not None:
+            _add_to(tally, table.column("export_date"), parsed)
+        return table
+
+    def _tally(self, keyed: pa.Table, seen: dict[str, int], tally: DayTally) -> None:
+        parsed = _with_content_keys(keyed, seen, self.keys)
         raw_us = tz_.raw_time_to_us(parsed.column("time_raw").to_numpy(zero_copy_only=False))
         _add_to(tally, pa.array(tz_.days_since_epoch(raw_us), type=pa.date32()), parsed)
 
@@ -229,22 +225,17 @@ it per thread). Mixpanel takes events of at most 1 MB (API reference digest, Imp
 
 
 def _run_file(sql: str, path: str, params: dict[str, bytes] | None) -> Iterator[pa.Table]:
-    """``sql`` over the lines of the file at ``path``, streamed as Arrow tables.
-
-    Each row also carries ``raw_line``, the line itself, for rows without ``$insert_id`` only.
-    """
+    """``sql`` over the lines of the file at ``path`` (in place of ``batch_lines``), streamed
+    as Arrow tables."""
     source = (
         "(SELECT json AS line FROM read_json_objects("
         f"{_sql_text(path)}, format = 'newline_delimited', compression = 'none', "
         f"maximum_object_size = {_MAX_LINE_BYTES}))"
     )
-    query = sql.replace("FROM batch_lines", f"FROM {source}").replace(
-        "\nFROM x", ",\n  CASE WHEN ex[4] IS NULL OR ex[4] = '' THEN x.line END AS raw_line\nFROM x"
-    )
     con = _CONNECTIONS.get()
     try:
-        reader = con.sql(query, params=params or None).to_arrow_reader(FILE_BATCH_ROWS)
-        for batch in reader:
+        query = con.sql(sql.replace("FROM batch_lines", f"FROM {source}"), params=params or None)
+        for batch in query.to_arrow_reader(FILE_BATCH_ROWS):
             yield pa.Table.from_batches([batch])
     except duckdb.Error as exc:
         raise MixpanelDataError(
@@ -292,10 +283,13 @@ SELECT
   ex[3] AS distinct_id,
   NULLIF(ex[4], '') AS insert_id,
   TRY_CAST(ex[5] AS BIGINT) AS mp_processing_time_ms,
-  ex[6] AS properties{promoted}
+  ex[6] AS properties{promoted},
+  {_RAW_LINE}
 FROM x"""
 
 
+_RAW_LINE = "CASE WHEN ex[4] IS NULL OR ex[4] = '' THEN line END AS raw_line"
+"""The line of a row without ``$insert_id`` (its content key is made from it); NULL otherwise."""
 _CANONICAL_TIME = (
     "CASE WHEN TRY_CAST(ex[2] AS DOUBLE) = floor(TRY_CAST(ex[2] AS DOUBLE)) "
     "THEN CAST(CAST(TRY_CAST(ex[2] AS DOUBLE) AS HUGEINT) AS VARCHAR) ELSE ex[2] END"
@@ -321,7 +315,8 @@ WITH x AS (SELECT json_extract_string(line, {path_list(_KEY_PATHS)}) AS ex, line
 SELECT
   {_key_expression(keys)} AS event_key,
   TRY_CAST(ex[2] AS DOUBLE) AS time_raw,
-  TRY_CAST(ex[5] AS BIGINT) AS mp_processing_time_ms
+  TRY_CAST(ex[5] AS BIGINT) AS mp_processing_time_ms,
+  {_RAW_LINE}
 FROM x"""
 
 
@@ -347,7 +342,7 @@ def content_key(line: bytes | str, without: frozenset[str] = frozenset()) -> str
 
 
 def _with_content_keys(
-    parsed: pa.Table, lines: pa.Array | None, seen: dict[str, int], protection: KeyProtection
+    parsed: pa.Table, seen: dict[str, int], protection: KeyProtection
 ) -> pa.Table:
     """Fill the keys SQL left empty (rows without ``$insert_id``) from the rows' content.
 
@@ -361,20 +356,15 @@ def _with_content_keys(
     key is keyed or leaves the protected properties out first (``protection``).
     """
     keys = parsed.column("event_key")
-    raw = None
-    if "raw_line" in parsed.column_names:
-        raw = parsed.column("raw_line")
-        parsed = parsed.drop_columns(["raw_line"])
+    lines = parsed.column("raw_line")
+    parsed = parsed.drop_columns(["raw_line"])
     if not keys.null_count:
         return parsed
     flat = keys.combine_chunks()
     where = np.flatnonzero(~np.asarray(flat.is_valid().to_numpy(zero_copy_only=False)))
     filled = flat.to_pylist()
     for i in where:
-        line = lines[int(i)] if lines is not None else raw[int(i)] if raw is not None else None
-        if line is None:
-            raise MixpanelDataError("An export row without $insert_id came without its line.")
-        key = protection.finish(content_key(line.as_py(), protection.without))
+        key = protection.finish(content_key(lines[int(i)].as_py(), protection.without))
         count = seen.get(key, 0)
         seen[key] = count + 1
         filled[i] = key if count == 0 else _nth(key, count + 1)
