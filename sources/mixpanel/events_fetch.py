@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -194,57 +194,50 @@ def fetch_tables(
                 raise _Abandoned  # never "done": its rows did not all go out
             window_rows.add(table if keep is None else _only_days(table, keep))
 
-        if FD_DIR is not None and hasattr(client, "export_files"):
-            files = client.export_files(
+        def parse(item: str | bytes | bytearray) -> Iterable[pa.Table]:
+            """A spool file's path (read by DuckDB), or a batch of its lines."""
+            if isinstance(item, str):
+                return parser.parse_file(item, seen, tally)
+            return (parser.parse(item, seen, tally),)
+
+        max_bytes = request.max_window_bytes if window.days > 1 else None
+        spooled: Iterator[str] | Iterator[bytes | bytearray]
+        if FD_DIR is not None and hasattr(client, "export_files"):  # DuckDB reads the spool
+            spooled = client.export_files(
                 window.start,
                 window.end,
                 events=request.events,
                 where=request.where,
                 spool_dir=request.spool_dir,
                 stats=export,
-                max_bytes=request.max_window_bytes if window.days > 1 else None,
+                max_bytes=max_bytes,
                 probe=probe if stored is not None else None,
             )
-            try:
-                measured = False
-                for path in files:
-                    planner.observe(window, export.bytes)
-                    measured = True
-                    for table in parser.parse_file(path, seen, tally):
-                        hold(table)
-                if not measured:
-                    planner.observe(window, export.bytes)
-                for table in window_rows.tables():
-                    put(table)
-            finally:  # the spool file goes now, even on a parse error
-                window_rows.close()
-                files.close()
-            fingerprints = tally.of(window)
-            return sum(count for count, _ in fingerprints.values()), fingerprints
-
-        batches = client.export_batches(
-            window.start,
-            window.end,
-            events=request.events,
-            where=request.where,
-            batch_bytes=request.batch_bytes,
-            spool_dir=request.spool_dir,
-            stats=export,
-            max_bytes=request.max_window_bytes if window.days > 1 else None,
-            probe=probe if stored is not None else None,
-        )
+        else:
+            spooled = client.export_batches(
+                window.start,
+                window.end,
+                events=request.events,
+                where=request.where,
+                batch_bytes=request.batch_bytes,
+                spool_dir=request.spool_dir,
+                stats=export,
+                max_bytes=max_bytes,
+                probe=probe if stored is not None else None,
+            )
         measured = False
         try:
-            for data in batches:
+            for item in spooled:
                 if not measured:  # the whole window is spooled: size the next windows from it
                     planner.observe(window, export.bytes)
                     measured = True
-                hold(parser.parse(data, seen, tally))
+                for table in parse(item):
+                    hold(table)
             for table in window_rows.tables():
                 put(table)
         finally:  # the spool file goes now, even on a parse error
             window_rows.close()
-            close = getattr(batches, "close", None)
+            close = getattr(spooled, "close", None)
             if close is not None:
                 close()
         if not measured:
