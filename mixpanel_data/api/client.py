@@ -243,20 +243,11 @@ class MixpanelClient:
         ``probe`` first reads the verified batches once (a re-read checking whether anything
         changed); when it returns False nothing is yielded, without downloading again.
         """
-        if from_date > to_date:
-            raise InvalidArgumentError(
-                f"from_date {from_date} is after to_date {to_date}: swap them (both inclusive)."
-            )
+        params = _export_params(from_date, to_date, events, where)
         if batch_bytes < 1:
             raise InvalidArgumentError(f"batch_bytes must be positive, not {batch_bytes}.")
-        params: dict[str, object] = {"from_date": from_date, "to_date": to_date}
-        if events:
-            params["event"] = list(events)
-        if where:
-            params["where"] = where
-        return self._export(
-            encode_params(params), batch_bytes, spool_dir, stats or ExportStats(), max_bytes, probe
-        )
+        stats = stats or ExportStats()
+        return self._export(params, batch_bytes, spool_dir, stats, max_bytes, probe)
 
     def export_files(
         self,
@@ -276,18 +267,10 @@ class MixpanelClient:
         ``UnsupportedOperation`` where the platform cannot name an open file (use batches).
         """
         if FD_DIR is None:
-            raise io.UnsupportedOperation("no /proc/self/fd or /dev/fd here: use export_batches")
-        if from_date > to_date:
-            raise InvalidArgumentError(
-                f"from_date {from_date} is after to_date {to_date}: swap them (both inclusive)."
-            )
-        params: dict[str, object] = {"from_date": from_date, "to_date": to_date}
-        if events:
-            params["event"] = list(events)
-        if where:
-            params["where"] = where
+            raise io.UnsupportedOperation("no /proc/self/fd here: use export_batches")
+        params = _export_params(from_date, to_date, events, where)
         stats = stats or ExportStats()
-        with self._spooled(encode_params(params), spool_dir, stats, max_bytes) as spool:
+        with self._spooled(params, spool_dir, stats, max_bytes) as spool:
             if stats.bytes == 0:
                 return
             path = f"{FD_DIR}/{spool.fileno()}"
@@ -505,3 +488,19 @@ def _json_body(response: httpx.Response, *, what: str) -> Any:
             "MP_BASE_URL and the endpoint name.",
             status_code=response.status_code,
         ) from None
+
+
+def _export_params(
+    from_date: date, to_date: date, events: Sequence[str] | None, where: str | None
+) -> dict[str, str]:
+    """One export window's query parameters; a reversed range is refused before any request."""
+    if from_date > to_date:
+        raise InvalidArgumentError(
+            f"from_date {from_date} is after to_date {to_date}: swap them (both inclusive)."
+        )
+    params: dict[str, object] = {"from_date": from_date, "to_date": to_date}
+    if events:
+        params["event"] = list(events)
+    if where:
+        params["where"] = where
+    return encode_params(params)
