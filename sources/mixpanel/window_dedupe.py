@@ -42,7 +42,6 @@ class WindowDedupe:
         self._order: list[np.ndarray] = []
         self._spill: IO[bytes] | None = None
         self._writer: ipc.RecordBatchFileWriter | None = None
-        self._spilled = 0
         self.rows = 0
         self.dropped = 0
 
@@ -61,7 +60,6 @@ class WindowDedupe:
             self._spill = tempfile.TemporaryFile(prefix="mixpanel-window-", dir=self._spill_dir)  # noqa: SIM115 - closed by close()
             self._writer = ipc.new_file(pa.PythonFile(self._spill, mode="w"), table.schema)
         self._writer.write_table(table)
-        self._spilled += 1
 
     def tables(self) -> Iterator[pa.Table]:
         """The held tables in export order, each without the copies that lost."""
