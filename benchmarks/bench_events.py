@@ -364,12 +364,18 @@ def export_end_day() -> date:
 def child_env(base_url: str, info: dict[str, Any], data_dir: Path, tmp: Path) -> dict[str, str]:
     spec = info["spec"]
     # The caller's MP_* (real credentials, accounts file) and dlt source/destination config stay
-    # out; MP_DUCKDB_MEMORY_LIMIT is a tuning knob and passes through.
+    # out; the tuning knobs (DuckDB memory and compression, load chunks) pass through.
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("MP_", "SOURCES__", "DESTINATION__"))
-        or k in ("MP_DUCKDB_MEMORY_LIMIT", "MP_DUCKDB_COMPRESSION")
+        or k
+        in (
+            "MP_DUCKDB_MEMORY_LIMIT",
+            "MP_DUCKDB_COMPRESSION",
+            "MP_LOAD_CHUNK_MB",
+            "MP_LOAD_CHUNK_PROFILES",
+        )
     }
     env.update(
         {

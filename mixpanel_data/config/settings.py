@@ -73,8 +73,9 @@ class Settings:
     load_chunk_mb: float = 1024.0
     """Export megabytes (decompressed) committed per dlt load of a long events run: a kill or a
     failure loses at most this much download; the rerun continues after the last commit."""
-    load_chunk_profiles: int = 25_000
-    """Profiles committed per dlt load of a profiles run (whole engage parts, at least one)."""
+    load_chunk_profiles: int | None = None
+    """Profiles committed per dlt load of a profiles run (whole engage parts, at least one);
+    None: ``profiles_per_load``."""
     lock_wait: float = 30.0
     """``MP_LOCK_WAIT``: seconds a reader (``mp sql``, ``mp info``, ...) waits for a load that
     is writing the database before it gives up with exit 6 (``local.dblock``)."""
@@ -106,15 +107,31 @@ class Settings:
             object.__setattr__(self, "base_url", None)
 
     def _check_chunks(self) -> None:
-        mb, profiles = float(self.load_chunk_mb), int(self.load_chunk_profiles)
+        mb = float(self.load_chunk_mb)
         if not mb > 0:
             raise ConfigError(f"MP_LOAD_CHUNK_MB={self.load_chunk_mb!r} must be more than 0.")
-        if profiles < 1:
-            raise ConfigError(
-                f"MP_LOAD_CHUNK_PROFILES={self.load_chunk_profiles!r} must be 1 or more."
-            )
         object.__setattr__(self, "load_chunk_mb", mb)
-        object.__setattr__(self, "load_chunk_profiles", profiles)
+        if self.load_chunk_profiles is None:
+            return
+        given = float(self.load_chunk_profiles)
+        if given < 1 or not given.is_integer():
+            shown = int(given) if given.is_integer() else given
+            raise ConfigError(f"MP_LOAD_CHUNK_PROFILES={shown} must be a whole number, 1 or more.")
+        object.__setattr__(self, "load_chunk_profiles", int(given))
+
+    @property
+    def profiles_per_load(self) -> int:
+        """``load_chunk_profiles``, or by default what a kill may cost to fetch again.
+
+        Under Mixpanel's hourly Query budget (60 requests) 25,000 profiles are 25 engage pages,
+        about 25 minutes of budget, so a chunk stays that small. Without an hourly budget
+        (``MP_QUERY_PER_HOUR=0``) pages cost seconds, and each dlt load costs ~0.35 CPU-s of
+        fixed work: 100,000 per load took 1M profiles from 57.4 to 48.2 CPU-s and peak RSS
+        from 581 to 521 MB (benchmarks/README.md, Profiles).
+        """
+        if self.load_chunk_profiles is not None:
+            return self.load_chunk_profiles
+        return 25_000 if self.limits.query_per_hour is not None else 100_000
 
     @property
     def load_chunk_bytes(self) -> int:

@@ -164,7 +164,7 @@ def _run(
         from_date=asked.first,
         to_date=asked.last,
         chunk_bytes=None if refresh else settings.load_chunk_bytes,  # a refresh is one load
-        chunk_profiles=None if refresh else settings.load_chunk_profiles,
+        chunk_profiles=None if refresh else settings.profiles_per_load,
         stats=FetchStats(),
         observer=asked.observer,
     )
