@@ -30,6 +30,7 @@ from mixpanel_data.sources.mixpanel.events_fetch import (
     ExportRequest,
     Fingerprints,
     fetch_tables,
+    release_arrow_memory,
 )
 from mixpanel_data.sources.mixpanel.pii_state import check_family, remember_family
 from mixpanel_data.sources.mixpanel.profiles_fetch import (
@@ -221,6 +222,7 @@ def events_resource(
         run.events_more = not finished and run.stats.stopped is None
         _record_export_times(state, parser, options)
         state.write(raw)
+        release_arrow_memory()  # before dlt's load, where DuckDB's buffer pool comes on top
 
     return events
 
