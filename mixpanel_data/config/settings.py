@@ -126,8 +126,8 @@ class Settings:
         Under Mixpanel's hourly Query budget (60 requests) 25,000 profiles are 25 engage pages,
         about 25 minutes of budget, so a chunk stays that small. Without an hourly budget
         (``MP_QUERY_PER_HOUR=0``) pages cost seconds, and each dlt load costs ~0.35 CPU-s of
-        fixed work: 100,000 per load took 1M profiles from 57.4 to 48.2 CPU-s and peak RSS
-        from 581 to 521 MB (benchmarks/README.md, Profiles).
+        fixed work: 100,000 per load took 1M profiles from 37.5 to 27.3 CPU-s and peak RSS
+        from 583 to 532 MB on a quiet machine (benchmarks/README.md, Profiles).
         """
         if self.load_chunk_profiles is not None:
             return self.load_chunk_profiles

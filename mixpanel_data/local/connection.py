@@ -185,11 +185,17 @@ class ThreadConnections:
         """This thread's connection."""
         con: duckdb.DuckDBPyConnection | None = getattr(self._local, "con", None)
         if con is None:
-            import duckdb
-
-            con = duckdb.connect(":memory:")
-            con.execute(f"SET threads = {int(self.threads)}")
-            if self.memory_limit:
-                con.execute(f"SET memory_limit = '{self.memory_limit}'")
+            con = memory_database(self.threads, self.memory_limit)
             self._local.con = con
         return con
+
+
+def memory_database(threads: int, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB with these limits (work on Arrow tables, no file)."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET threads = {int(threads)}")
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    return con

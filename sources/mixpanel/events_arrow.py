@@ -32,7 +32,8 @@ import orjson
 import pyarrow as pa
 
 from mixpanel_data.exceptions import MixpanelDataError
-from mixpanel_data.local.sqltext import json_path, path_list
+from mixpanel_data.local.connection import memory_database
+from mixpanel_data.local.sqltext import json_path, literal, path_list
 from mixpanel_data.sources.mixpanel import timezones as tz_
 from mixpanel_data.sources.mixpanel.daysums import DayTally
 from mixpanel_data.sources.mixpanel.pii_keys import KeyProtection
@@ -87,10 +88,7 @@ class _ParseTurns:
         """The connection, held by this thread until the ``with`` ends."""
         with self._lock:
             if self._con is None:
-                con = duckdb.connect(":memory:")
-                con.execute(f"SET threads = {int(self._threads)}")
-                con.execute(f"SET memory_limit = '{self._memory_limit}'")
-                self._con = con
+                self._con = memory_database(self._threads, self._memory_limit)
             yield self._con
 
 
@@ -239,10 +237,7 @@ def _run(sql: str, lines: pa.Array, params: dict[str, bytes] | None = None) -> p
             con.register("batch_lines", pa.table({"line": lines}))
             return con.sql(sql, params=params or None).to_arrow_table()
         except duckdb.Error as exc:
-            raise MixpanelDataError(
-                f"Mixpanel export returned a line that is not valid JSON ({exc}); "
-                "re-run to fetch the window again."
-            ) from None
+            raise _not_json(exc) from None
         finally:
             con.unregister("batch_lines")
 
@@ -260,7 +255,7 @@ def _run_file(sql: str, path: str, params: dict[str, bytes] | None) -> Iterator[
     as Arrow tables."""
     source = (
         "(SELECT json AS line FROM read_json_objects("
-        f"{_sql_text(path)}, format = 'newline_delimited', compression = 'none', "
+        f"{literal(path)}, format = 'newline_delimited', compression = 'none', "
         f"maximum_object_size = {_MAX_LINE_BYTES}))"
     )
     try:
@@ -270,14 +265,15 @@ def _run_file(sql: str, path: str, params: dict[str, bytes] | None) -> Iterator[
             for batch in query.to_arrow_reader(FILE_BATCH_ROWS):
                 yield pa.Table.from_batches([batch])
     except duckdb.Error as exc:
-        raise MixpanelDataError(
-            f"Mixpanel export returned a line that is not valid JSON ({exc}); "
-            "re-run to fetch the window again."
-        ) from None
+        raise _not_json(exc) from None
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def _not_json(exc: duckdb.Error) -> MixpanelDataError:
+    """What a parse that DuckDB refused raises: the window is fetched again on a re-run."""
+    return MixpanelDataError(
+        f"Mixpanel export returned a line that is not valid JSON ({exc}); "
+        "re-run to fetch the window again."
+    )
 
 
 def _add_to(tally: DayTally, export_days: pa.Array | pa.ChunkedArray, parsed: pa.Table) -> None:
