@@ -123,8 +123,9 @@ class Settings:
     def profiles_per_load(self) -> int:
         """``load_chunk_profiles``, or by default what a kill may cost to fetch again.
 
-        Under Mixpanel's hourly Query budget (60 requests) 25,000 profiles are 25 engage pages,
-        about 25 minutes of budget, so a chunk stays that small. Without an hourly budget
+        Under Mixpanel's hourly Query budget (60 requests, engage included; engage pages of
+        1,000: ../shared/mixpanel-api digest §5 and the engage section) 25,000 profiles are 25
+        pages, about 25 minutes of budget, so a chunk stays that small. Without an hourly budget
         (``MP_QUERY_PER_HOUR=0``) pages cost seconds, and each dlt load costs ~0.35 CPU-s of
         fixed work: 100,000 per load took 1M profiles from 37.5 to 27.3 CPU-s and peak RSS
         from 583 to 532 MB on a quiet machine (benchmarks/README.md, Profiles).
